@@ -1,0 +1,90 @@
+/// Base64 encodings of the format: base64url without padding (RFC 4648 section 5) for nonces,
+/// salts, disclosures, digests and signatures; standard base64 with padding for notes and proofs.
+public enum Base64 {
+    private static let standardAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let urlAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    private static let standardTable = table(standardAlphabet)
+    private static let urlTable = table(urlAlphabet)
+
+    private static func table(_ alphabet: [UInt8]) -> [UInt8] {
+        var t = [UInt8](repeating: 0xFF, count: 256)
+        for (i, c) in alphabet.enumerated() { t[Int(c)] = UInt8(i) }
+        return t
+    }
+
+    /// base64url without padding.
+    public static func urlEncode(_ bytes: some Collection<UInt8>) -> String {
+        encode(Array(bytes), alphabet: urlAlphabet, pad: false)
+    }
+
+    /// Standard base64 with padding.
+    public static func standardEncode(_ bytes: some Collection<UInt8>) -> String {
+        encode(Array(bytes), alphabet: standardAlphabet, pad: true)
+    }
+
+    /// Decodes base64url without padding; nil unless the text is the one canonical encoding of its
+    /// bytes (no padding, no white space, unused trailing bits zero).
+    public static func urlDecode(_ text: some StringProtocol) -> [UInt8]? {
+        decode(Array(text.utf8), table: urlTable, padded: false)
+    }
+
+    /// Decodes standard base64 with padding, canonical form only.
+    public static func standardDecode(_ text: some StringProtocol) -> [UInt8]? {
+        decode(Array(text.utf8), table: standardTable, padded: true)
+    }
+
+    private static func encode(_ bytes: [UInt8], alphabet: [UInt8], pad: Bool) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i + 3 <= bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)])
+            out.append(alphabet[Int(n & 63)])
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest == 1 {
+            let n = UInt32(bytes[i]) << 16
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
+            if pad { out.append(contentsOf: [0x3D, 0x3D]) }
+        } else if rest == 2 {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(alphabet[Int(n >> 6 & 63)])
+            if pad { out.append(0x3D) }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func decode(_ input: [UInt8], table: [UInt8], padded: Bool) -> [UInt8]? {
+        var chars = input[...]
+        if padded {
+            guard input.count % 4 == 0 else { return nil }
+            if chars.last == 0x3D { chars = chars.dropLast() }
+            if chars.last == 0x3D { chars = chars.dropLast() }
+        }
+        guard chars.count % 4 != 1 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count * 3 / 4)
+        var buffer: UInt32 = 0
+        var bits = 0
+        for c in chars {
+            let v = table[Int(c)]
+            guard v != 0xFF else { return nil }
+            buffer = buffer << 6 | UInt32(v)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(buffer >> UInt32(bits) & 0xFF))
+            }
+        }
+        // Unused low bits must be zero, so that each byte string has exactly one encoding.
+        guard buffer & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
+        return out
+    }
+}

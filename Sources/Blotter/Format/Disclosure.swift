@@ -1,0 +1,62 @@
+internal import BlotterCrypto
+
+/// One committed field value, in the SD-JWT disclosure encoding (RFC 9901).
+///
+/// `encoded` = base64url(UTF-8 JSON array `[salt, field name, value]`); the statement commits to
+/// base64url(SHA-256(ASCII bytes of `encoded`)). The encoded string is stored verbatim, apart from
+/// the entry, so it can be withheld or destroyed while the entry still verifies. Immutable.
+public struct Disclosure: Sendable, Equatable {
+    /// The disclosure string exactly as stored and hashed.
+    public let encoded: String
+    /// base64url of at least 16 random bytes; secret, because it protects low-entropy values.
+    public let salt: String
+    /// The field name.
+    public let name: String
+    /// The field value: any JSON.
+    public let value: JSONValue
+    /// The digest the statement commits to.
+    public let digest: String
+
+    /// The digest of a disclosure string: base64url(SHA-256(ASCII bytes)).
+    public static func digest(of encoded: String) -> String {
+        Base64.urlEncode(SHA256.hash(Array(encoded.utf8)))
+    }
+
+    /// Makes a disclosure with a fresh 16-byte random salt. The array is serialised with JCS.
+    public static func make(name: String, value: JSONValue) throws -> Disclosure {
+        guard Identifiers.isFieldName(name) else {
+            throw BlotterError(.invalidInput, "field name \"\(name)\" must match ^[a-z][a-z0-9_]{0,63}$")
+        }
+        let salt = Base64.urlEncode(try SecureRandom.bytes(16))
+        let json = try CanonicalJSON.encode(.array([.string(salt), .string(name), value]))
+        return try Disclosure(encoded: Base64.urlEncode(json))
+    }
+
+    /// Parses a disclosure string.
+    /// - Throws: ``BlotterError`` `.invalidStatement` naming what is wrong with it.
+    public init(encoded: String) throws(BlotterError) {
+        guard let json = Base64.urlDecode(encoded) else {
+            throw BlotterError(.invalidStatement, "disclosure is not base64url without padding")
+        }
+        let parsed: JSONValue
+        do {
+            parsed = try JSONParser.parse(json)
+        } catch {
+            throw BlotterError(.invalidStatement, "disclosure does not hold valid JSON: \(error.message)")
+        }
+        guard case let .array(items) = parsed, items.count == 3 else {
+            throw BlotterError(.invalidStatement, "disclosure must be a JSON array [salt, name, value]")
+        }
+        guard case let .string(salt) = items[0], let saltBytes = Base64.urlDecode(salt), saltBytes.count >= 16 else {
+            throw BlotterError(.invalidStatement, "disclosure salt must be base64url of at least 16 bytes")
+        }
+        guard case let .string(name) = items[1], Identifiers.isFieldName(name) else {
+            throw BlotterError(.invalidStatement, "disclosure field name must match ^[a-z][a-z0-9_]{0,63}$")
+        }
+        self.encoded = encoded
+        self.salt = salt
+        self.name = name
+        self.value = items[2]
+        self.digest = Disclosure.digest(of: encoded)
+    }
+}

@@ -1,0 +1,217 @@
+internal import BlotterCrypto
+
+/// What the ledger says when it has taken a statement.
+public struct AppendReceipt: Sendable, Equatable {
+    public let seq: Int64
+    /// Lowercase hex SHA-256 of the entry bytes.
+    public let entryHash: String
+    public let recorded: String
+    /// True if the same statement was already in the ledger; nothing new was appended.
+    public let duplicate: Bool
+}
+
+/// A ledger: appends signed statements after checking every rule, and reads them back.
+///
+/// One `Ledger` may be used from many threads; the store's write lock serialises appends, also
+/// across processes.
+public final class Ledger: Sendable {
+    public let store: any LedgerStore
+    /// Clock for `recorded`; replaceable in tests.
+    let clock: @Sendable () -> Timestamp
+
+    public init(store: any LedgerStore, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Opens the SQLite ledger at `path`.
+    public static func open(path: String) throws -> Ledger {
+        Ledger(store: try SQLiteStore.open(path: path))
+    }
+
+    /// The ledger's identity from its genesis entry; nil for an empty store.
+    public func identity() throws -> LedgerIdentity? {
+        guard let genesis = try store.read({ try $0.entries(from: 0, limit: 1) }).first, genesis.seq == 0 else { return nil }
+        let entry = try Entry(bytes: genesis.bytes)
+        let disclosures = try genesis.disclosures.values.map { s throws(BlotterError) in try Disclosure(encoded: s) }
+        let submission = Submission(statement: entry.statement, disclosures: disclosures)
+        guard case let .genesis(identity, _) = try LedgerRules.check(
+            entry.statement, disclosures: try submission.checkDisclosures(), seq: 0, identity: nil, state: EmptyState()).change
+        else { throw BlotterError(.ledgerState, "entry 0 is not a valid ledger.created") }
+        return identity
+    }
+
+    /// Appends one statement.
+    public func append(_ submission: Submission) throws -> AppendReceipt {
+        try append([submission])[0]
+    }
+
+    /// Appends statements in one transaction (group commit): all or none.
+    ///
+    /// Before anything is written it checks, for each statement: the ledger origin, the disclosures
+    /// against their digests, the signature, the key's registration, revocation, actor, algorithm and
+    /// role, `expect` against the stream version, the clock, and the entry size limit. A statement
+    /// already in the ledger (same key, nonce and content) returns its existing entry.
+    /// - Throws: ``BlotterError`` naming the statement (its index in the batch) and the rule; the
+    ///   ledger is then unchanged.
+    public func append(_ submissions: [Submission]) throws -> [AppendReceipt] {
+        if submissions.isEmpty { return [] }
+        let identity = try self.identity()
+        let label = { (i: Int) in submissions.count == 1 ? "" : "statement \(i + 1) of \(submissions.count): " }
+
+        // Stateless checks and signing inputs, outside the lock.
+        var checkedDisclosures: [[String: Disclosure]] = []
+        var inputs: [[UInt8]] = []
+        for (i, s) in submissions.enumerated() {
+            do throws(BlotterError) {
+                if let identity, s.statement.log != identity.origin {
+                    throw BlotterError(.wrongOrigin, "statement is for ledger \"\(s.statement.log)\", this ledger is \"\(identity.origin)\"")
+                }
+                checkedDisclosures.append(try s.checkDisclosures())
+                inputs.append(try s.statement.signingInput())
+            } catch {
+                throw error.prefixed(label(i))
+            }
+        }
+
+        // Signatures on all cores, with every key the statement's key id can already be resolved to.
+        var known: [String: PublicKey] = [:]
+        try store.read { reader in
+            for s in submissions where known[s.statement.key] == nil {
+                if let record = try reader.keyRecord(s.statement.key) { known[s.statement.key] = record.publicKey }
+            }
+        }
+        for s in submissions {
+            if let introduced = LedgerRules.introducedKey(s), known[introduced.keyID] == nil { known[introduced.keyID] = introduced }
+        }
+        let keys = known
+        let signatureChecked: [Bool?] = parallelMap(submissions.count) { i in
+            let s = submissions[i].statement
+            guard let key = keys[s.key], key.algorithm == s.alg, let sig = s.signatureBytes else { return nil }
+            return key.isValidSignature(sig, for: inputs[i])
+        }
+        for (i, ok) in signatureChecked.enumerated() where ok == false {
+            throw BlotterError(.badSignature, "\(label(i))signature does not verify with key \(submissions[i].statement.key)")
+        }
+
+        return try store.write { writer in
+            let state = BatchState(base: writer)
+            var count = try writer.count()
+            var identity = identity
+            var prevHash = Entry.genesisPrev
+            var previousRecorded: Timestamp? = nil
+            if count > 0, let last = try writer.entryBytes(from: count - 1, limit: 1).first {
+                prevHash = Entry.hash(last.bytes)
+                previousRecorded = try Entry(bytes: last.bytes).recordedTime
+            }
+            if identity == nil && count > 0 { identity = try self.identity() }
+            var receipts: [AppendReceipt] = []
+            var usedNonces: [String: Int64] = [:]
+            for (i, submission) in submissions.enumerated() {
+                let statement = submission.statement
+                do {
+                    let nonceKey = statement.key + "/" + statement.nonce
+                    if let existing = try usedNonces[nonceKey] ?? writer.entry(keyID: statement.key, nonce: statement.nonce) {
+                        receipts.append(try duplicateReceipt(of: statement, at: existing, writer: writer, batch: receipts))
+                        continue
+                    }
+                    let seq = count
+                    let (signer, change) = try LedgerRules.check(
+                        statement, disclosures: checkedDisclosures[i], seq: seq, identity: identity, state: state)
+                    if signatureChecked[i] == nil {
+                        guard signer.publicKey.isValidSignature(statement.signatureBytes ?? [], for: inputs[i]) else {
+                            throw BlotterError(.badSignature, "signature does not verify with key \(statement.key)")
+                        }
+                    }
+                    var recorded = clock()
+                    if let previousRecorded, recorded < previousRecorded { recorded = previousRecorded }
+                    try LedgerRules.checkTimes(at: statement.atTime, recorded: recorded, previousRecorded: previousRecorded)
+                    let entry = Entry(seq: seq, prev: prevHash, recorded: recorded.rfc3339Milliseconds, statement: statement)
+                    let bytes = try entry.canonicalBytes()
+                    guard bytes.count <= Entry.maxBytes else {
+                        throw BlotterError(.tooLarge, "entry would be \(bytes.count) bytes, more than the limit of \(Entry.maxBytes); reference large evidence by its SHA-256 instead")
+                    }
+                    let version = try state.streamVersion(statement.stream) + 1
+                    try writer.insert(seq: seq, bytes: bytes, statement: statement, streamVersion: version,
+                                      recorded: entry.recorded, disclosures: submission.disclosures)
+                    state.streams[statement.stream] = version
+                    switch change {
+                    case let .genesis(newIdentity, admin):
+                        identity = newIdentity
+                        try writer.insertKey(admin)
+                        state.keys[admin.keyID] = admin
+                    case let .registerKey(record):
+                        try writer.insertKey(record)
+                        state.keys[record.keyID] = record
+                    case let .revokeKey(keyID):
+                        try writer.revokeKey(keyID, seq: seq)
+                        if var record = try state.keyRecord(keyID) {
+                            record.revokedSeq = seq
+                            state.keys[keyID] = record
+                        }
+                    case .none:
+                        break
+                    }
+                    let hash = Entry.hash(bytes)
+                    receipts.append(AppendReceipt(seq: seq, entryHash: hash, recorded: entry.recorded, duplicate: false))
+                    usedNonces[nonceKey] = seq
+                    prevHash = hash
+                    previousRecorded = recorded
+                    count += 1
+                } catch let error as BlotterError {
+                    throw error.prefixed(label(i))
+                }
+            }
+            return receipts
+        }
+    }
+
+    /// The receipt for a statement whose key and nonce are already in the ledger: the same
+    /// statement again is a duplicate; a different one reuses a nonce and is refused.
+    private func duplicateReceipt(of statement: Statement, at seq: Int64, writer: any LedgerWriting, batch: [AppendReceipt]) throws -> AppendReceipt {
+        guard let stored = try writer.entryBytes(from: seq, limit: 1).first, stored.seq == seq else {
+            throw BlotterError(.storage, "entry \(seq) is missing")
+        }
+        let entry = try Entry(bytes: stored.bytes)
+        guard try entry.statement.signingInput() == statement.signingInput() else {
+            throw BlotterError(.invalidStatement, "nonce \(statement.nonce) of key \(statement.key) was already used by entry \(seq) for a different statement")
+        }
+        return AppendReceipt(seq: seq, entryHash: Entry.hash(stored.bytes), recorded: entry.recorded, duplicate: true)
+    }
+
+    /// Reads one entry.
+    public func entry(_ seq: Int64) throws -> StoredEntry {
+        guard let stored = try store.read({ try $0.entries(from: seq, limit: 1) }).first, stored.seq == seq else {
+            throw BlotterError(.notFound, "there is no entry \(seq)")
+        }
+        return stored
+    }
+
+    /// The number of entries.
+    public func count() throws -> Int64 { try store.read { try $0.count() } }
+}
+
+/// Ledger state as the batch sees it: the store's, plus what earlier statements of the batch changed.
+private final class BatchState: LedgerStateReading {
+    let base: any LedgerReading
+    var keys: [String: KeyRecord] = [:]
+    var streams: [String: Int64] = [:]
+
+    init(base: any LedgerReading) { self.base = base }
+
+    func keyRecord(_ keyID: String) throws -> KeyRecord? {
+        if let record = keys[keyID] { return record }
+        return try base.keyRecord(keyID)
+    }
+
+    func streamVersion(_ stream: String) throws -> Int64 {
+        if let version = streams[stream] { return version }
+        return try base.streamVersion(stream)
+    }
+}
+
+/// The state before entry 0.
+struct EmptyState: LedgerStateReading {
+    func keyRecord(_ keyID: String) throws -> KeyRecord? { nil }
+    func streamVersion(_ stream: String) throws -> Int64 { 0 }
+}

@@ -1,0 +1,165 @@
+internal import BlotterCrypto
+internal import Foundation
+
+/// What a successful verification covered.
+public struct VerificationReport: Sendable {
+    public let entries: Int64
+    public let keys: Int
+    public let revokedKeys: Int
+    public let streams: Int
+    /// Disclosures present and matching their digests.
+    public let disclosures: Int64
+    /// Committed fields with no stored disclosure (withheld or sealed).
+    public let withheld: Int64
+    /// Lowercase hex SHA-256 of the last entry (64 zeros for an empty ledger).
+    public let headHash: String
+    public let seconds: Double
+}
+
+/// Re-reads every stored byte of a ledger and checks it against the format and the rules.
+///
+/// Checks, per entry: stored under its own `seq`, in sequence; canonical bytes; `prev` is the
+/// SHA-256 of the previous entry's bytes; `recorded` never decreases and `at` is at most 5 minutes
+/// after it; the origin; the key registry (registered before, same actor, same algorithm, not
+/// revoked, role allowed); `expect` against stream versions; every stored disclosure against its
+/// digest; every signature. Signatures and parsing run on all cores; memory is bounded by the chunk
+/// size plus the key registry and one counter per stream, not by the number of entries.
+public struct LedgerVerifier: Sendable {
+    public let store: any LedgerStore
+    /// Entries read and checked at a time.
+    public var chunkSize = 4096
+
+    public init(store: any LedgerStore) { self.store = store }
+
+    /// Verifies the whole ledger.
+    /// - Parameter progress: called after each chunk with (entries checked, total).
+    /// - Throws: ``BlotterError`` `.verificationFailed` at the first failure, with its seq and what
+    ///   was expected and found.
+    public func verify(progress: ((Int64, Int64) -> Void)? = nil) throws -> VerificationReport {
+        let started = Date()
+        let total = try store.read { try $0.count() }
+        var state = VerifierState()
+        var next: Int64 = 0
+        while next < total {
+            let chunk = try store.read { try $0.entries(from: next, limit: chunkSize) }
+            if chunk.isEmpty { break }
+            try verifyChunk(chunk, expectedFirst: next, state: &state)
+            next += Int64(chunk.count)
+            progress?(next, total)
+        }
+        if next < total {
+            throw BlotterError(.verificationFailed, "expected \(total) entries, found \(next)", seq: next)
+        }
+        return VerificationReport(
+            entries: next, keys: state.keys.count, revokedKeys: state.keys.values.filter { $0.revokedSeq != nil }.count,
+            streams: state.streams.count, disclosures: state.disclosures, withheld: state.withheld, headHash: state.prevHash,
+            seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Parsed, hashed, disclosure-checked entry: the work that needs no ledger state.
+    struct Prepared {
+        var entry: Entry
+        var hash: String
+        var signingInput: [UInt8]
+        var disclosures: [String: Disclosure]
+        var withheld: Int
+    }
+
+    private func verifyChunk(_ chunk: [StoredEntry], expectedFirst: Int64, state: inout VerifierState) throws {
+        // Phase A, all cores: parse, canonical form, hash, disclosures.
+        let prepared: [Result<Prepared, BlotterError>] = parallelMap(chunk.count) { i in
+            Result { () throws(BlotterError) -> Prepared in try Self.prepare(chunk[i]) }
+        }
+        // Phase B, in order: sequence, chain, clock, registry, roles, streams.
+        var signers: [PublicKey] = []
+        signers.reserveCapacity(chunk.count)
+        var failure: BlotterError?
+        for (i, stored) in chunk.enumerated() {
+            let expectedSeq = expectedFirst + Int64(i)
+            do {
+                guard stored.seq == expectedSeq else {
+                    throw BlotterError(.verificationFailed, "expected entry \(expectedSeq) next, found entry \(stored.seq): an entry is missing", seq: expectedSeq)
+                }
+                let p = try prepared[i].get()
+                guard p.entry.seq == stored.seq else {
+                    throw BlotterError(.verificationFailed, "stored as entry \(stored.seq) but its bytes say seq \(p.entry.seq)")
+                }
+                guard p.entry.prev == state.prevHash else {
+                    throw BlotterError(.verificationFailed, "prev does not match SHA-256 of entry \(stored.seq - 1) (expected \(state.prevHash), found \(p.entry.prev))")
+                }
+                try LedgerRules.checkTimes(at: p.entry.statement.atTime, recorded: p.entry.recordedTime, previousRecorded: state.lastRecorded)
+                let (signer, change) = try LedgerRules.check(p.entry.statement, disclosures: p.disclosures, seq: stored.seq,
+                                                            identity: state.identity, state: state)
+                state.apply(change, seq: stored.seq, stream: p.entry.statement.stream)
+                state.prevHash = p.hash
+                state.lastRecorded = p.entry.recordedTime
+                state.disclosures += Int64(p.disclosures.count)
+                state.withheld += Int64(p.withheld)
+                signers.append(signer.publicKey)
+            } catch let error as BlotterError {
+                failure = BlotterError(.verificationFailed, error.message, seq: error.seq ?? stored.seq)
+                break
+            }
+        }
+        // Phase C, all cores: signatures of every entry before the first failure.
+        let valid: [Bool] = parallelMap(signers.count) { i in
+            guard case let .success(p) = prepared[i], let sig = p.entry.statement.signatureBytes else { return false }
+            return signers[i].isValidSignature(sig, for: p.signingInput)
+        }
+        if let bad = valid.firstIndex(of: false) {
+            throw BlotterError(.verificationFailed, "signature does not verify with key \(signers[bad].keyID)", seq: chunk[bad].seq)
+        }
+        if let failure { throw failure }
+    }
+
+    static func prepare(_ stored: StoredEntry) throws(BlotterError) -> Prepared {
+        let entry = try Entry(bytes: stored.bytes)
+        var disclosures: [String: Disclosure] = [:]
+        for (field, encoded) in stored.disclosures {
+            let d: Disclosure
+            do {
+                d = try Disclosure(encoded: encoded)
+            } catch {
+                throw BlotterError(.verificationFailed, "stored disclosure for field \"\(field)\" is malformed: \(error.message)")
+            }
+            guard d.name == field, let committed = entry.statement.fields[field] else {
+                throw BlotterError(.verificationFailed, "stored disclosure for field \"\(field)\" names a field the statement does not commit to")
+            }
+            guard d.digest == committed else {
+                throw BlotterError(.verificationFailed, "disclosure for field \"\(field)\" does not match its digest (expected \(committed), found \(d.digest))")
+            }
+            disclosures[field] = d
+        }
+        return Prepared(entry: entry, hash: Entry.hash(stored.bytes), signingInput: try entry.statement.signingInput(),
+                        disclosures: disclosures, withheld: entry.statement.fields.count - disclosures.count)
+    }
+}
+
+/// The state a verifier rebuilds from the log alone.
+struct VerifierState: LedgerStateReading {
+    var identity: LedgerIdentity?
+    var keys: [String: KeyRecord] = [:]
+    var streams: [String: Int64] = [:]
+    var prevHash = Entry.genesisPrev
+    var lastRecorded: Timestamp?
+    var disclosures: Int64 = 0
+    var withheld: Int64 = 0
+
+    func keyRecord(_ keyID: String) throws -> KeyRecord? { keys[keyID] }
+    func streamVersion(_ stream: String) throws -> Int64 { streams[stream] ?? 0 }
+
+    mutating func apply(_ change: StateChange, seq: Int64, stream: String) {
+        streams[stream, default: 0] += 1
+        switch change {
+        case let .genesis(identity, admin):
+            self.identity = identity
+            keys[admin.keyID] = admin
+        case let .registerKey(record):
+            keys[record.keyID] = record
+        case let .revokeKey(keyID):
+            keys[keyID]?.revokedSeq = seq
+        case .none:
+            break
+        }
+    }
+}

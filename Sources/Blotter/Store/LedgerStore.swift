@@ -1,0 +1,64 @@
+/// One stored entry: its exact bytes and the disclosure strings still held for it.
+public struct StoredEntry: Sendable {
+    public let seq: Int64
+    /// The entry bytes exactly as hashed.
+    public let bytes: [UInt8]
+    /// Disclosure strings by field name, verbatim; withheld or sealed fields are absent.
+    public let disclosures: [String: String]
+
+    public init(seq: Int64, bytes: [UInt8], disclosures: [String: String]) {
+        self.seq = seq
+        self.bytes = bytes
+        self.disclosures = disclosures
+    }
+}
+
+/// Where an entry sits and what it is, for lists.
+public struct EntrySummary: Sendable {
+    public let seq: Int64
+    public let type: String
+    public let stream: String
+    public let streamVersion: Int64
+    public let actor: String
+    public let recorded: String
+}
+
+/// Storage of a ledger. Implementations: ``SQLiteStore`` (embedded default); PostgreSQL later.
+///
+/// A store keeps entries as exact bytes, disclosures apart from them, and the derived key
+/// registry and stream versions that append needs. It enforces nothing about validity; ``Ledger``
+/// does, inside ``write(_:)``, which must hold the ledger's only write lock for its duration so that
+/// two writers can never fork the chain.
+public protocol LedgerStore: AnyObject, Sendable {
+    /// Runs `body` in one transaction that holds the write lock; commits if `body` returns, rolls
+    /// back if it throws. Throws ``BlotterError`` `.busy` if the lock cannot be had in time.
+    func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T
+    /// Runs `body` against a consistent snapshot.
+    func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T
+}
+
+/// Reads a ledger's contents.
+public protocol LedgerReading: LedgerStateReading {
+    /// The number of entries.
+    func count() throws -> Int64
+    /// Entries `from ..< from + limit` in seq order, with their disclosures.
+    func entries(from seq: Int64, limit: Int) throws -> [StoredEntry]
+    /// Entries `from ..< from + limit` in seq order, bytes only.
+    func entryBytes(from seq: Int64, limit: Int) throws -> [(seq: Int64, bytes: [UInt8])]
+    /// The entry already holding a statement with this key and nonce.
+    func entry(keyID: String, nonce: String) throws -> Int64?
+    /// Summaries of entries in seq order, optionally of one stream.
+    func summaries(from seq: Int64, limit: Int, stream: String?) throws -> [EntrySummary]
+    /// Every registered key, in registration order.
+    func allKeys() throws -> [KeyRecord]
+}
+
+/// Writes to a ledger inside ``LedgerStore/write(_:)``.
+public protocol LedgerWriting: LedgerReading {
+    /// Stores an entry's bytes and its disclosures, with the columns lists and look-ups use.
+    func insert(seq: Int64, bytes: [UInt8], statement: Statement, streamVersion: Int64, recorded: String, disclosures: [Disclosure]) throws
+    /// Records a key registration.
+    func insertKey(_ record: KeyRecord) throws
+    /// Marks a key revoked at `seq`.
+    func revokeKey(_ keyID: String, seq: Int64) throws
+}

@@ -1,0 +1,231 @@
+internal import BlotterCrypto
+internal import Foundation
+internal import GRDB
+
+/// The embedded ledger store: one SQLite file through GRDB, in WAL mode with
+/// `synchronous=FULL`, so that an acknowledged append survives power loss.
+///
+/// Tables (see docs/FORMAT.md): `entries` (exact bytes plus columns for look-ups), `disclosures`
+/// (verbatim strings, deletable), and the derived `keys` and `streams` that append reads.
+public final class SQLiteStore: LedgerStore {
+    /// The value of `PRAGMA application_id` in a Blotter ledger ("BLTR").
+    public static let applicationID: Int32 = 0x424C_5452
+    /// How long a writer waits for another process's write lock before reporting busy.
+    public static let busyTimeout: Double = 10
+
+    let pool: DatabasePool
+    public let path: String
+
+    /// Creates a new, empty ledger file.
+    /// - Throws: ``BlotterError`` `.ledgerState` if a file is already there.
+    public static func create(path: String) throws -> SQLiteStore {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw BlotterError(.ledgerState, "a file already exists at \(path); refusing to overwrite it")
+        }
+        let store = try SQLiteStore(path: path)
+        try store.mapErrors {
+            try store.pool.write { db in
+                try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+                try db.execute(sql: Self.schema)
+            }
+        }
+        return store
+    }
+
+    /// Opens an existing ledger file.
+    /// - Throws: ``BlotterError`` `.ledgerState` if there is no file or it is not a Blotter ledger.
+    public static func open(path: String) throws -> SQLiteStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw BlotterError(.ledgerState, "no ledger at \(path) (run `blotter init`, or set --ledger or BLOTTER_LEDGER)")
+        }
+        let store = try SQLiteStore(path: path)
+        let id = try store.mapErrors { try store.pool.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0 } }
+        guard id == applicationID else {
+            throw BlotterError(.ledgerState, "\(path) is not a Blotter ledger")
+        }
+        return store
+    }
+
+    private init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(Self.busyTimeout)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Deleted disclosures (sealing) are overwritten with zeros, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+        } catch {
+            throw BlotterError(.storage, "cannot open \(path): \(Self.describe(error))")
+        }
+    }
+
+    static let schema = """
+        CREATE TABLE entries (
+            seq INTEGER PRIMARY KEY,
+            bytes BLOB NOT NULL,
+            type TEXT NOT NULL,
+            stream TEXT NOT NULL,
+            stream_version INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            nonce TEXT NOT NULL,
+            recorded TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX entries_by_nonce ON entries(key_id, nonce);
+        CREATE INDEX entries_by_stream ON entries(stream, stream_version);
+        CREATE TABLE disclosures (
+            seq INTEGER NOT NULL,
+            field TEXT NOT NULL,
+            disclosure TEXT NOT NULL,
+            PRIMARY KEY (seq, field)
+        ) WITHOUT ROWID;
+        CREATE TABLE streams (
+            stream TEXT PRIMARY KEY,
+            version INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE keys (
+            key_id TEXT PRIMARY KEY,
+            actor TEXT NOT NULL,
+            spki BLOB NOT NULL,
+            roles TEXT NOT NULL,
+            registered_seq INTEGER NOT NULL,
+            revoked_seq INTEGER
+        ) WITHOUT ROWID;
+        """
+
+    public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
+        try mapErrors {
+            try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(Access(db: db))
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
+    public func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {
+        try mapErrors { try pool.read { db in try body(Access(db: db)) } }
+    }
+
+    func mapErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as BlotterError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            throw BlotterError(.busy, "the ledger is busy: another process held its write lock for more than \(Int(Self.busyTimeout)) s; nothing was written, retry")
+        } catch {
+            throw BlotterError(.storage, "SQLite: \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return "\(error.resultCode): \(error.message ?? "")" }
+        return "\(error)"
+    }
+}
+
+/// Reads and writes through one GRDB connection, inside a transaction the store opened.
+private struct Access: LedgerWriting {
+    let db: Database
+
+    func count() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM entries") ?? 0
+    }
+
+    func entries(from seq: Int64, limit: Int) throws -> [StoredEntry] {
+        let rows = try entryBytes(from: seq, limit: limit)
+        guard let first = rows.first, let last = rows.last else { return [] }
+        var disclosures: [Int64: [String: String]] = [:]
+        let cursor = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT seq, field, disclosure FROM disclosures WHERE seq BETWEEN ? AND ?"),
+            arguments: [first.seq, last.seq])
+        while let row = try cursor.next() {
+            disclosures[row[0], default: [:]][row[1]] = row[2] as String
+        }
+        return rows.map { StoredEntry(seq: $0.seq, bytes: $0.bytes, disclosures: disclosures[$0.seq] ?? [:]) }
+    }
+
+    func entryBytes(from seq: Int64, limit: Int) throws -> [(seq: Int64, bytes: [UInt8])] {
+        var out: [(seq: Int64, bytes: [UInt8])] = []
+        out.reserveCapacity(limit)
+        let cursor = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT seq, bytes FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?"),
+            arguments: [seq, limit])
+        while let row = try cursor.next() {
+            let s: Int64 = row[0]
+            let bytes: [UInt8] = try row.withUnsafeData(atIndex: 1) { data in data.map { Array($0) } ?? [] }
+            out.append((s, bytes))
+        }
+        return out
+    }
+
+    func entry(keyID: String, nonce: String) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM entries WHERE key_id = ? AND nonce = ?"), arguments: [keyID, nonce])
+    }
+
+    func summaries(from seq: Int64, limit: Int, stream: String?) throws -> [EntrySummary] {
+        let sql = stream == nil
+            ? "SELECT seq, type, stream, stream_version, actor, recorded FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?"
+            : "SELECT seq, type, stream, stream_version, actor, recorded FROM entries WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?"
+        let arguments: StatementArguments = stream.map { [$0, seq, limit] } ?? [seq, limit]
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+            EntrySummary(seq: $0[0], type: $0[1], stream: $0[2], streamVersion: $0[3], actor: $0[4], recorded: $0[5])
+        }
+    }
+
+    func keyRecord(_ keyID: String) throws -> KeyRecord? {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT key_id, actor, spki, roles, registered_seq, revoked_seq FROM keys WHERE key_id = ?"),
+            arguments: [keyID]) else { return nil }
+        return try Self.keyRecord(row)
+    }
+
+    func allKeys() throws -> [KeyRecord] {
+        try Row.fetchAll(db, sql: "SELECT key_id, actor, spki, roles, registered_seq, revoked_seq FROM keys ORDER BY registered_seq")
+            .map(Self.keyRecord)
+    }
+
+    static func keyRecord(_ row: Row) throws -> KeyRecord {
+        let spki: Data = row[2]
+        let roles = (row[3] as String).split(separator: ",").map(String.init)
+        return KeyRecord(keyID: row[0], actor: row[1], publicKey: try PublicKey(spkiDER: Array(spki)), roles: roles,
+                         registeredSeq: row[4], revokedSeq: row[5])
+    }
+
+    func streamVersion(_ stream: String) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM streams WHERE stream = ?"), arguments: [stream]) ?? 0
+    }
+
+    func insert(seq: Int64, bytes: [UInt8], statement: Statement, streamVersion: Int64, recorded: String, disclosures: [Disclosure]) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO entries (seq, bytes, type, stream, stream_version, actor, key_id, nonce, recorded)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [seq, Data(bytes), statement.type, statement.stream, streamVersion,
+                                     statement.actor, statement.key, statement.nonce, recorded])
+        let insertDisclosure = try db.cachedStatement(sql: "INSERT INTO disclosures (seq, field, disclosure) VALUES (?, ?, ?)")
+        for d in disclosures {
+            try insertDisclosure.execute(arguments: [seq, d.name, d.encoded])
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO streams (stream, version) VALUES (?, ?)
+            ON CONFLICT(stream) DO UPDATE SET version = excluded.version
+            """).execute(arguments: [statement.stream, streamVersion])
+    }
+
+    func insertKey(_ record: KeyRecord) throws {
+        try db.execute(
+            sql: "INSERT INTO keys (key_id, actor, spki, roles, registered_seq, revoked_seq) VALUES (?, ?, ?, ?, ?, NULL)",
+            arguments: [record.keyID, record.actor, Data(record.publicKey.spkiDER), record.roles.joined(separator: ","), record.registeredSeq])
+    }
+
+    func revokeKey(_ keyID: String, seq: Int64) throws {
+        try db.execute(sql: "UPDATE keys SET revoked_seq = ? WHERE key_id = ?", arguments: [seq, keyID])
+    }
+}
