@@ -9,10 +9,10 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "Blotter",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Blotter", targets: ["Blotter"]),
-        .executable(name: "blotter", targets: ["blotter"]),
+        .executable(name: "blotter", targets: ["BlotterCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -43,7 +43,7 @@ let package = Package(
         ),
         // Layer 9: the command line, a thin shell over the library.
         .executableTarget(
-            name: "blotter",
+            name: "BlotterCLI",
             dependencies: [
                 "Blotter",
                 "BlotterCrypto",
@@ -59,7 +59,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BlotterTests",
-            dependencies: ["Blotter", "BlotterCrypto", "blotter"],
+            dependencies: ["Blotter", "BlotterCrypto", "BlotterCLI"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

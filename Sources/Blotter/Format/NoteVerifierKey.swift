@@ -25,7 +25,7 @@ public struct NoteVerifierKey: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `name+hexkeyid+base64(0x01||pubkey)`, checking that the key id matches.
     public init(parsing text: String) throws(BlotterError) {
-        let parts = text.split(separator: "+", omittingEmptySubsequences: false)
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, Identifiers.isOrigin(String(parts[0])) else {
             throw BlotterError(.invalidInput, "verifier key must be name+hexkeyid+base64key")
         }

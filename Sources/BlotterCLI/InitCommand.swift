@@ -1,0 +1,92 @@
+import ArgumentParser
+import Blotter
+import BlotterCrypto
+import Foundation
+
+struct InitCommand: BlotterSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create a new ledger: its origin, founding administrator key and operator checkpoint key.",
+        discussion: """
+            Writes entry 0 (ledger.created), signed by the founding administrator, carrying the origin,
+            the operator's checkpoint verifier key, the administrator's public key and the role table
+            (Schemas/roles.json, or --roles). Key files that do not exist are generated (mode 0600).
+            """)
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: "The ledger origin, e.g. ia.precinct120.example/ledger (no spaces or '+').")
+    var origin: String
+
+    @Option(name: .long, help: "The founding administrator's actor name, e.g. ia/admin.")
+    var admin: String
+
+    @Option(name: .long, help: "The administrator's private key; generated if the file does not exist.")
+    var adminKey = "admin.key.pem"
+
+    @Option(name: .long, help: "Algorithm for a generated administrator key: ed25519 or p256.")
+    var alg = "ed25519"
+
+    @Option(name: .long, help: "The operator's Ed25519 checkpoint key (default: LEDGER.operator.pem); generated if missing.")
+    var operatorKey: String?
+
+    @Option(name: .long, help: "A role table JSON file instead of the bundled Schemas/roles.json.")
+    var roles: String?
+
+    func execute() throws {
+        let path = ledgerOptions.path
+        let operatorPath = operatorKey ?? path + ".operator.pem"
+        guard Identifiers.isOrigin(origin) else {
+            throw BlotterError(.invalidInput, "--origin \"\(origin)\" must be 1-255 printable ASCII characters without spaces or '+'")
+        }
+        guard Identifiers.isActor(admin) else { throw BlotterError(.invalidInput, "--admin \"\(admin)\" is not a valid actor name") }
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw BlotterError(.ledgerState, "a file already exists at \(path); refusing to overwrite it")
+        }
+        let table = try roles.map { try RoleTable(json: parseJSON(readInput($0), source: $0)) } ?? RoleTable.bundled()
+        let (adminPrivate, adminIsNew) = try loadOrGenerate(adminKey, algorithm: parseAlgorithm(alg))
+        let (operatorPrivate, operatorIsNew) = try loadOrGenerate(operatorPath, algorithm: .ed25519)
+        guard operatorPrivate.algorithm == .ed25519 else {
+            throw BlotterError(.invalidInput, "the operator key \(operatorPath) must be Ed25519 (C2SP signed notes)")
+        }
+        let verifierKey = try NoteVerifierKey(name: origin, publicKey: operatorPrivate.publicKey)
+        let draft = StatementDraft(
+            log: origin, type: "ledger.created", stream: "ledger", expect: 0, actor: admin,
+            fields: [
+                ("origin", .string(origin)),
+                ("operator_key", .string(verifierKey.description)),
+                ("admin", .string(admin)),
+                ("admin_key", .string(Base64.urlEncode(adminPrivate.publicKey.spkiDER))),
+                ("roles", table.json()),
+            ])
+        let genesis = try draft.sign(with: adminPrivate)
+        let store = try SQLiteStore.create(path: path)
+        let receipt: AppendReceipt
+        do {
+            receipt = try Ledger(store: store).append(genesis)
+        } catch {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            throw error
+        }
+        if adminIsNew { try writeSecretFile(adminKey, try adminPrivate.pkcs8PEM) }
+        if operatorIsNew { try writeSecretFile(operatorPath, try operatorPrivate.pkcs8PEM) }
+        if output.json {
+            try emitJSON(.object([
+                ("ledger", .string(path)), ("origin", .string(origin)), ("admin", .string(admin)),
+                ("admin_key_id", .string(adminPrivate.publicKey.keyID)), ("operator_key", .string(verifierKey.description)),
+                ("entry_hash", .string(receipt.entryHash)),
+            ]))
+        } else {
+            emit("created ledger \(path) for \(origin)")
+            emit("  administrator  \(admin), key \(adminPrivate.publicKey.keyID) (\(adminPrivate.algorithm.rawValue))\(adminIsNew ? ", written to \(adminKey)" : "")")
+            emit("  operator key   \(verifierKey)\(operatorIsNew ? ", private key written to \(operatorPath)" : "")")
+            emit("  entry 0        \(receipt.entryHash)")
+        }
+    }
+
+    func loadOrGenerate(_ path: String, algorithm: SignatureAlgorithm) throws -> (PrivateKey, Bool) {
+        if FileManager.default.fileExists(atPath: path) { return (try loadPrivateKey(path), false) }
+        return (try PrivateKey.generate(algorithm), true)
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Blotter
+import BlotterCrypto
+import Foundation
+
+/// Where the ledger is: --ledger, else BLOTTER_LEDGER, else ./blotter.ledger.
+struct LedgerOptions: ParsableArguments {
+    @Option(name: .long, help: "The ledger file (default: $BLOTTER_LEDGER or ./blotter.ledger).")
+    var ledger: String?
+
+    var path: String {
+        ledger ?? ProcessInfo.processInfo.environment["BLOTTER_LEDGER"] ?? "blotter.ledger"
+    }
+
+    func open() throws -> Ledger { try Ledger.open(path: path) }
+}
+
+/// Machine-readable output.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON (one object per line) for programs instead of text for people.")
+    var json = false
+}
+
+/// What a statement says, shared by `append` and `sign`.
+struct StatementOptions: ParsableArguments {
+    @Option(name: .long, help: "The signer's private key (PKCS#8 PEM).")
+    var key: String
+
+    @Option(name: .long, help: "The statement type, e.g. complaint.received.")
+    var type: String
+
+    @Option(name: .long, help: "The stream, e.g. case/IA-2026-0042.")
+    var stream: String
+
+    @Option(name: .long, help: "The stream version you saw before this event (optimistic concurrency); omit for no check.")
+    var expect: Int64?
+
+    @Option(name: .long, help: "The schema version of the type.")
+    var schema: Int64 = 1
+
+    @Option(name: .long, help: "The acting actor (default: the actor the key is registered to).")
+    var actor: String?
+
+    @Option(name: .long, help: "When the actor made the statement, RFC 3339 UTC (default: now).")
+    var at: String?
+
+    @Option(name: .long, parsing: .singleValue, help: "A field as NAME=VALUE; VALUE is read as JSON if it parses, else as a string. Repeatable.")
+    var field: [String] = []
+
+    @Argument(help: "A JSON file with an object of field values ('-' for standard input).")
+    var fieldsFile: String?
+
+    /// Builds and signs the statement for `ledger`.
+    func sign(for ledger: Ledger) throws -> Submission {
+        let privateKey = try loadPrivateKey(key)
+        guard let identity = try ledger.identity() else { throw BlotterError(.ledgerState, "the ledger has no genesis entry") }
+        let keyID = privateKey.publicKey.keyID
+        let actor: String
+        if let given = self.actor {
+            actor = given
+        } else if let record = try ledger.store.read({ try $0.keyRecord(keyID) }) {
+            actor = record.actor
+        } else {
+            throw BlotterError(.invalidInput, "key \(keyID) is not registered in this ledger; register it, or pass --actor")
+        }
+        var time = Timestamp.now()
+        if let at {
+            guard let parsed = Timestamp(rfc3339: at, precision: .secondsOrMilliseconds) else {
+                throw BlotterError(.invalidInput, "--at \"\(at)\" must be RFC 3339 UTC like 2026-11-21T14:03:00Z")
+            }
+            time = parsed
+        }
+        let draft = StatementDraft(log: identity.origin, type: type, schema: schema, stream: stream, expect: expect,
+                                   actor: actor, at: time, fields: try fieldValues())
+        return try draft.sign(with: privateKey)
+    }
+
+    func fieldValues() throws -> [(String, JSONValue)] {
+        var fields: [(String, JSONValue)] = []
+        if let fieldsFile {
+            let json = try parseJSON(try readInput(fieldsFile), source: fieldsFile)
+            guard let members = json.objectValue else {
+                throw BlotterError(.invalidInput, "\(fieldsFile): expected a JSON object of field values, found \(json.typeName)")
+            }
+            fields = members
+        }
+        for item in field {
+            guard let eq = item.firstIndex(of: "=") else {
+                throw BlotterError(.invalidInput, "--field \"\(item)\" must be NAME=VALUE")
+            }
+            let name = String(item[..<eq])
+            let text = String(item[item.index(after: eq)...])
+            let value = (try? JSONParser.parse(text)) ?? .string(text)
+            fields.append((name, value))
+        }
+        return fields
+    }
+}

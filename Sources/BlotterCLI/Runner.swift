@@ -1,0 +1,116 @@
+import ArgumentParser
+import Blotter
+import BlotterCrypto
+import Foundation
+
+/// A subcommand whose errors are mapped to one line on stderr and a documented exit status.
+protocol BlotterSubcommand: ParsableCommand {
+    func execute() throws
+}
+
+extension BlotterSubcommand {
+    func run() throws {
+        do {
+            try execute()
+        } catch let error as BlotterError {
+            printError("error[\(error.code.rawValue)]: \(error.description)")
+            throw ExitCode(exitStatus(for: error.code))
+        } catch let error as CryptoError {
+            printError("error[\(error.code.rawValue)]: \(error.description)")
+            throw ExitCode(error.code == .invalidKey || error.code == .unsupportedKey ? 5 : 6)
+        }
+    }
+}
+
+func exitStatus(for code: BlotterError.Code) -> Int32 {
+    switch code {
+    case .verificationFailed: return 1
+    case .malformedJSON, .invalidStatement, .wrongOrigin, .badSignature, .keyNotValid, .roleNotAllowed, .staleExpect,
+         .disclosureMismatch, .tooLarge: return 2
+    case .busy: return 3
+    case .ledgerState, .notFound: return 4
+    case .invalidInput: return 5
+    case .storage: return 6
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("blotter: \(message)\n".utf8))
+}
+
+/// Writes one line to standard output, unbuffered, so that an acknowledgement is out before the next step.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Writes a JSON value as one compact line.
+func emitJSON(_ value: JSONValue) throws {
+    emit(String(decoding: try CanonicalJSON.encode(value), as: UTF8.self))
+}
+
+/// Reads a file, or standard input for "-".
+func readInput(_ path: String) throws -> [UInt8] {
+    if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
+    guard let data = FileManager.default.contents(atPath: path) else {
+        throw BlotterError(.invalidInput, "cannot read \(path)")
+    }
+    return Array(data)
+}
+
+func parseJSON(_ bytes: [UInt8], source: String) throws -> JSONValue {
+    do {
+        return try JSONParser.parse(bytes)
+    } catch {
+        throw BlotterError(.malformedJSON, "\(source): \(error.message)")
+    }
+}
+
+func loadPrivateKey(_ path: String) throws -> PrivateKey {
+    let text = String(decoding: try readInput(path), as: UTF8.self)
+    do {
+        return try PrivateKey(pem: text)
+    } catch let error as CryptoError {
+        throw BlotterError(.invalidInput, "\(path): \(error.reason)")
+    }
+}
+
+/// Reads a public key from a PEM file holding either a public or a private key.
+func loadPublicKey(_ path: String) throws -> PublicKey {
+    let text = String(decoding: try readInput(path), as: UTF8.self)
+    if let key = try? PublicKey(pem: text) { return key }
+    if let key = try? PrivateKey(pem: text) { return key.publicKey }
+    throw BlotterError(.invalidInput, "\(path) holds neither a PEM PUBLIC KEY nor an unencrypted PEM PRIVATE KEY")
+}
+
+/// Writes a file readable by its owner only; refuses to overwrite.
+func writeSecretFile(_ path: String, _ contents: String) throws {
+    guard !FileManager.default.fileExists(atPath: path) else {
+        throw BlotterError(.invalidInput, "\(path) already exists; refusing to overwrite a key file")
+    }
+    guard FileManager.default.createFile(atPath: path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600]) else {
+        throw BlotterError(.invalidInput, "cannot write \(path)")
+    }
+}
+
+func writeFile(_ path: String, _ contents: String) throws {
+    guard FileManager.default.createFile(atPath: path, contents: Data(contents.utf8)) else {
+        throw BlotterError(.invalidInput, "cannot write \(path)")
+    }
+}
+
+/// Human form of a JSON value: compact JSON, strings quoted.
+func show(_ value: JSONValue) -> String {
+    (try? String(decoding: CanonicalJSON.encode(value), as: UTF8.self)) ?? "?"
+}
+
+func appendSigned(_ draft: StatementDraft, key: PrivateKey, ledger: Ledger) throws -> AppendReceipt {
+    try ledger.append(try draft.sign(with: key))
+}
+
+func parseAlgorithm(_ name: String) throws -> SignatureAlgorithm {
+    switch name.lowercased() {
+    case "ed25519": return .ed25519
+    case "p256", "p-256", "ecdsa", "ecdsa-p256-sha256": return .ecdsaP256SHA256
+    default: throw BlotterError(.invalidInput, "--alg must be ed25519 or p256, found \"\(name)\"")
+    }
+}

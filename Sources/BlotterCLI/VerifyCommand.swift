@@ -1,0 +1,57 @@
+import ArgumentParser
+import Blotter
+import Foundation
+
+struct VerifyCommand: BlotterSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Re-read every stored byte and check the whole ledger; exit 1 at the first failure.",
+        discussion: """
+            Checks each entry's seq, prev link and canonical form; every signature (on all cores); that
+            each key was registered to that actor before use, not revoked, of the right algorithm, with a
+            role allowed for the type; stream versions against `expect`; the clock rules; and every stored
+            disclosure against its digest. Shows progress on stderr when it is a terminal.
+            """)
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var output: OutputOptions
+
+    func execute() throws {
+        let ledger = try ledgerOptions.open()
+        let interactive = isatty(2) == 1
+        let started = Date()
+        var shown = false
+        let verifier = LedgerVerifier(store: ledger.store)
+        do {
+            let report = try verifier.verify { done, total in
+                guard interactive, Date().timeIntervalSince(started) > 1 else { return }
+                shown = true
+                let percent = total == 0 ? 100 : Double(done) * 100 / Double(total)
+                FileHandle.standardError.write(Data("\rverifying \(done) / \(total) entries (\(String(format: "%.1f", percent))%)".utf8))
+            }
+            if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+            if output.json {
+                try emitJSON(.object([
+                    ("ok", .bool(true)), ("entries", .integer(report.entries)), ("keys", .integer(Int64(report.keys))),
+                    ("revoked_keys", .integer(Int64(report.revokedKeys))), ("streams", .integer(Int64(report.streams))),
+                    ("disclosures", .integer(report.disclosures)), ("withheld", .integer(report.withheld)),
+                    ("head", .string(report.headHash)), ("seconds", .double(report.seconds)),
+                ]))
+            } else {
+                emit("ok: \(report.entries) entries verified in \(String(format: "%.2f", report.seconds)) s")
+                emit("  keys         \(report.keys) (\(report.revokedKeys) revoked)")
+                emit("  streams      \(report.streams)")
+                emit("  disclosures  \(report.disclosures) checked, \(report.withheld) not held")
+                emit("  head         \(report.headHash)")
+            }
+        } catch let error as BlotterError where error.code == .verificationFailed {
+            if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+            if output.json {
+                try emitJSON(.object([("ok", .bool(false)), ("seq", error.seq.map { .integer($0) } ?? .null), ("error", .string(error.message))]))
+            } else {
+                emit("FAILED: \(error.description)")
+            }
+            throw ExitCode(1)
+        }
+    }
+}
