@@ -59,8 +59,11 @@ let package = Package(
         ),
         .testTarget(
             name: "BlotterTests",
-            dependencies: ["Blotter", "BlotterCrypto", "BlotterCLI"],
-            resources: [.copy("Fixtures")],
+            dependencies: [
+                "Blotter", "BlotterCrypto", "BlotterCLI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]
