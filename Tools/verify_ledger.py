@@ -1,0 +1,497 @@
+#!/usr/bin/env python3
+"""Independent verifier for Blotter ledgers.
+
+Written from docs/FORMAT.md alone; shares no code with the Swift implementation. Checks everything
+`blotter verify` checks: sequence, canonical form, prev chain, clock rules, disclosures against their
+digests, genesis, key registry (registered before use, same actor, same algorithm, not revoked),
+roles, stream versions (`expect`) and every signature.
+
+Usage: verify_ledger.py [--json] LEDGER
+Exit status: 0 if the ledger verifies, 1 if it does not, 2 if it cannot be read.
+Needs: Python 3.9+, `cryptography`, `rfc8785` (pip install cryptography rfc8785).
+"""
+
+import argparse
+import base64
+import binascii
+import datetime
+import hashlib
+import json
+import re
+import sqlite3
+import sys
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+APPLICATION_ID = 0x424C5452
+SIGNING_PREFIX = b"blotter/statement/v1\n"
+MAX_ENTRY_BYTES = 65535
+MAX_SKEW_MS = 5 * 60 * 1000
+MAX_DEPTH = 128
+ZERO_HASH = "0" * 64
+STATEMENT_MEMBERS = {"v", "log", "type", "schema", "stream", "expect", "actor", "key", "alg", "at", "nonce", "fields", "sig"}
+ENTRY_MEMBERS = {"seq", "prev", "recorded", "statement"}
+
+FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+TYPE_SEGMENT = re.compile(r"[a-z][a-z0-9_]*")
+ACTOR_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+STREAM = re.compile(r"[A-Za-z0-9._:/-]{1,200}")
+ORIGIN = re.compile(r"[\x21-\x2a\x2c-\x7e]{1,255}")
+LOWER_HEX_64 = re.compile(r"[0-9a-f]{64}")
+B64URL = re.compile(r"[A-Za-z0-9_-]*")
+TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.(\d{3}))?Z")
+
+
+class Invalid(Exception):
+    """One rule broken; `seq` is the entry it is about."""
+
+    def __init__(self, message, seq=None):
+        super().__init__(message)
+        self.message = message
+        self.seq = seq
+
+
+# ---------------------------------------------------------------- encodings
+
+
+def b64url_decode(text):
+    """base64url without padding, canonical only (section 1); None if not."""
+    if not isinstance(text, str) or not B64URL.fullmatch(text) or len(text) % 4 == 1:
+        return None
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != text:
+        return None
+    return raw
+
+
+def b64url(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def b64std_decode(text):
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if base64.b64encode(raw).decode() == text else None
+
+
+def parse_time(text, millis_required):
+    """Milliseconds since the epoch of an RFC 3339 UTC time (section 1), or None."""
+    if not isinstance(text, str):
+        return None
+    m = TIME.fullmatch(text)
+    if not m or (millis_required and m.group(7) is None):
+        return None
+    try:
+        dt = datetime.datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)),
+                               int(m.group(5)), int(m.group(6)), tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return None
+    seconds = (dt - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)) // datetime.timedelta(seconds=1)
+    return seconds * 1000 + (int(m.group(8)) if m.group(8) else 0)
+
+
+def strict_json(raw, floats_allowed):
+    """Parses UTF-8 JSON refusing duplicate keys, NaN/Infinity, deep nesting and (optionally) floats."""
+
+    def pairs(items):
+        obj = {}
+        for k, v in items:
+            if k in obj:
+                raise Invalid('duplicate object key "%s"' % k)
+            obj[k] = v
+        return obj
+
+    def no_float(text):
+        raise Invalid("numbers in statements and entries are integers only, found %s" % text)
+
+    def no_constant(text):
+        raise Invalid("%s is not JSON" % text)
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid("not valid UTF-8")
+    try:
+        value = json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant,
+                           parse_float=None if floats_allowed else no_float)
+    except Invalid:
+        raise
+    except (ValueError, RecursionError) as e:
+        raise Invalid("not valid JSON: %s" % e)
+    if depth(value) > MAX_DEPTH:
+        raise Invalid("nesting deeper than %d" % MAX_DEPTH)
+    if has_lone_surrogate(value):
+        raise Invalid("unpaired surrogate in a string")
+    return value
+
+
+def depth(value):
+    if isinstance(value, dict):
+        return 1 + max((depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((depth(v) for v in value), default=0)
+    return 0
+
+
+def has_lone_surrogate(value):
+    if isinstance(value, str):
+        return any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+    if isinstance(value, dict):
+        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_lone_surrogate(v) for v in value)
+    return False
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2 ** 53
+
+
+# ---------------------------------------------------------------- format
+
+
+def is_actor(s):
+    return isinstance(s, str) and 1 <= len(s.encode()) <= 128 and all(ACTOR_SEGMENT.fullmatch(p) for p in s.split("/"))
+
+
+def is_type(s):
+    if not isinstance(s, str) or not 3 <= len(s.encode()) <= 128:
+        return False
+    parts = s.split(".")
+    return len(parts) >= 2 and all(TYPE_SEGMENT.fullmatch(p) for p in parts)
+
+
+def check_statement(st):
+    """Section 3: exactly the defined members, each well formed."""
+    if not isinstance(st, dict):
+        raise Invalid("statement must be a JSON object")
+    for name in st:
+        if name not in STATEMENT_MEMBERS:
+            raise Invalid('statement has unknown member "%s"' % name)
+    for name in STATEMENT_MEMBERS:
+        if name not in st:
+            raise Invalid('statement is missing "%s"' % name)
+    if not is_int(st["v"]) or st["v"] != 1:
+        raise Invalid('statement "v" must be 1')
+    if not isinstance(st["log"], str) or not ORIGIN.fullmatch(st["log"]):
+        raise Invalid('statement "log" is not a valid origin')
+    if not is_type(st["type"]):
+        raise Invalid('statement "type" is not a valid type name')
+    if not is_int(st["schema"]) or st["schema"] < 1:
+        raise Invalid('statement "schema" must be an integer of at least 1')
+    if not isinstance(st["stream"], str) or not STREAM.fullmatch(st["stream"]):
+        raise Invalid('statement "stream" is not a valid stream name')
+    if st["expect"] is not None and (not is_int(st["expect"]) or st["expect"] < 0):
+        raise Invalid('statement "expect" must be null or a non-negative integer')
+    if not is_actor(st["actor"]):
+        raise Invalid('statement "actor" is not a valid actor name')
+    if not isinstance(st["key"], str) or not LOWER_HEX_64.fullmatch(st["key"]):
+        raise Invalid('statement "key" must be 64 lowercase hex digits')
+    if st["alg"] not in ("ed25519", "ecdsa-p256-sha256"):
+        raise Invalid('statement "alg" must be ed25519 or ecdsa-p256-sha256')
+    if parse_time(st["at"], False) is None:
+        raise Invalid('statement "at" is not RFC 3339 UTC with none or three fractional digits')
+    nonce = b64url_decode(st["nonce"])
+    if nonce is None or len(nonce) != 16:
+        raise Invalid('statement "nonce" must be base64url of 16 bytes')
+    if not isinstance(st["fields"], dict):
+        raise Invalid('statement "fields" must be an object')
+    for name, digest in st["fields"].items():
+        if not FIELD_NAME.fullmatch(name):
+            raise Invalid('field name "%s" is not valid' % name)
+        d = b64url_decode(digest) if isinstance(digest, str) else None
+        if d is None or len(d) != 32:
+            raise Invalid('field "%s" must map to a base64url SHA-256 digest' % name)
+    sig = b64url_decode(st["sig"])
+    if not sig:
+        raise Invalid('statement "sig" must be a non-empty base64url signature')
+    if st["alg"] == "ed25519" and len(sig) != 64:
+        raise Invalid("an ed25519 sig is 64 bytes, found %d" % len(sig))
+
+
+def parse_entry(raw):
+    """Section 4: parse entry bytes and require that they are exactly JCS."""
+    if len(raw) > MAX_ENTRY_BYTES:
+        raise Invalid("entry is %d bytes, more than %d" % (len(raw), MAX_ENTRY_BYTES))
+    try:
+        entry = strict_json(raw, floats_allowed=False)
+    except Invalid as e:
+        raise Invalid("entry bytes are not valid: %s" % e.message)
+    if not isinstance(entry, dict) or set(entry) != ENTRY_MEMBERS:
+        raise Invalid("entry must have exactly seq, prev, recorded and statement")
+    if not is_int(entry["seq"]) or entry["seq"] < 0:
+        raise Invalid('entry "seq" must be a non-negative integer')
+    if not isinstance(entry["prev"], str) or not LOWER_HEX_64.fullmatch(entry["prev"]):
+        raise Invalid('entry "prev" must be 64 lowercase hex digits')
+    if parse_time(entry["recorded"], True) is None:
+        raise Invalid('entry "recorded" must be RFC 3339 UTC with three fractional digits')
+    check_statement(entry["statement"])
+    if rfc8785.dumps(entry) != raw:
+        raise Invalid("entry bytes are not in RFC 8785 canonical form")
+    return entry
+
+
+def parse_disclosure(text):
+    """Section 2: returns (name, value, digest)."""
+    raw = b64url_decode(text)
+    if raw is None:
+        raise Invalid("disclosure is not base64url without padding")
+    value = strict_json(raw, floats_allowed=True)
+    if not isinstance(value, list) or len(value) != 3:
+        raise Invalid("disclosure must be a JSON array [salt, name, value]")
+    salt = b64url_decode(value[0]) if isinstance(value[0], str) else None
+    if salt is None or len(salt) < 16:
+        raise Invalid("disclosure salt must be base64url of at least 16 bytes")
+    if not isinstance(value[1], str) or not FIELD_NAME.fullmatch(value[1]):
+        raise Invalid("disclosure field name is not valid")
+    return value[1], value[2], b64url(hashlib.sha256(text.encode("ascii")).digest())
+
+
+def load_spki(text, what):
+    der = b64url_decode(text) if isinstance(text, str) else None
+    if der is None:
+        raise Invalid("%s must be base64url of an SPKI DER public key" % what)
+    try:
+        key = serialization.load_der_public_key(der)
+    except ValueError as e:
+        raise Invalid("%s is not a public key: %s" % (what, e))
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        alg = "ed25519"
+    elif isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        alg = "ecdsa-p256-sha256"
+    else:
+        raise Invalid("%s is neither Ed25519 nor P-256" % what)
+    if key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) != der:
+        raise Invalid("%s is not canonical DER" % what)
+    return {"key": key, "alg": alg, "id": hashlib.sha256(der).hexdigest()}
+
+
+def parse_note_verifier_key(text, origin):
+    """Section 5.3: name+hexkeyid+base64(0x01||pubkey)."""
+    parts = text.split("+", 2) if isinstance(text, str) else []
+    if len(parts) != 3 or parts[0] != origin or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
+        raise Invalid("operator_key must be origin+hexkeyid+base64key named after the origin")
+    raw = b64std_decode(parts[2])
+    if raw is None or len(raw) != 33 or raw[0] != 1:
+        raise Invalid("operator_key must hold 0x01 and a 32-byte Ed25519 key")
+    key_id = hashlib.sha256(origin.encode() + b"\n" + raw).digest()[:4].hex()
+    if key_id != parts[1]:
+        raise Invalid("operator_key id %s does not match its key (expected %s)" % (parts[1], key_id))
+
+
+def check_role_table(table):
+    if not isinstance(table, dict) or set(table) - {"roles", "types"} or not isinstance(table.get("roles"), list) \
+            or not isinstance(table.get("types"), dict):
+        raise Invalid('role table must be {"roles": [...], "types": {...}}')
+    roles = table["roles"]
+    for type_name, allowed in table["types"].items():
+        if not is_type(type_name) or not isinstance(allowed, list) or any(r not in roles for r in allowed):
+            raise Invalid("role table entry for %s is not valid" % type_name)
+    for required in ("ledger.created", "key.registered", "key.revoked"):
+        if required not in table["types"]:
+            raise Invalid("role table must list %s" % required)
+    if "admin" not in table["types"]["ledger.created"] or "admin" not in table["types"]["key.registered"]:
+        raise Invalid("role table must let admin make ledger.created and key.registered")
+    return table
+
+
+def signature_ok(key, alg, sig, message):
+    try:
+        if alg == "ed25519":
+            key.verify(sig, message)
+        else:
+            key.verify(sig, message, ec.ECDSA(hashes.SHA256()))
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------- verification
+
+
+class Verifier:
+    def __init__(self):
+        self.origin = None
+        self.roles = None
+        self.keys = {}  # key id -> dict(key, alg, actor, roles, registered, revoked)
+        self.streams = {}
+        self.prev = ZERO_HASH
+        self.last_recorded = None
+        self.count = 0
+        self.disclosures = 0
+        self.withheld = 0
+
+    def entry(self, seq, raw, stored_disclosures):
+        if seq != self.count:
+            raise Invalid("expected entry %d next, found entry %d: an entry is missing" % (self.count, seq), self.count)
+        entry = parse_entry(raw)
+        st = entry["statement"]
+        if entry["seq"] != seq:
+            raise Invalid("stored as entry %d but its bytes say seq %d" % (seq, entry["seq"]))
+        if entry["prev"] != self.prev:
+            raise Invalid("prev does not match SHA-256 of entry %d (expected %s, found %s)" % (seq - 1, self.prev, entry["prev"]))
+        recorded = parse_time(entry["recorded"], True)
+        if self.last_recorded is not None and recorded < self.last_recorded:
+            raise Invalid("recorded %s is earlier than the previous entry's" % entry["recorded"])
+        if parse_time(st["at"], False) - recorded > MAX_SKEW_MS:
+            raise Invalid('statement time "at" %s is more than 5 minutes after recorded %s' % (st["at"], entry["recorded"]))
+
+        values = {}
+        for field, text in stored_disclosures.items():
+            name, value, digest = parse_disclosure(text)
+            if name != field or field not in st["fields"]:
+                raise Invalid('stored disclosure for field "%s" names a field the statement does not commit to' % field)
+            if digest != st["fields"][field]:
+                raise Invalid('disclosure for field "%s" does not match its digest (expected %s, found %s)'
+                              % (field, st["fields"][field], digest))
+            values[field] = value
+
+        def need(name):
+            if name not in st["fields"]:
+                raise Invalid('%s must commit to field "%s"' % (st["type"], name))
+            if name not in values:
+                raise Invalid('%s needs the disclosure of field "%s"' % (st["type"], name))
+            return values[name]
+
+        if seq == 0:
+            signer = self.genesis(st, need)
+        else:
+            signer = self.ordinary(seq, st, need)
+        message = SIGNING_PREFIX + rfc8785.dumps({k: v for k, v in st.items() if k != "sig"})
+        if not signature_ok(signer["key"], st["alg"], b64url_decode(st["sig"]), message):
+            raise Invalid("signature does not verify with key %s" % st["key"])
+
+        self.streams[st["stream"]] = self.streams.get(st["stream"], 0) + 1
+        self.prev = hashlib.sha256(raw).hexdigest()
+        self.last_recorded = recorded
+        self.count += 1
+        self.disclosures += len(values)
+        self.withheld += len(st["fields"]) - len(values)
+
+    def genesis(self, st, need):
+        if st["type"] != "ledger.created":
+            raise Invalid("entry 0 must be ledger.created, found %s" % st["type"])
+        origin = need("origin")
+        if origin != st["log"]:
+            raise Invalid("ledger.created: origin must equal the statement's log")
+        parse_note_verifier_key(need("operator_key"), origin)
+        if need("admin") != st["actor"]:
+            raise Invalid("ledger.created: admin must be the statement's actor")
+        admin = load_spki(need("admin_key"), "ledger.created admin_key")
+        if admin["id"] != st["key"]:
+            raise Invalid("ledger.created: signed with key %s, but admin_key is %s" % (st["key"], admin["id"]))
+        if admin["alg"] != st["alg"]:
+            raise Invalid("ledger.created: admin_key algorithm does not match alg")
+        self.roles = check_role_table(need("roles"))
+        if st["expect"] not in (None, 0):
+            raise Invalid("stream %s: expected version %d, current version is 0" % (st["stream"], st["expect"]))
+        self.origin = origin
+        record = dict(admin, actor=st["actor"], roles=["admin"], registered=0, revoked=None)
+        self.keys[admin["id"]] = record
+        return record
+
+    def ordinary(self, seq, st, need):
+        if st["type"] == "ledger.created":
+            raise Invalid("ledger.created may only be entry 0")
+        if st["log"] != self.origin:
+            raise Invalid('statement is for ledger "%s", this ledger is "%s"' % (st["log"], self.origin))
+        signer = self.keys.get(st["key"])
+        if signer is None or signer["registered"] >= seq:
+            raise Invalid("key %s is not registered" % st["key"])
+        if signer["revoked"] is not None and signer["revoked"] < seq:
+            raise Invalid("key %s was revoked at entry %d" % (st["key"], signer["revoked"]))
+        if signer["actor"] != st["actor"]:
+            raise Invalid("key %s is registered to %s, not %s" % (st["key"], signer["actor"], st["actor"]))
+        if signer["alg"] != st["alg"]:
+            raise Invalid("key %s is %s, statement says %s" % (st["key"], signer["alg"], st["alg"]))
+        allowed = self.roles["types"].get(st["type"])
+        if allowed is None:
+            raise Invalid("type %s is not in the ledger's role table" % st["type"])
+        if not any(r in allowed for r in signer["roles"]):
+            raise Invalid("%s may not make %s" % (st["actor"], st["type"]))
+        if st["expect"] is not None and st["expect"] != self.streams.get(st["stream"], 0):
+            raise Invalid("stream %s: expected version %d, current version is %d"
+                          % (st["stream"], st["expect"], self.streams.get(st["stream"], 0)))
+        if st["type"] == "key.registered":
+            subject = need("subject")
+            if not is_actor(subject):
+                raise Invalid("key.registered: subject is not a valid actor name")
+            new = load_spki(need("public_key"), "key.registered public_key")
+            roles = need("roles")
+            if not isinstance(roles, list) or not roles or any(r not in self.roles["roles"] for r in roles):
+                raise Invalid("key.registered: roles must be a non-empty array of the table's roles")
+            if new["id"] in self.keys:
+                raise Invalid("key %s was already registered" % new["id"])
+            self.keys[new["id"]] = dict(new, actor=subject, roles=roles, registered=seq, revoked=None)
+        elif st["type"] == "key.revoked":
+            target = self.keys.get(need("key"))
+            if target is None:
+                raise Invalid("key.revoked: key is not registered")
+            if target["revoked"] is not None:
+                raise Invalid("key.revoked: key was already revoked at entry %d" % target["revoked"])
+            target["revoked"] = seq
+        return signer
+
+
+def verify(path, chunk=4096):
+    try:
+        db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+        if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+            raise Invalid("%s is not a Blotter ledger" % path)
+        total = db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM entries").fetchone()[0]
+    except sqlite3.Error as e:
+        raise OSError("cannot read %s: %s" % (path, e))
+    v = Verifier()
+    last = -1
+    while True:
+        rows = db.execute("SELECT seq, bytes FROM entries WHERE seq > ? ORDER BY seq LIMIT ?", (last, chunk)).fetchall()
+        if not rows:
+            break
+        disclosures = {}
+        for seq, field, text in db.execute("SELECT seq, field, disclosure FROM disclosures WHERE seq BETWEEN ? AND ?",
+                                           (rows[0][0], rows[-1][0])):
+            disclosures.setdefault(seq, {})[field] = text
+        for seq, raw in rows:
+            try:
+                v.entry(seq, bytes(raw), disclosures.get(seq, {}))
+            except Invalid as e:
+                raise Invalid(e.message, e.seq if e.seq is not None else seq)
+            last = seq
+    if v.count != total:
+        raise Invalid("expected %d entries, found %d" % (total, v.count), v.count)
+    return v
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Independent verifier for Blotter ledgers (docs/FORMAT.md).")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("ledger")
+    args = parser.parse_args()
+    try:
+        v = verify(args.ledger)
+    except Invalid as e:
+        if args.json:
+            print(json.dumps({"ok": False, "seq": e.seq, "error": e.message}))
+        else:
+            print("FAILED: entry %s: %s" % (e.seq, e.message) if e.seq is not None else "FAILED: %s" % e.message)
+        return 1
+    except OSError as e:
+        print("verify_ledger: %s" % e, file=sys.stderr)
+        return 2
+    revoked = sum(1 for k in v.keys.values() if k["revoked"] is not None)
+    if args.json:
+        print(json.dumps({"ok": True, "entries": v.count, "keys": len(v.keys), "revoked_keys": revoked,
+                          "streams": len(v.streams), "disclosures": v.disclosures, "withheld": v.withheld, "head": v.prev}))
+    else:
+        print("ok: %d entries, %d keys (%d revoked), %d streams, %d disclosures checked, %d not held; head %s"
+              % (v.count, len(v.keys), revoked, len(v.streams), v.disclosures, v.withheld, v.prev))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
