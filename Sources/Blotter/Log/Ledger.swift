@@ -8,6 +8,13 @@ public struct AppendReceipt: Sendable, Equatable {
     public let recorded: String
     /// True if the same statement was already in the ledger; nothing new was appended.
     public let duplicate: Bool
+
+    public init(seq: Int64, entryHash: String, recorded: String, duplicate: Bool) {
+        self.seq = seq
+        self.entryHash = entryHash
+        self.recorded = recorded
+        self.duplicate = duplicate
+    }
 }
 
 /// A ledger: appends signed statements after checking every rule, and reads them back.

@@ -96,6 +96,11 @@ public final class SQLiteStore: LedgerStore {
         ) WITHOUT ROWID;
         """
 
+    /// Closes the file: checkpoints the WAL into the main file. The store cannot be used afterwards.
+    public func close() throws {
+        try mapErrors { try pool.close() }
+    }
+
     public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
         try mapErrors {
             try pool.writeWithoutTransaction { db in

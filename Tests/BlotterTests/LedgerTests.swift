@@ -1,0 +1,182 @@
+import Blotter
+import BlotterCrypto
+import Foundation
+import Testing
+
+@Suite("Appending")
+struct LedgerAppendTests {
+    @Test("appends, chains and verifies statements from registered actors")
+    func appendsAndVerifies() throws {
+        let t = try TestLedger()
+        try t.register("ia/rivera", roles: ["intake", "investigator"])
+        try t.register("ia/chen", roles: ["commander"], alg: .ecdsaP256SHA256)
+        let r1 = try t.ledger.append(try t.statement("ia/rivera", expect: 0))
+        let r2 = try t.ledger.append(try t.statement("ia/chen", type: "case.opened", stream: "case/IA-1", expect: 0,
+                                                     fields: [("complaints", .array([.string("C-1")]))]))
+        #expect(r1.seq == 3 && r2.seq == 4)
+        let e2 = try Entry(bytes: try t.ledger.entry(4).bytes)
+        #expect(e2.prev == r1.entryHash)
+        let report = try LedgerVerifier(store: t.ledger.store).verify()
+        #expect(report.entries == 5 && report.keys == 3 && report.headHash == r2.entryHash)
+        #expect(report.disclosures == 5 + 3 + 3 + 1 + 1)
+    }
+
+    @Test("resubmitting the same signed statement returns its entry instead of appending it twice")
+    func idempotent() throws {
+        let t = try TestLedger()
+        try t.register("ia/rivera", roles: ["intake"])
+        let s = try t.statement("ia/rivera")
+        let first = try t.ledger.append(s)
+        let again = try t.ledger.append(s)
+        #expect(again == AppendReceipt(seq: first.seq, entryHash: first.entryHash, recorded: first.recorded, duplicate: true))
+        #expect(try t.ledger.count() == first.seq + 1)
+        let inBatch = try t.statement("ia/rivera", stream: "complaint/C-2")
+        let receipts = try t.ledger.append([inBatch, inBatch])
+        #expect(receipts[0].seq == receipts[1].seq && receipts[1].duplicate)
+    }
+
+    @Test("a nonce reused by the same key for a different statement is refused")
+    func nonceReuse() throws {
+        let t = try TestLedger()
+        let key = try t.register("ia/rivera", roles: ["intake"])
+        let s = try t.statement("ia/rivera")
+        _ = try t.ledger.append(s)
+        var other = s.statement
+        other.stream = "complaint/C-9"
+        try other.sign(with: key)
+        let before = try t.fileDigest()
+        #expect { try t.ledger.append(Submission(statement: other, disclosures: s.disclosures)) } throws: { error in
+            (error as? BlotterError)?.message.contains("already used by entry") == true
+        }
+        #expect(try t.fileDigest() == before)
+    }
+
+    @Test("expect is checked against the stream version, and the error names both")
+    func optimisticConcurrency() throws {
+        let t = try TestLedger()
+        try t.register("ia/rivera", roles: ["intake"])
+        _ = try t.ledger.append(try t.statement("ia/rivera", expect: 0))
+        _ = try t.ledger.append(try t.statement("ia/rivera", expect: 1))
+        _ = try t.ledger.append(try t.statement("ia/rivera", expect: nil))
+        do {
+            _ = try t.ledger.append(try t.statement("ia/rivera", expect: 1))
+            Issue.record("stale expect accepted")
+        } catch let error as BlotterError {
+            #expect(error.code == .staleExpect)
+            #expect(error.message == "stream complaint/C-1: expected version 1, current version is 3")
+        }
+    }
+
+    @Test("a batch is all or nothing, and names the statement that failed")
+    func batchAtomic() throws {
+        let t = try TestLedger()
+        try t.register("ia/rivera", roles: ["intake"])
+        let count = try t.ledger.count()
+        let good = try t.statement("ia/rivera", stream: "complaint/C-5")
+        let stale = try t.statement("ia/rivera", stream: "complaint/C-6", expect: 4)
+        do {
+            _ = try t.ledger.append([good, stale])
+            Issue.record("batch with a stale expect accepted")
+        } catch let error as BlotterError {
+            #expect(error.code == .staleExpect)
+            #expect(error.message.hasPrefix("statement 2 of 2: "))
+        }
+        #expect(try t.ledger.count() == count)
+        #expect(try LedgerVerifier(store: t.ledger.store).verify().entries == count)
+    }
+
+    @Test("keys registered earlier in the same batch can sign later statements of it")
+    func registerAndUseInOneBatch() throws {
+        let t = try TestLedger()
+        let key = try PrivateKey.generate(.ed25519)
+        t.keys["ia/new"] = key
+        let receipts = try t.ledger.append([try t.registration(of: key, to: "ia/new", roles: ["intake"]), try t.statement("ia/new")])
+        #expect(receipts.map(\.seq) == [1, 2])
+        #expect(try LedgerVerifier(store: t.ledger.store).verify().entries == 3)
+    }
+}
+
+@Suite("Refusals leave the ledger exactly as it was")
+struct LedgerRefusalTests {
+    enum Case: String, CaseIterable, Sendable {
+        case wrongOrigin, badSignature, unregisteredKey, revokedKey, wrongActor, wrongAlgorithm, roleNotAllowed,
+             staleExpect, tooLarge, disclosureMismatch, unknownType, futureTime, reRegisterKey, secondGenesis
+    }
+
+    @Test("refused with a clear error naming the problem", arguments: Case.allCases)
+    func refused(_ c: Case) throws {
+        let t = try TestLedger()
+        let rivera = try t.register("ia/rivera", roles: ["intake"])
+        try t.register("ia/old", roles: ["intake"])
+        _ = try t.ledger.append(try StatementDraft(log: TestLedger.origin, type: "key.revoked", stream: "keys/ia/old", actor: "ia/admin",
+                                                   fields: [("key", .string(t.keys["ia/old"]!.publicKey.keyID))]).sign(with: t.admin))
+        let submission: Submission
+        let code: BlotterError.Code
+        let fragment: String
+        switch c {
+        case .wrongOrigin:
+            submission = try t.statement("ia/rivera", log: "other.example/ledger")
+            (code, fragment) = (.wrongOrigin, "this ledger is \"ia.test.example/ledger\"")
+        case .badSignature:
+            var s = try t.statement("ia/rivera")
+            s.statement.sig = try t.statement("ia/rivera").statement.sig
+            submission = s
+            (code, fragment) = (.badSignature, "signature does not verify")
+        case .unregisteredKey:
+            t.keys["ia/stranger"] = try PrivateKey.generate(.ed25519)
+            submission = try t.statement("ia/stranger")
+            (code, fragment) = (.keyNotValid, "is not registered")
+        case .revokedKey:
+            submission = try t.statement("ia/old")
+            (code, fragment) = (.keyNotValid, "was revoked at entry 3")
+        case .wrongActor:
+            submission = try StatementDraft(log: TestLedger.origin, type: "complaint.received", stream: "complaint/C-1", actor: "ia/chen",
+                                            fields: []).sign(with: rivera)
+            (code, fragment) = (.keyNotValid, "is registered to ia/rivera, not ia/chen")
+        case .wrongAlgorithm:
+            var s = try t.statement("ia/rivera")
+            s.statement.alg = .ecdsaP256SHA256
+            submission = s
+            (code, fragment) = (.keyNotValid, "is ed25519, statement says ecdsa-p256-sha256")
+        case .roleNotAllowed:
+            submission = try t.statement("ia/rivera", type: "case.finding.approved", stream: "case/IA-1")
+            (code, fragment) = (.roleNotAllowed, "needs one of [commander]")
+        case .staleExpect:
+            submission = try t.statement("ia/rivera", expect: 2)
+            (code, fragment) = (.staleExpect, "expected version 2, current version is 0")
+        case .tooLarge:
+            let fields: [(String, JSONValue)] = (0..<1400).map { ("f\($0)", .integer(Int64($0))) }
+            submission = try t.statement("ia/rivera", fields: fields)
+            (code, fragment) = (.tooLarge, "more than the limit of 65535")
+        case .disclosureMismatch:
+            var s = try t.statement("ia/rivera")
+            s.disclosures[0] = try Disclosure.make(name: "narrative", value: .string("something else"))
+            submission = s
+            (code, fragment) = (.disclosureMismatch, "does not match its digest")
+        case .unknownType:
+            submission = try t.statement("ia/rivera", type: "complaint.invented")
+            (code, fragment) = (.roleNotAllowed, "not in the ledger's role table")
+        case .futureTime:
+            submission = try t.statement("ia/rivera", at: Timestamp(milliseconds: Timestamp.now().milliseconds + 10 * 60_000))
+            (code, fragment) = (.invalidStatement, "more than 5 minutes after")
+        case .reRegisterKey:
+            submission = try t.registration(of: rivera, to: "ia/rivera2", roles: ["intake"])
+            (code, fragment) = (.keyNotValid, "already registered at entry 1")
+        case .secondGenesis:
+            submission = try StatementDraft(log: TestLedger.origin, type: "ledger.created", stream: "ledger", actor: "ia/admin", fields: [])
+                .sign(with: t.admin)
+            (code, fragment) = (.invalidStatement, "ledger.created may only be entry 0")
+        }
+        let before = try t.fileDigest()
+        let count = try t.ledger.count()
+        do {
+            _ = try t.ledger.append(submission)
+            Issue.record("\(c) was accepted")
+        } catch let error as BlotterError {
+            #expect(error.code == code, "\(error)")
+            #expect(error.message.contains(fragment), "\(error.message)")
+        }
+        #expect(try t.ledger.count() == count)
+        #expect(try t.fileDigest() == before)
+    }
+}
