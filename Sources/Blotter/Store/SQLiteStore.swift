@@ -96,9 +96,13 @@ public final class SQLiteStore: LedgerStore {
         ) WITHOUT ROWID;
         """
 
-    /// Closes the file: checkpoints the WAL into the main file. The store cannot be used afterwards.
+    /// Closes the file after moving the WAL's contents into the main file, so that the main file
+    /// alone holds the whole ledger (for copying). The store cannot be used afterwards.
     public func close() throws {
-        try mapErrors { try pool.close() }
+        try mapErrors {
+            try pool.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try pool.close()
+        }
     }
 
     public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {

@@ -1,0 +1,168 @@
+import Blotter
+import BlotterCrypto
+import Foundation
+import GRDB
+import Testing
+
+/// Tampering with the SQLite file directly, behind Blotter's back: `blotter verify` and the
+/// independent Python verifier must both fail, and name the same entry.
+@Suite("Tampering with the ledger file", .serialized)
+struct TamperTests {
+    /// A closed ledger file of 40 entries: keys of both algorithms, a revocation, several streams.
+    static func makeLedger(in directory: TemporaryDirectory) throws -> (path: String, t: TestLedger) {
+        let t = try TestLedger()
+        try t.register("ia/rivera", roles: ["intake", "investigator"])
+        try t.register("ia/chen", roles: ["commander"], alg: .ecdsaP256SHA256)
+        try t.register("ia/old", roles: ["intake"])
+        for i in 0..<30 {
+            let actor = i % 3 == 0 ? "ia/chen" : "ia/rivera"
+            let type = actor == "ia/chen" ? "case.assigned" : "complaint.received"
+            _ = try t.ledger.append(try t.statement(actor, type: type, stream: "case/IA-\(i % 4)",
+                                                    fields: [("narrative", .string("entry \(i) é ✓")), ("count", .integer(Int64(i)))]))
+        }
+        _ = try t.ledger.append(try StatementDraft(log: TestLedger.origin, type: "key.revoked", stream: "keys/ia/old", actor: "ia/admin",
+                                                   fields: [("key", .string(t.keys["ia/old"]!.publicKey.keyID)), ("reason", .string("left the unit"))]).sign(with: t.admin))
+        for i in 0..<5 { _ = try t.ledger.append(try t.statement("ia/rivera", stream: "complaint/C-\(i)")) }
+        #expect(try t.ledger.count() == 40)
+        try (t.ledger.store as! SQLiteStore).close()
+        let path = directory.path("clean.ledger")
+        try FileManager.default.copyItem(atPath: t.path, toPath: path)
+        return (path, t)
+    }
+
+    enum Scenario: String, CaseIterable, Sendable {
+        case none, flipByteInEntry, breakJSONOfEntry, changeDisclosure, deleteMiddleEntry, swapTwoEntries, replaceSignature,
+             forgedEntryWithCorrectPrev, forgedEntryUnknownKey, injectedKeyRow, reorderedBytes, disclosureForOtherField
+    }
+
+    func bytes(_ db: Database, _ seq: Int64) throws -> [UInt8] {
+        Array(try Data.fetchOne(db, sql: "SELECT bytes FROM entries WHERE seq = ?", arguments: [seq])!)
+    }
+
+    func setBytes(_ db: Database, _ seq: Int64, _ bytes: [UInt8]) throws {
+        try db.execute(sql: "UPDATE entries SET bytes = ? WHERE seq = ?", arguments: [Data(bytes), seq])
+    }
+
+    func replacing(_ bytes: [UInt8], _ old: String, _ new: String) -> [UInt8] {
+        let text = String(decoding: bytes, as: UTF8.self)
+        precondition(text.contains(old))
+        return Array(text.replacingOccurrences(of: old, with: new).utf8)
+    }
+
+    /// Tampers with the file and returns the entry both verifiers must name (nil: must verify).
+    func tamper(_ scenario: Scenario, path: String, t: TestLedger) throws -> Int64? {
+        let db = try DatabaseQueue(path: path)
+        defer { try? db.close() }
+        switch scenario {
+        case .none:
+            return nil
+        case .flipByteInEntry:
+            try db.write { db in try setBytes(db, 17, replacing(try bytes(db, 17), "\"actor\":\"ia/rivera\"", "\"actor\":\"ia/riverb\"")) }
+            return 17
+        case .breakJSONOfEntry:
+            try db.write { db in
+                var b = try bytes(db, 12)
+                b[b.count - 1] = UInt8(ascii: "]")
+                try setBytes(db, 12, b)
+            }
+            return 12
+        case .changeDisclosure:
+            let fake = try Disclosure.make(name: "narrative", value: .string("nothing happened"))
+            try db.write { db in
+                try db.execute(sql: "UPDATE disclosures SET disclosure = ? WHERE seq = 20 AND field = 'narrative'", arguments: [fake.encoded])
+            }
+            return 20
+        case .disclosureForOtherField:
+            try db.write { db in
+                let other = try String.fetchOne(db, sql: "SELECT disclosure FROM disclosures WHERE seq = 21 AND field = 'count'")!
+                try db.execute(sql: "UPDATE disclosures SET disclosure = ? WHERE seq = 21 AND field = 'narrative'", arguments: [other])
+            }
+            return 21
+        case .deleteMiddleEntry:
+            try db.write { db in try db.execute(sql: "DELETE FROM entries WHERE seq = 25") }
+            return 25
+        case .swapTwoEntries:
+            try db.write { db in
+                let a = try bytes(db, 30), b = try bytes(db, 31)
+                try setBytes(db, 30, b)
+                try setBytes(db, 31, a)
+            }
+            return 30
+        case .replaceSignature:
+            try db.write { db in
+                let victim = try Entry(bytes: try bytes(db, 33)), donor = try Entry(bytes: try bytes(db, 36))
+                try setBytes(db, 33, replacing(try bytes(db, 33), victim.statement.sig, donor.statement.sig))
+            }
+            return 33
+        case .forgedEntryWithCorrectPrev, .forgedEntryUnknownKey:
+            // An attacker with write access to the file but not the actor's key: a well-formed entry
+            // chained to the real head, signed with the attacker's own key.
+            let attacker = try PrivateKey.generate(.ed25519)
+            var draft = try StatementDraft(log: TestLedger.origin, type: "case.finding.approved", stream: "case/IA-1", actor: "ia/chen",
+                                           fields: [("finding", .string("exonerated"))]).sign(with: attacker)
+            if scenario == .forgedEntryWithCorrectPrev {
+                draft.statement.key = t.keys["ia/chen"]!.publicKey.keyID
+                draft.statement.alg = .ecdsaP256SHA256
+                draft.statement.sig = Base64.urlEncode(try attacker.signature(for: try draft.statement.signingInput()))
+            }
+            try db.write { db in
+                let head = try bytes(db, 39)
+                let recorded = try Entry(bytes: head).recorded
+                let entry = Entry(seq: 40, prev: Entry.hash(head), recorded: recorded, statement: draft.statement)
+                try db.execute(sql: "INSERT INTO entries (seq, bytes, type, stream, stream_version, actor, key_id, nonce, recorded) VALUES (40, ?, 'x', 'x', 1, 'x', ?, ?, 'x')",
+                               arguments: [Data(try entry.canonicalBytes()), draft.statement.key, draft.statement.nonce])
+                for d in draft.disclosures {
+                    try db.execute(sql: "INSERT INTO disclosures VALUES (40, ?, ?)", arguments: [d.name, d.encoded])
+                }
+            }
+            return 40
+        case .injectedKeyRow:
+            // The derived key table is edited to admit an attacker's key; Blotter then appends with it.
+            let attacker = try PrivateKey.generate(.ed25519)
+            try db.write { db in
+                try db.execute(sql: "INSERT INTO keys VALUES (?, 'ia/chen', ?, 'commander', 5, NULL)",
+                               arguments: [attacker.publicKey.keyID, Data(attacker.publicKey.spkiDER)])
+            }
+            try db.close()
+            let ledger = try Ledger.open(path: path)
+            _ = try ledger.append(try StatementDraft(log: TestLedger.origin, type: "case.closed", stream: "case/IA-2", actor: "ia/chen", fields: [])
+                .sign(with: attacker))
+            try (ledger.store as! SQLiteStore).close()
+            return 40
+        case .reorderedBytes:
+            // Same JSON, members in a different order: not the canonical bytes that were hashed.
+            try db.write { db in
+                let b = try bytes(db, 8)
+                let e = try Entry(bytes: b)
+                let text = "{\"seq\":8," + String(decoding: b.dropFirst(), as: UTF8.self).replacingOccurrences(of: ",\"seq\":8", with: "")
+                #expect(try JSONParser.parse(text) == e.json())
+                try setBytes(db, 8, Array(text.utf8))
+            }
+            return 8
+        }
+    }
+
+    @Test("both verifiers fail and name the same entry", arguments: Scenario.allCases)
+    func verifiersAgree(_ scenario: Scenario) throws {
+        let dir = TemporaryDirectory()
+        let (clean, t) = try Self.makeLedger(in: dir)
+        let path = dir.path("tampered.ledger")
+        try FileManager.default.copyItem(atPath: clean, toPath: path)
+        let expected = try tamper(scenario, path: path, t: t)
+
+        let swift = try blotter(["verify", "--json", "--ledger", path])
+        let python = try pythonVerifier(path)
+        let swiftResult = try JSONParser.parse(swift.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let pythonResult = try JSONParser.parse(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        if let expected {
+            #expect(swift.status == 1, "\(swift.stdout)\(swift.stderr)")
+            #expect(python.status == 1, "\(python.stdout)\(python.stderr)")
+            #expect(swiftResult["seq"] == .integer(expected), "swift: \(swift.stdout)")
+            #expect(pythonResult["seq"] == .integer(expected), "python: \(python.stdout)")
+        } else {
+            #expect(swift.status == 0 && python.status == 0, "\(swift.stdout) \(python.stdout)")
+            #expect(swiftResult["head"] != nil && swiftResult["head"] == pythonResult["head"])
+            #expect(swiftResult["entries"] == .integer(40) && pythonResult["entries"] == .integer(40))
+        }
+    }
+}
