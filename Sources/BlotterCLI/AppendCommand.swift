@@ -17,6 +17,7 @@ struct AppendCommand: BlotterSubcommand {
 
     func execute() throws {
         let ledger = try ledgerOptions.open()
+        defer { try? ledger.close() }
         let receipt = try ledger.append(try statement.sign(for: ledger))
         try printReceipt(receipt, json: output.json)
     }

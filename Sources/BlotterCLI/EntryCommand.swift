@@ -18,7 +18,9 @@ struct EntryCommand: BlotterSubcommand {
     var seq: Int64
 
     func execute() throws {
-        let stored = try ledgerOptions.open().entry(seq)
+        let ledger = try ledgerOptions.open()
+        defer { try? ledger.close() }
+        let stored = try ledger.entry(seq)
         if raw {
             FileHandle.standardOutput.write(Data(stored.bytes))
             return

@@ -65,6 +65,7 @@ struct InitCommand: BlotterSubcommand {
         let receipt: AppendReceipt
         do {
             receipt = try Ledger(store: store).append(genesis)
+            try store.close()
         } catch {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             throw error

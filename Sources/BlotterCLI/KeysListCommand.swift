@@ -10,7 +10,9 @@ struct KeysListCommand: BlotterSubcommand {
     @OptionGroup var output: OutputOptions
 
     func execute() throws {
-        let keys = try ledgerOptions.open().store.read { try $0.allKeys() }
+        let ledger = try ledgerOptions.open()
+        defer { try? ledger.close() }
+        let keys = try ledger.store.read { try $0.allKeys() }
         if output.json {
             for k in keys {
                 try emitJSON(.object([

@@ -24,6 +24,7 @@ struct KeysRegisterCommand: BlotterSubcommand {
 
     func execute() throws {
         let ledger = try ledgerOptions.open()
+        defer { try? ledger.close() }
         guard !role.isEmpty else { throw BlotterError(.invalidInput, "give at least one --role") }
         let target = try loadPublicKey(publicKey)
         let receipt = try signAndAppend(

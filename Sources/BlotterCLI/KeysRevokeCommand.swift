@@ -20,6 +20,7 @@ struct KeysRevokeCommand: BlotterSubcommand {
 
     func execute() throws {
         let ledger = try ledgerOptions.open()
+        defer { try? ledger.close() }
         guard let target = try ledger.store.read({ try $0.keyRecord(keyID) }) else {
             throw BlotterError(.notFound, "key \(keyID) is not registered in this ledger")
         }

@@ -17,7 +17,9 @@ struct LogCommand: BlotterSubcommand {
     var stream: String?
 
     func execute() throws {
-        let rows = try ledgerOptions.open().store.read { try $0.summaries(from: from, limit: limit, stream: stream) }
+        let ledger = try ledgerOptions.open()
+        defer { try? ledger.close() }
+        let rows = try ledger.store.read { try $0.summaries(from: from, limit: limit, stream: stream) }
         if output.json {
             for r in rows {
                 try emitJSON(.object([("seq", .integer(r.seq)), ("recorded", .string(r.recorded)), ("type", .string(r.type)),

@@ -11,7 +11,9 @@ struct SignCommand: BlotterSubcommand {
     @OptionGroup var statement: StatementOptions
 
     func execute() throws {
-        let submission = try statement.sign(for: try ledgerOptions.open())
+        let ledger = try ledgerOptions.open()
+        defer { try? ledger.close() }
+        let submission = try statement.sign(for: ledger)
         try emitJSON(submission.json())
     }
 }

@@ -26,6 +26,7 @@ struct SubmitCommand: BlotterSubcommand {
     func execute() throws {
         guard batch >= 1 else { throw BlotterError(.invalidInput, "--batch must be at least 1") }
         let ledger = try ledgerOptions.open()
+        defer { try? ledger.close() }
         let bytes = try readInput(file)
         var pending: [(line: Int, submission: Submission)] = []
         func flush() throws {

@@ -18,6 +18,7 @@ struct VerifyCommand: BlotterSubcommand {
 
     func execute() throws {
         let ledger = try ledgerOptions.open()
+        defer { try? ledger.close() }
         let interactive = isatty(2) == 1
         let started = Date()
         var shown = false

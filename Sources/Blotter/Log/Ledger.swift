@@ -194,6 +194,9 @@ public final class Ledger: Sendable {
         return stored
     }
 
+    /// Closes the store (for SQLite: moves the WAL into the main file). Not usable afterwards.
+    public func close() throws { try store.close() }
+
     /// The number of entries.
     public func count() throws -> Int64 { try store.read { try $0.count() } }
 }

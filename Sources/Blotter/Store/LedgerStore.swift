@@ -35,6 +35,8 @@ public protocol LedgerStore: AnyObject, Sendable {
     func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T
     /// Runs `body` against a consistent snapshot.
     func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T
+    /// Flushes and closes; the store cannot be used afterwards.
+    func close() throws
 }
 
 /// Reads a ledger's contents.

@@ -13,7 +13,7 @@ public final class SQLiteStore: LedgerStore {
     /// How long a writer waits for another process's write lock before reporting busy.
     public static let busyTimeout: Double = 10
 
-    let pool: DatabasePool
+    let queue: DatabaseQueue
     public let path: String
 
     /// Creates a new, empty ledger file.
@@ -24,7 +24,7 @@ public final class SQLiteStore: LedgerStore {
         }
         let store = try SQLiteStore(path: path)
         try store.mapErrors {
-            try store.pool.write { db in
+            try store.queue.write { db in
                 try db.execute(sql: "PRAGMA application_id = \(applicationID)")
                 try db.execute(sql: Self.schema)
             }
@@ -39,7 +39,7 @@ public final class SQLiteStore: LedgerStore {
             throw BlotterError(.ledgerState, "no ledger at \(path) (run `blotter init`, or set --ledger or BLOTTER_LEDGER)")
         }
         let store = try SQLiteStore(path: path)
-        let id = try store.mapErrors { try store.pool.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0 } }
+        let id = try store.mapErrors { try store.queue.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0 } }
         guard id == applicationID else {
             throw BlotterError(.ledgerState, "\(path) is not a Blotter ledger")
         }
@@ -51,12 +51,15 @@ public final class SQLiteStore: LedgerStore {
         var config = Configuration()
         config.busyMode = .timeout(Self.busyTimeout)
         config.prepareDatabase { db in
+            // WAL is set here rather than through GRDB's DatabasePool, whose WAL set-up writes a
+            // dummy table on open (so opening would change the file) and lowers synchronous to NORMAL.
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // Deleted disclosures (sealing) are overwritten with zeros, not left in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            queue = try DatabaseQueue(path: path, configuration: config)
         } catch {
             throw BlotterError(.storage, "cannot open \(path): \(Self.describe(error))")
         }
@@ -100,14 +103,14 @@ public final class SQLiteStore: LedgerStore {
     /// alone holds the whole ledger (for copying). The store cannot be used afterwards.
     public func close() throws {
         try mapErrors {
-            try pool.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-            try pool.close()
+            try queue.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try queue.close()
         }
     }
 
     public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
         try mapErrors {
-            try pool.writeWithoutTransaction { db in
+            try queue.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(Access(db: db))
@@ -118,8 +121,17 @@ public final class SQLiteStore: LedgerStore {
         }
     }
 
+    /// The effective journal mode and synchronous level of the connection, for checks and diagnostics.
+    public func durabilitySettings() throws -> (journalMode: String, synchronous: Int) {
+        try mapErrors {
+            try queue.inDatabase { db in
+                (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+            }
+        }
+    }
+
     public func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {
-        try mapErrors { try pool.read { db in try body(Access(db: db)) } }
+        try mapErrors { try queue.read { db in try body(Access(db: db)) } }
     }
 
     func mapErrors<T>(_ body: () throws -> T) throws -> T {

@@ -1,0 +1,134 @@
+import Blotter
+import BlotterCrypto
+import Foundation
+import Testing
+
+@Suite("The blotter command line")
+struct CLITests {
+    @Test("the README walk-through: init, register a key, append, inspect, verify")
+    func walkThrough() throws {
+        let dir = TemporaryDirectory()
+        let cwd = dir.url.path
+        let created = try blotter(["init", "--origin", "ia.precinct120.example/ledger", "--admin", "ia/admin"], cwd: cwd)
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.path("admin.key.pem")))
+        let mode = try FileManager.default.attributesOfItem(atPath: dir.path("admin.key.pem"))[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try blotter(["keys", "generate", "--alg", "p256", "--out", "rivera.pem"], cwd: cwd).status == 0)
+        let reg = try blotter(["keys", "register", "--key", "admin.key.pem", "--subject", "ia/rivera", "--role", "intake", "--role", "investigator", "rivera.pub.pem"], cwd: cwd)
+        #expect(reg.status == 0 && reg.stdout.contains("in entry 1"), "\(reg.stderr)")
+        try Data("{\"channel\": \"phone\", \"narrative\": \"Officer was rude\", \"officers\": [\"T-1234\"]}".utf8).write(to: dir.url.appendingPathComponent("c.json"))
+        let appended = try blotter(["append", "--json", "--key", "rivera.pem", "--type", "complaint.received", "--stream", "complaint/C-1",
+                                    "--expect", "0", "--field", "received_at=2026-11-20T10:00:00Z", "c.json"], cwd: cwd)
+        #expect(appended.status == 0, "\(appended.stderr)")
+        let receipt = try JSONParser.parse(appended.stdout)
+        #expect(receipt["seq"] == .integer(2))
+
+        let shown = try JSONParser.parse(try blotter(["entry", "--json", "2"], cwd: cwd).stdout)
+        #expect(shown["fields"]?["narrative"] == .string("Officer was rude"))
+        #expect(shown["fields"]?["received_at"] == .string("2026-11-20T10:00:00Z"))
+        #expect(shown["entry"]?["statement"]?["actor"] == .string("ia/rivera"))
+        #expect(shown["hash"] == receipt["hash"])
+
+        let raw = try blotter(["entry", "--raw", "2"], cwd: cwd).stdout
+        #expect(Entry.hash(Array(raw.utf8)) == receipt["hash"]?.stringValue)
+
+        let log = try blotter(["log", "--json"], cwd: cwd).stdout.split(separator: "\n")
+        #expect(log.count == 3)
+        #expect(try JSONParser.parse(String(log[2]))["type"] == .string("complaint.received"))
+
+        let verified = try blotter(["verify"], cwd: cwd)
+        #expect(verified.status == 0 && verified.stdout.hasPrefix("ok: 3 entries"), "\(verified.stdout)")
+        #expect(try pythonVerifier(dir.path("blotter.ledger")).status == 0)
+
+        let keys = try blotter(["keys", "list", "--json"], cwd: cwd).stdout.split(separator: "\n")
+        #expect(keys.count == 2)
+    }
+
+    @Test("statements signed elsewhere are submitted, and a resubmission is reported, not appended")
+    func signAndSubmit() throws {
+        let dir = TemporaryDirectory()
+        let cwd = dir.url.path
+        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin"], cwd: cwd)
+        try blotter(["keys", "generate", "--out", "k.pem"], cwd: cwd)
+        try blotter(["keys", "register", "--key", "admin.key.pem", "--subject", "cam/feed", "--role", "evidence-system", "k.pub.pem"], cwd: cwd)
+        var lines: [String] = []
+        for i in 0..<3 {
+            let signed = try blotter(["sign", "--key", "k.pem", "--type", "bodycam.recording.captured", "--stream", "bodycam/D-\(i)",
+                                      "--field", "device=D-\(i)", "--field", "duration_s=\(60 + i)"], cwd: cwd)
+            #expect(signed.status == 0, "\(signed.stderr)")
+            lines.append(signed.stdout.trimmingCharacters(in: .newlines))
+        }
+        try Data((lines + [lines[0]]).joined(separator: "\n").utf8).write(to: dir.url.appendingPathComponent("feed.jsonl"))
+        let submitted = try blotter(["submit", "--json", "--batch", "2", "feed.jsonl"], cwd: cwd)
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let receipts = try submitted.stdout.split(separator: "\n").map { try JSONParser.parse(String($0)) }
+        #expect(receipts.map { $0["seq"] } == [.integer(2), .integer(3), .integer(4), .integer(2)])
+        #expect(receipts[3]["duplicate"] == .bool(true))
+        let again = try blotter(["submit", "feed.jsonl"], cwd: cwd)
+        #expect(again.stdout.contains("already in the ledger as entry 4"))
+        #expect(try blotter(["verify"], cwd: cwd).status == 0)
+    }
+
+    struct Refusal: Sendable, CustomStringConvertible {
+        let name: String
+        let arguments: [String]
+        let input: String?
+        let status: Int32
+        let fragment: String
+        var description: String { name }
+    }
+
+    static let refusals: [Refusal] = [
+        Refusal(name: "malformed JSON", arguments: ["submit", "in.json"], input: "{\"statement\": {", status: 2, fragment: "malformed-json"),
+        Refusal(name: "duplicate key", arguments: ["submit", "in.json"], input: "{\"statement\": {}, \"statement\": {}}", status: 2, fragment: "duplicate object key"),
+        Refusal(name: "unknown envelope member", arguments: ["submit", "in.json"], input: "UNKNOWN", status: 2, fragment: "unknown member \"extra\""),
+        Refusal(name: "float in statement", arguments: ["submit", "in.json"], input: "FLOAT", status: 2, fragment: "integers only"),
+        Refusal(name: "missing signature", arguments: ["submit", "in.json"], input: "NOSIG", status: 2, fragment: "missing \"sig\""),
+        Refusal(name: "stale expect", arguments: ["append", "--key", "admin.key.pem", "--type", "key.revoked", "--stream", "ledger", "--expect", "0", "--field", "key=x"], input: nil, status: 2, fragment: "expected version 0, current version is 1"),
+        Refusal(name: "role not allowed", arguments: ["append", "--key", "admin.key.pem", "--type", "case.closed", "--stream", "case/1"], input: nil, status: 2, fragment: "role-not-allowed"),
+        Refusal(name: "unreadable key", arguments: ["append", "--key", "nope.pem", "--type", "case.closed", "--stream", "case/1"], input: nil, status: 5, fragment: "cannot read nope.pem"),
+        Refusal(name: "init over an existing ledger", arguments: ["init", "--origin", "x.example/l", "--admin", "ia/x", "--admin-key", "other.pem"], input: nil, status: 4, fragment: "refusing to overwrite"),
+        Refusal(name: "no such entry", arguments: ["entry", "99"], input: nil, status: 4, fragment: "there is no entry 99"),
+    ]
+
+    @Test("bad input gets a clear error, a documented exit status, and an unchanged ledger", arguments: refusals)
+    func refused(_ r: Refusal) throws {
+        let dir = TemporaryDirectory()
+        let cwd = dir.url.path
+        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin"], cwd: cwd)
+        if var input = r.input {
+            let signed = try blotter(["sign", "--key", "admin.key.pem", "--type", "key.revoked", "--stream", "keys/x", "--field", "key=abc"], cwd: cwd).stdout
+            switch input {
+            case "UNKNOWN": input = signed.replacingOccurrences(of: "\"actor\":", with: "\"extra\":1,\"actor\":")
+            case "FLOAT": input = signed.replacingOccurrences(of: "\"schema\":1", with: "\"schema\":1.0")
+            case "NOSIG": input = signed.replacingOccurrences(of: #","sig":"[^"]*""#, with: "", options: .regularExpression)
+            default: break
+            }
+            try Data(input.utf8).write(to: dir.url.appendingPathComponent("in.json"))
+        }
+        let before = try Data(contentsOf: dir.url.appendingPathComponent("blotter.ledger"))
+        let result = try blotter(r.arguments, cwd: cwd)
+        #expect(result.status == r.status, "\(result.stderr)")
+        #expect(result.stderr.contains(r.fragment), "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("blotter: error["))
+        #expect(try Data(contentsOf: dir.url.appendingPathComponent("blotter.ledger")) == before)
+        let wal = FileManager.default.contents(atPath: dir.path("blotter.ledger-wal")) ?? Data()
+        #expect(wal.isEmpty)
+        #expect(try blotter(["verify"], cwd: cwd).stdout.hasPrefix("ok: 1 entries"))
+    }
+
+    @Test("a revoked key can no longer append")
+    func revocation() throws {
+        let dir = TemporaryDirectory()
+        let cwd = dir.url.path
+        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin"], cwd: cwd)
+        try blotter(["keys", "generate", "--out", "k.pem"], cwd: cwd)
+        try blotter(["keys", "register", "--key", "admin.key.pem", "--subject", "ia/k", "--role", "intake", "k.pub.pem"], cwd: cwd)
+        let keyID = try JSONParser.parse(try blotter(["keys", "list", "--json"], cwd: cwd).stdout.split(separator: "\n")[1].description)["key_id"]!.stringValue!
+        #expect(try blotter(["keys", "revoke", "--key", "admin.key.pem", "--reason", "lost laptop", keyID], cwd: cwd).status == 0)
+        let refused = try blotter(["append", "--key", "k.pem", "--type", "complaint.received", "--stream", "complaint/1"], cwd: cwd)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("was revoked at entry 2"), "\(refused.stderr)")
+    }
+}
