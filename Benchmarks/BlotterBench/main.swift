@@ -1,1 +1,245 @@
-print("bench")
+// Blotter's benchmarks: prints figures beside this machine's own limits (`openssl speed`).
+//
+//   swift run -c release blotter-bench [--entries N] [--checkpoint N] [--dir DIR] [--skip-python]
+//
+// Measures, on a ledger of N entries of realistic size (about 1 KiB of statement each):
+//   - appending signed statements durably (synchronous=FULL) in batches of 1,000, signature checks
+//     included, against one core's Ed25519 verify rate (target: at least 70%);
+//   - single appends (one statement, one transaction): median and p99 latency (target: median < 10 ms);
+//   - `blotter verify` of the whole ledger in a separate process, against cores x one core's Ed25519
+//     verify rate (target: at least 80%), with its peak memory (target: < 200 MiB, flat from
+//     100,000 to N entries);
+//   - for comparison, the Python eventsourcing library appending N unsigned events in batches of 10.
+
+import Blotter
+import BlotterCrypto
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: options
+
+var entries = 1_000_000
+var checkpoint = 100_000
+var directory = FileManager.default.temporaryDirectory.appendingPathComponent("blotter-bench").path
+var runPython = true
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let a = arguments.next() {
+    switch a {
+    case "--entries": entries = Int(arguments.next()!)!
+    case "--checkpoint": checkpoint = Int(arguments.next()!)!
+    case "--dir": directory = arguments.next()!
+    case "--skip-python": runPython = false
+    default: fatalError("unknown argument \(a)")
+    }
+}
+checkpoint = min(checkpoint, entries)
+let cores = ProcessInfo.processInfo.activeProcessorCount
+let executableDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+let blotterPath = executableDirectory.appendingPathComponent("blotter").path
+let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func line(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
+func seconds(since start: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
+func fmt(_ v: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", v) }
+
+// MARK: the machine's own limits
+
+/// `openssl speed ed25519`: one core's sign and verify rates.
+func opensslSpeed() -> (sign: Double, verify: Double)? {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["openssl", "speed", "-seconds", "3", "ed25519"]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return nil }
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    guard let row = text.split(separator: "\n").first(where: { $0.contains("Ed25519") }) else { return nil }
+    let numbers = row.split(separator: " ").compactMap { Double($0) }
+    guard numbers.count >= 2 else { return nil }
+    return (numbers[numbers.count - 2], numbers[numbers.count - 1])
+}
+
+/// Runs a program and returns its exit status, wall time and peak resident memory (KiB).
+func spawnMeasured(_ path: String, _ args: [String]) -> (status: Int32, seconds: Double, maxRSSKiB: Int) {
+    var pid: pid_t = 0
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let start = DispatchTime.now()
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { fatalError("cannot start \(path)") }
+    var status: Int32 = 0
+    var usage = rusage()
+    _ = wait4(pid, &status, 0, &usage)
+    return ((status >> 8) & 0xff, seconds(since: start), usage.ru_maxrss)
+}
+
+line("Blotter benchmarks: \(entries) entries, \(cores) cores, ledger in \(directory)")
+guard let speed = opensslSpeed() else { fatalError("openssl speed ed25519 did not run") }
+line("openssl speed ed25519 (one core): sign \(fmt(speed.sign))/s, verify \(fmt(speed.verify))/s")
+
+// MARK: realistic statements
+
+try? FileManager.default.removeItem(atPath: directory)
+try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+let ledgerPath = directory + "/bench.ledger"
+let origin = "ia.bench.example/ledger"
+let admin = try PrivateKey.generate(.ed25519)
+let operatorKey = try PrivateKey.generate(.ed25519)
+let store = try SQLiteStore.create(path: ledgerPath)
+var ledger = Ledger(store: store)
+_ = try ledger.append(try StatementDraft(
+    log: origin, type: "ledger.created", stream: "ledger", expect: 0, actor: "ia/admin",
+    fields: [("origin", .string(origin)), ("operator_key", .string(try NoteVerifierKey(name: origin, publicKey: operatorKey.publicKey).description)),
+             ("admin", .string("ia/admin")), ("admin_key", .string(Base64.urlEncode(admin.publicKey.spkiDER))),
+             ("roles", try RoleTable.bundled().json())]).sign(with: admin))
+var actors: [(String, PrivateKey)] = []
+for i in 0..<20 {
+    let key = try PrivateKey.generate(.ed25519)
+    let actor = "ia/investigator\(i)"
+    _ = try ledger.append(try StatementDraft(
+        log: origin, type: "key.registered", stream: "keys/\(actor)", actor: "ia/admin",
+        fields: [("subject", .string(actor)), ("public_key", .string(Base64.urlEncode(key.publicKey.spkiDER))),
+                 ("roles", .array([.string("intake"), .string("investigator")]))]).sign(with: admin))
+    actors.append((actor, key))
+}
+/// Makes statement `i`: a complaint of twelve fields, about 1 KiB of statement.
+struct StatementFactory: Sendable {
+    let origin: String
+    let actors: [(String, PrivateKey)]
+    let narrative = "Complainant states that the officer stopped him on the corner, searched his bag without consent and used discourteous language. Two witnesses were present; one gave a phone number. "
+
+    func make(_ i: Int) -> Submission {
+        let (actor, key) = actors[i % actors.count]
+        let fields: [(String, JSONValue)] = [
+            ("channel", .string(["phone", "online", "walk-in", "mail"][i % 4])),
+            ("received_at", .string("2026-11-20T10:\(10 + i % 50):00Z")),
+            ("incident_at", .string("2026-11-19T22:15:00Z")),
+            ("location", .string("Bay St & Victory Blvd")),
+            ("precinct", .string(String(100 + i % 23))),
+            ("complainant_name", .string("Person \(i)")),
+            ("complainant_contact", .string("+1 718 555 \(1000 + i % 9000)")),
+            ("narrative", .string(narrative)),
+            ("officers", .array([.string("T-\(1000 + i % 997)"), .string("T-\(2000 + i % 331)")])),
+            ("allegations", .array([.object([("category", .string("Abuse of Authority")), ("type", .string("Search (of person)"))])])),
+            ("witness_count", .integer(Int64(i % 3))),
+            ("intake_notes", .string("Follow up with witness; request BWC footage.")),
+        ]
+        return try! StatementDraft(log: origin, type: "complaint.received", stream: "complaint/C-\(i / 8)", actor: actor, fields: fields).sign(with: key)
+    }
+
+    /// Makes statements for `range` on all cores.
+    func make(_ range: Range<Int>, cores: Int) -> [Submission] {
+        let results = UnsafeMutableBufferPointer<Submission?>.allocate(capacity: range.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        nonisolated(unsafe) let slots = results
+        DispatchQueue.concurrentPerform(iterations: cores) { w in
+            var j = w
+            while j < range.count { slots[j] = make(range.lowerBound + j); j += cores }
+        }
+        return results.map { $0! }
+    }
+}
+
+let factory = StatementFactory(origin: origin, actors: actors)
+func makeStatement(_ i: Int) -> Submission { factory.make(i) }
+func parallelMake(_ range: Range<Int>) -> [Submission] { factory.make(range, cores: cores) }
+
+let sample = makeStatement(0)
+let sampleEntry = Entry(seq: 1, prev: Entry.genesisPrev, recorded: "2026-11-21T14:03:01.532Z", statement: sample.statement)
+let statementBytes = try CanonicalJSON.encode(sample.statement.json()).count
+let entryBytes = try sampleEntry.canonicalBytes().count
+line("statement size \(statementBytes) bytes, entry \(entryBytes) bytes, 12 disclosures of \(sample.disclosures.map(\.encoded.count).reduce(0, +)) bytes")
+
+// MARK: durable appends in batches of 1,000
+
+let batch = 1000
+var appendSeconds = 0.0
+var generateSeconds = 0.0
+var appended = 0
+var verifyAtCheckpoint: (status: Int32, seconds: Double, maxRSSKiB: Int)?
+while appended < entries {
+    let n = min(batch, entries - appended)
+    let g = DispatchTime.now()
+    let submissions = parallelMake(appended..<(appended + n))
+    generateSeconds += seconds(since: g)
+    let a = DispatchTime.now()
+    _ = try ledger.append(submissions)
+    appendSeconds += seconds(since: a)
+    appended += n
+    if appended % 100_000 == 0 || appended == entries {
+        FileHandle.standardError.write(Data("  appended \(appended) (\(fmt(Double(appended) / appendSeconds)) /s)\n".utf8))
+    }
+    if appended == checkpoint && checkpoint < entries {
+        try ledger.close()
+        verifyAtCheckpoint = spawnMeasured(blotterPath, ["verify", "--ledger", ledgerPath])
+        ledger = try Ledger.open(path: ledgerPath)
+    }
+}
+let appendRate = Double(entries) / appendSeconds
+line("")
+line("append, batches of \(batch), durable, signatures checked: \(fmt(appendRate)) entries/s "
+     + "= \(fmt(100 * appendRate / speed.verify))% of one core's Ed25519 verify rate (target >= 70%)")
+line("  (signing the statements, not timed: \(fmt(Double(entries) / generateSeconds)) /s on \(cores) cores)")
+
+// MARK: single appends
+
+let reopened = try Ledger.open(path: ledgerPath)
+var latencies: [Double] = []
+for i in 0..<1000 {
+    let s = makeStatement(entries + i)
+    let t = DispatchTime.now()
+    _ = try reopened.append(s)
+    latencies.append(seconds(since: t) * 1000)
+}
+latencies.sort()
+line("single append (one statement, one durable transaction): median \(fmt(latencies[500], 2)) ms, "
+     + "p99 \(fmt(latencies[990], 2)) ms (target: median < 10 ms)")
+try reopened.close()
+let total = entries + 1000 + 21
+
+// MARK: verification
+
+let target = Double(cores) * speed.verify
+if let v = verifyAtCheckpoint, v.status == 0 {
+    let rate = Double(checkpoint + 21) / v.seconds
+    line("blotter verify at \(checkpoint + 21) entries: \(fmt(v.seconds, 1)) s, \(fmt(rate)) entries/s = \(fmt(100 * rate / target))% "
+         + "of \(cores) x Ed25519 verify; peak memory \(fmt(Double(v.maxRSSKiB) / 1024, 1)) MiB")
+}
+let v = spawnMeasured(blotterPath, ["verify", "--ledger", ledgerPath])
+guard v.status == 0 else { fatalError("blotter verify failed with status \(v.status)") }
+let verifyRate = Double(total) / v.seconds
+line("blotter verify at \(total) entries: \(fmt(v.seconds, 1)) s, \(fmt(verifyRate)) entries/s = \(fmt(100 * verifyRate / target))% "
+     + "of \(cores) x Ed25519 verify (target >= 80%); peak memory \(fmt(Double(v.maxRSSKiB) / 1024, 1)) MiB (target < 200 MiB)")
+
+let python = spawnMeasured("/usr/bin/env", ["python3", repository.appendingPathComponent("Tools/verify_ledger.py").path, ledgerPath])
+line("Tools/verify_ledger.py (Python, one core) at \(total) entries: \(fmt(python.seconds, 1)) s, status \(python.status)")
+
+// MARK: comparison
+
+if runPython {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", repository.appendingPathComponent("Tools/bench_eventsourcing.py").path, String(entries), directory + "/eventsourcing.db"]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    if let result = try? JSONParser.parse(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+       case let .double(rate)? = result["per_second"] {
+        line("python eventsourcing (SQLite), \(entries) unsigned events in batches of 10: \(fmt(rate)) events/s; "
+             + "Blotter appends \(fmt(appendRate / rate, 2))x as many per second while signing-checking and chaining each")
+    } else {
+        line("python eventsourcing did not run (pip install eventsourcing): \(text)")
+    }
+}
+let size = (try? FileManager.default.attributesOfItem(atPath: ledgerPath)[.size] as? Int) ?? 0
+line("ledger file: \(fmt(Double(size) / 1_048_576, 1)) MiB for \(total) entries")
