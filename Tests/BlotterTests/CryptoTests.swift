@@ -181,3 +181,38 @@ struct KeyPEMTests {
         }
     }
 }
+
+@Suite("Reusable signature verifiers")
+struct SignatureVerifierTests {
+    @Test("give the same answers as one-off checks, valid and invalid in any order", arguments: SignatureAlgorithm.allCases)
+    func reuse(alg: SignatureAlgorithm) throws {
+        let key = try PrivateKey.generate(alg)
+        let other = try PrivateKey.generate(alg)
+        let verifier = SignatureVerifier(key.publicKey)
+        for i in 0..<20 {
+            let message = Array("statement \(i)".utf8)
+            let good = try key.signature(for: message)
+            let bad = try other.signature(for: message)
+            #expect(verifier.isValid(good, for: message))
+            #expect(!verifier.isValid(bad, for: message))
+            #expect(!verifier.isValid(good, for: message + [0]))
+            #expect(!verifier.isValid([], for: message))
+            #expect(verifier.isValid(good, for: message))
+            #expect(key.publicKey.isValidSignature(good, for: message))
+        }
+    }
+
+    @Test("verify the published RFC 8032 and RFC 6979 vectors")
+    func vectors() throws {
+        for v in Ed25519Tests.vectors {
+            let verifier = SignatureVerifier(try PublicKey(ed25519Raw: hex(v.publicKey)))
+            #expect(verifier.isValid(hex(v.signature), for: hex(v.message)))
+        }
+        let p256 = SignatureVerifier(try PublicKey(spkiDER: P256Tests.spki))
+        for v in P256Tests.vectors {
+            #expect(p256.isValid(P256Tests.der(hex(v.r), hex(v.s)), for: Array(v.message.utf8)))
+            #expect(p256.isValid(P256Tests.der(hex(v.r), P256Tests.subtract(P256Tests.n, hex(v.s))), for: Array(v.message.utf8)))
+            #expect(!p256.isValid(P256Tests.der(P256Tests.n, hex(v.s)), for: Array(v.message.utf8)))
+        }
+    }
+}

@@ -44,9 +44,18 @@ public enum CanonicalJSON {
         }
     }
 
+    /// True if key `a` sorts before key `b` in JCS order (UTF-16 code units).
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        if a.utf8.allSatisfy({ $0 < 0x80 }) && b.utf8.allSatisfy({ $0 < 0x80 }) {
+            return a.utf8.lexicographicallyPrecedes(b.utf8)
+        }
+        return a.utf16.lexicographicallyPrecedes(b.utf16)
+    }
+
     /// Members in JCS order: by the UTF-16 code units of the keys.
     static func sortedMembers(_ members: [(String, JSONValue)]) -> [(String, JSONValue)] {
         if members.count < 2 { return members }
+        if zip(members, members.dropFirst()).allSatisfy({ precedes($0.0, $1.0) }) { return members }
         if members.allSatisfy({ $0.0.utf8.allSatisfy { $0 < 0x80 } }) {
             // For ASCII keys, UTF-8 byte order is UTF-16 order.
             return members.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
@@ -58,6 +67,16 @@ public enum CanonicalJSON {
 
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        var s = s
+        let plain: Bool? = s.withUTF8 { buffer in
+            guard !buffer.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            out.append(contentsOf: buffer)
+            return true
+        }
+        if plain == true {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in s.utf8 {
             switch byte {
             case 0x22: out.append(0x5C); out.append(0x22)

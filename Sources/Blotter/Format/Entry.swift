@@ -36,15 +36,36 @@ public struct Entry: Sendable, Equatable {
     /// Reads stored entry bytes, requiring that they are exactly the canonical encoding.
     /// - Throws: ``BlotterError`` `.invalidStatement` naming the problem.
     public init(bytes: [UInt8]) throws(BlotterError) {
+        self = try Entry.parse(stored: bytes).entry
+    }
+
+    /// Reads stored entry bytes and also returns the statement's signing input, sliced from the
+    /// bytes: they are canonical, so the statement's bytes without its `sig` member are exactly the
+    /// JCS of the statement without `sig`. Nothing is re-encoded.
+    public static func parse(stored bytes: [UInt8]) throws(BlotterError) -> (entry: Entry, signingInput: [UInt8]) {
         guard bytes.count <= Entry.maxBytes else {
             throw BlotterError(.tooLarge, "entry is \(bytes.count) bytes, more than the limit of \(Entry.maxBytes)")
         }
-        let json: JSONValue
+        let parsed: JSONParser.CanonicalParse
         do {
-            json = try JSONParser.parse(bytes)
+            parsed = try JSONParser.parseCanonical(bytes)
         } catch {
-            throw BlotterError(.invalidStatement, "entry bytes are not valid JSON: \(error.message)")
+            throw BlotterError(.invalidStatement, "entry bytes are not valid: \(error.message)")
         }
+        let entry = try Entry(json: parsed.value)
+        guard let statementRange = parsed.statementRange, let sigRange = parsed.sigMemberRange,
+              statementRange.contains(sigRange.lowerBound), sigRange.upperBound <= statementRange.upperBound else {
+            throw BlotterError(.invalidStatement, "entry statement has no signature member")
+        }
+        var input = Statement.signingPrefix
+        input.reserveCapacity(input.count + statementRange.count)
+        input.append(contentsOf: bytes[statementRange.lowerBound..<sigRange.lowerBound])
+        input.append(contentsOf: bytes[sigRange.upperBound..<statementRange.upperBound])
+        return (entry, input)
+    }
+
+    /// Reads an entry from parsed JSON, checking every member.
+    init(json: JSONValue) throws(BlotterError) {
         guard case let .object(members) = json else { throw BlotterError(.invalidStatement, "entry must be a JSON object") }
         for (name, _) in members where !["seq", "prev", "recorded", "statement"].contains(name) {
             throw BlotterError(.invalidStatement, "entry has unknown member \"\(name)\"")
@@ -63,9 +84,6 @@ public struct Entry: Sendable, Equatable {
         self.prev = prev
         self.recorded = recorded
         self.statement = try Statement(json: statementJSON)
-        guard try CanonicalJSON.encode(json) == bytes else {
-            throw BlotterError(.invalidStatement, "entry bytes are not in RFC 8785 canonical form")
-        }
     }
 
     /// Lowercase hex SHA-256 of entry bytes: the next entry's `prev`.

@@ -32,13 +32,93 @@ public struct JSONParser {
     public static func parse(_ text: String) throws(BlotterError) -> JSONValue {
         try parse(Array(text.utf8))
     }
+
+    /// What a canonical parse found besides the value: byte ranges used to slice stored bytes.
+    struct CanonicalParse {
+        var value: JSONValue
+        /// The value of the root object's member "statement".
+        var statementRange: Range<Int>?
+        /// The member "sig" of a depth-2 object, with the comma that separates it from its neighbour.
+        var sigMemberRange: Range<Int>?
+    }
+
+    /// Parses bytes that must be exactly the RFC 8785 encoding of their value: no white space,
+    /// members in UTF-16 key order, minimal string escapes, canonical numbers. Checking this while
+    /// parsing is what lets a verifier accept stored bytes without re-encoding them.
+    static func parseCanonical(_ bytes: [UInt8]) throws(BlotterError) -> CanonicalParse {
+        var result: Result<CanonicalParse, BlotterError> = .failure(BlotterError(.malformedJSON, "empty"))
+        bytes.withUnsafeBufferPointer { buffer in
+            var parser = Parser(buffer, canonical: true)
+            do throws(BlotterError) {
+                let value = try parser.parseValue(depth: 0)
+                if parser.index != buffer.count { throw parser.failure("unexpected text after the JSON value") }
+                if let (offset, what) = parser.nonCanonical {
+                    throw BlotterError(.malformedJSON, "not in RFC 8785 canonical form: \(what) at byte \(offset)")
+                }
+                result = .success(CanonicalParse(value: value, statementRange: parser.statementRange, sigMemberRange: parser.sigMemberRange))
+            } catch {
+                result = .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Checks that `bytes` are one valid JSON text (the same rules as ``parse(_:)``) without building
+    /// the value; returns the first elements of a top-level array as strings, up to `strings` of them.
+    static func validate(_ bytes: UnsafeBufferPointer<UInt8>, leadingStrings strings: Int) throws(BlotterError) -> (count: Int, strings: [String]) {
+        var parser = Parser(bytes, canonical: false)
+        parser.skipWhitespace()
+        guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "[") else {
+            try parser.skipValue(depth: 0)
+            parser.skipWhitespace()
+            if parser.index != bytes.count { throw parser.failure("unexpected text after the JSON value") }
+            return (0, [])
+        }
+        parser.index += 1
+        var leading: [String] = []
+        var count = 0
+        parser.skipWhitespace()
+        if parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "]") {
+            parser.index += 1
+        } else {
+            while true {
+                parser.skipWhitespace()
+                if leading.count < strings, parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "\"") {
+                    leading.append(try parser.parseString())
+                } else {
+                    try parser.skipValue(depth: 1)
+                }
+                count += 1
+                parser.skipWhitespace()
+                guard parser.index < bytes.count else { throw parser.failure("unexpected end of input in an array") }
+                if bytes[parser.index] == UInt8(ascii: ",") { parser.index += 1; continue }
+                if bytes[parser.index] == UInt8(ascii: "]") { parser.index += 1; break }
+                throw parser.failure("expected ',' or ']' in an array")
+            }
+        }
+        parser.skipWhitespace()
+        if parser.index != bytes.count { throw parser.failure("unexpected text after the JSON value") }
+        return (count, leading)
+    }
 }
 
 private struct Parser {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
+    /// Require RFC 8785 form; the first departure is kept in `nonCanonical`.
+    let canonical: Bool
+    var nonCanonical: (Int, String)?
+    var statementRange: Range<Int>?
+    var sigMemberRange: Range<Int>?
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    init(_ bytes: UnsafeBufferPointer<UInt8>, canonical: Bool = false) {
+        self.bytes = bytes
+        self.canonical = canonical
+    }
+
+    mutating func notCanonical(_ what: String, at offset: Int) {
+        if nonCanonical == nil { nonCanonical = (offset, what) }
+    }
 
     func failure(_ what: String, at position: Int? = nil) -> BlotterError {
         let offset = min(position ?? index, bytes.count)
@@ -51,12 +131,16 @@ private struct Parser {
     }
 
     mutating func skipWhitespace() {
+        let start = index
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
-            default: return
+            default:
+                if canonical && index != start { notCanonical("white space", at: start) }
+                return
             }
         }
+        if canonical && index != start { notCanonical("white space", at: start) }
     }
 
     mutating func parseValue(depth: Int) throws(BlotterError) -> JSONValue {
@@ -91,12 +175,13 @@ private struct Parser {
         guard depth <= JSONParser.maxDepth else { throw failure("nesting deeper than \(JSONParser.maxDepth)") }
         index += 1
         var members: [(String, JSONValue)] = []
-        var seen = Set<String>()
+        var seen: Set<String>? = nil
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             return .object(members)
         }
+        var memberStart = index
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -104,16 +189,30 @@ private struct Parser {
             }
             let keyStart = index
             let key = try parseString()
-            guard seen.insert(key).inserted else { throw failure("duplicate object key \"\(key)\"", at: keyStart) }
+            if let previous = members.last?.0, canonical, !CanonicalJSON.precedes(previous, key) {
+                notCanonical("member \"\(key)\" out of order", at: keyStart)
+            }
+            // Small objects: a linear scan beats hashing every key.
+            if members.count < 16 {
+                if members.contains(where: { $0.0 == key }) { throw failure("duplicate object key \"\(key)\"", at: keyStart) }
+            } else {
+                if seen == nil { seen = Set(members.map(\.0)) }
+                guard seen!.insert(key).inserted else { throw failure("duplicate object key \"\(key)\"", at: keyStart) }
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':' after an object key") }
             index += 1
             skipWhitespace()
+            let valueStart = index
             let value = try parseValue(depth: depth)
+            if depth == 1 && key == "statement" { statementRange = valueStart..<index }
+            if depth == 2 && key == "sig" {
+                sigMemberRange = members.isEmpty ? keyStart..<(index < bytes.count && bytes[index] == UInt8(ascii: ",") ? index + 1 : index) : memberStart..<index
+            }
             members.append((key, value))
             skipWhitespace()
             guard index < bytes.count else { throw failure("unexpected end of input in an object") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+            if bytes[index] == UInt8(ascii: ",") { memberStart = index; index += 1; continue }
             if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
             throw failure("expected ',' or '}' in an object")
         }
@@ -179,14 +278,23 @@ private struct Parser {
             switch e {
             case UInt8(ascii: "\""): out.append(0x22)
             case UInt8(ascii: "\\"): out.append(0x5C)
-            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "/"):
+                if canonical { notCanonical("escaped '/'", at: index - 2) }
+                out.append(0x2F)
             case UInt8(ascii: "b"): out.append(0x08)
             case UInt8(ascii: "f"): out.append(0x0C)
             case UInt8(ascii: "n"): out.append(0x0A)
             case UInt8(ascii: "r"): out.append(0x0D)
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
+                let escapeStart = index - 2
                 var scalar = try hex4()
+                if canonical {
+                    let lowercase = bytes[(index - 4)..<index].allSatisfy { !($0 >= 0x41 && $0 <= 0x46) }
+                    if scalar >= 0x20 || [0x08, 0x09, 0x0A, 0x0C, 0x0D].contains(scalar) || !lowercase {
+                        notCanonical("unnecessary or non-canonical \\u escape", at: escapeStart)
+                    }
+                }
                 if scalar >= 0xD800 && scalar < 0xDC00 {
                     guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
                         throw failure("unpaired surrogate \\u\(String(scalar, radix: 16)) in a string")
@@ -248,10 +356,94 @@ private struct Parser {
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        if isInteger, let n = Int64(text) { return .integer(n) }
-        guard let d = Double(text), d.isFinite else { throw failure("number \(text) is out of range", at: start) }
-        return .double(d)
+        let value: JSONValue
+        if isInteger, let n = Int64(text) {
+            value = .integer(n)
+        } else {
+            guard let d = Double(text), d.isFinite else { throw failure("number \(text) is out of range", at: start) }
+            value = .double(d)
+        }
+        if canonical, (try? CanonicalJSON.encode(value)) != Array(text.utf8) {
+            notCanonical("number \(text) not in shortest form", at: start)
+        }
+        return value
     }
 
     func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
+    /// Checks one value without building it (strings are checked for UTF-8 and escapes in place).
+    mutating func skipValue(depth: Int) throws(BlotterError) {
+        guard index < bytes.count else { throw failure("unexpected end of input, expected a value") }
+        switch bytes[index] {
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "["):
+            guard depth < JSONParser.maxDepth else { throw failure("nesting deeper than \(JSONParser.maxDepth)") }
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return }
+            while true {
+                skipWhitespace()
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard index < bytes.count else { throw failure("unexpected end of input in an array") }
+                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: "]") { index += 1; return }
+                throw failure("expected ',' or ']' in an array")
+            }
+        case UInt8(ascii: "{"):
+            // Objects are rare in field values; parse them for their duplicate-key check.
+            _ = try parseObject(depth: depth + 1)
+        default:
+            _ = try parseValue(depth: depth)
+        }
+    }
+
+    /// Checks a string's escapes and UTF-8 without making a String.
+    mutating func skipString() throws(BlotterError) {
+        let start = index
+        index += 1
+        var scan = index
+        while scan < bytes.count {
+            let b = bytes[scan]
+            if b == UInt8(ascii: "\"") {
+                guard Parser.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[index..<scan])) else {
+                    throw failure("invalid UTF-8 in a string", at: start)
+                }
+                index = scan + 1
+                return
+            }
+            if b == UInt8(ascii: "\\") { break }
+            if b < 0x20 { throw failure("unescaped control character in a string", at: scan) }
+            scan += 1
+        }
+        index = start
+        _ = try parseString()
+    }
+
+    /// UTF-8 as RFC 3629 defines it: no overlong forms, no surrogates, nothing above U+10FFFF.
+    static func isValidUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if c < 0x80 { i += 1; continue }
+            if c >= 0xC2 && c <= 0xDF {
+                guard i + 1 < n, b[i + 1] & 0xC0 == 0x80 else { return false }
+                i += 2
+            } else if c >= 0xE0 && c <= 0xEF {
+                guard i + 2 < n, b[i + 1] & 0xC0 == 0x80, b[i + 2] & 0xC0 == 0x80 else { return false }
+                if c == 0xE0 && b[i + 1] < 0xA0 { return false }
+                if c == 0xED && b[i + 1] >= 0xA0 { return false }
+                i += 3
+            } else if c >= 0xF0 && c <= 0xF4 {
+                guard i + 3 < n, b[i + 1] & 0xC0 == 0x80, b[i + 2] & 0xC0 == 0x80, b[i + 3] & 0xC0 == 0x80 else { return false }
+                if c == 0xF0 && b[i + 1] < 0x90 { return false }
+                if c == 0xF4 && b[i + 1] >= 0x90 { return false }
+                i += 4
+            } else {
+                return false
+            }
+        }
+        return true
+    }
 }

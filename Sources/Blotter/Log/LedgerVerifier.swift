@@ -61,7 +61,9 @@ public struct LedgerVerifier: Sendable {
         var entry: Entry
         var hash: String
         var signingInput: [UInt8]
+        /// Decoded disclosures, for the statement types whose rules read them.
         var disclosures: [String: Disclosure]
+        var checkedDisclosures: Int
         var withheld: Int
     }
 
@@ -93,7 +95,7 @@ public struct LedgerVerifier: Sendable {
                 state.apply(change, seq: stored.seq, stream: p.entry.statement.stream)
                 state.prevHash = p.hash
                 state.lastRecorded = p.entry.recordedTime
-                state.disclosures += Int64(p.disclosures.count)
+                state.disclosures += Int64(p.checkedDisclosures)
                 state.withheld += Int64(p.withheld)
                 signers.append(signer.publicKey)
             } catch let error as BlotterError {
@@ -102,9 +104,9 @@ public struct LedgerVerifier: Sendable {
             }
         }
         // Phase C, all cores: signatures of every entry before the first failure.
-        let valid: [Bool] = parallelMap(signers.count) { i in
+        let valid: [Bool] = parallelMap(signers.count, state: { VerifierCache() }) { cache, i in
             guard case let .success(p) = prepared[i], let sig = p.entry.statement.signatureBytes else { return false }
-            return signers[i].isValidSignature(sig, for: p.signingInput)
+            return cache.verifier(for: signers[i]).isValid(sig, for: p.signingInput)
         }
         if let bad = valid.firstIndex(of: false) {
             throw BlotterError(.verificationFailed, "signature does not verify with key \(signers[bad].keyID)", seq: chunk[bad].seq)
@@ -112,26 +114,39 @@ public struct LedgerVerifier: Sendable {
         if let failure { throw failure }
     }
 
+    /// Statement types whose rules read disclosed values; the others' disclosures are only checked.
+    static let typesReadingDisclosures: Set<String> = ["ledger.created", "key.registered", "key.revoked"]
+
     static func prepare(_ stored: StoredEntry) throws(BlotterError) -> Prepared {
-        let entry = try Entry(bytes: stored.bytes)
+        let (entry, signingInput) = try Entry.parse(stored: stored.bytes)
+        let fields = entry.statement.fields
+        let readsValues = typesReadingDisclosures.contains(entry.statement.type)
         var disclosures: [String: Disclosure] = [:]
         for (field, encoded) in stored.disclosures {
-            let d: Disclosure
-            do {
-                d = try Disclosure(encoded: encoded)
-            } catch {
-                throw BlotterError(.verificationFailed, "stored disclosure for field \"\(field)\" is malformed: \(error.message)")
-            }
-            guard d.name == field, let committed = entry.statement.fields[field] else {
+            guard let committed = fields[field] else {
                 throw BlotterError(.verificationFailed, "stored disclosure for field \"\(field)\" names a field the statement does not commit to")
             }
-            guard d.digest == committed else {
-                throw BlotterError(.verificationFailed, "disclosure for field \"\(field)\" does not match its digest (expected \(committed), found \(d.digest))")
+            if readsValues {
+                let d: Disclosure
+                do {
+                    d = try Disclosure(encoded: encoded)
+                } catch {
+                    throw BlotterError(.verificationFailed, "stored disclosure for field \"\(field)\" is malformed: \(error.message)")
+                }
+                guard d.digest == committed else {
+                    throw BlotterError(.verificationFailed, "disclosure for field \"\(field)\" does not match its digest (expected \(committed), found \(d.digest))")
+                }
+                guard d.name == field else {
+                    throw BlotterError(.verificationFailed, "stored disclosure for field \"\(field)\" names field \"\(d.name)\"")
+                }
+                disclosures[field] = d
+            } else {
+                try Disclosure.check(encoded, field: field, committed: committed)
             }
-            disclosures[field] = d
         }
-        return Prepared(entry: entry, hash: Entry.hash(stored.bytes), signingInput: try entry.statement.signingInput(),
-                        disclosures: disclosures, withheld: entry.statement.fields.count - disclosures.count)
+        return Prepared(entry: entry, hash: Entry.hash(stored.bytes), signingInput: signingInput,
+                        disclosures: disclosures, checkedDisclosures: stored.disclosures.count,
+                        withheld: fields.count - stored.disclosures.count)
     }
 }
 
