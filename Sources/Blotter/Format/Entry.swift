@@ -30,7 +30,18 @@ public struct Entry: Sendable, Equatable {
 
     /// The entry bytes: JCS of the entry.
     public func canonicalBytes() throws(BlotterError) -> [UInt8] {
-        try CanonicalJSON.encode(json())
+        Entry.canonicalBytes(seq: seq, prev: prev, recorded: recorded, statementBytes: try CanonicalJSON.encode(statement.json()))
+    }
+
+    /// The entry bytes from the statement's own JCS bytes. The four members sort as prev, recorded,
+    /// seq, statement, and none of the three short values needs escaping, so concatenation is JCS.
+    public static func canonicalBytes(seq: Int64, prev: String, recorded: String, statementBytes: [UInt8]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(statementBytes.count + 160)
+        out.append(contentsOf: "{\"prev\":\"\(prev)\",\"recorded\":\"\(recorded)\",\"seq\":\(seq),\"statement\":".utf8)
+        out.append(contentsOf: statementBytes)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     /// Reads stored entry bytes, requiring that they are exactly the canonical encoding.

@@ -66,22 +66,8 @@ public final class Ledger: Sendable {
         let identity = try self.identity()
         let label = { (i: Int) in submissions.count == 1 ? "" : "statement \(i + 1) of \(submissions.count): " }
 
-        // Stateless checks and signing inputs, outside the lock.
-        var checkedDisclosures: [[String: Disclosure]] = []
-        var inputs: [[UInt8]] = []
-        for (i, s) in submissions.enumerated() {
-            do throws(BlotterError) {
-                if let identity, s.statement.log != identity.origin {
-                    throw BlotterError(.wrongOrigin, "statement is for ledger \"\(s.statement.log)\", this ledger is \"\(identity.origin)\"")
-                }
-                checkedDisclosures.append(try s.checkDisclosures())
-                inputs.append(try s.statement.signingInput())
-            } catch {
-                throw error.prefixed(label(i))
-            }
-        }
-
-        // Signatures on all cores, with every key the statement's key id can already be resolved to.
+        // Keys the statements' key ids can already be resolved to: registered, or introduced earlier
+        // in this batch. Key ids are digests of the key, so a key found this way is the only one.
         var known: [String: PublicKey] = [:]
         try store.read { reader in
             for s in submissions where known[s.statement.key] == nil {
@@ -92,15 +78,32 @@ public final class Ledger: Sendable {
             if let introduced = LedgerRules.introducedKey(s), known[introduced.keyID] == nil { known[introduced.keyID] = introduced }
         }
         let keys = known
-        let signatureChecked: [Bool?] = parallelMap(submissions.count) { i in
-            let s = submissions[i].statement
-            guard let key = keys[s.key], key.algorithm == s.alg, let sig = s.signatureBytes else { return nil }
-            return key.isValidSignature(sig, for: inputs[i])
+        // Everything that needs no ledger state, on all cores, outside the lock.
+        let prepared: [Result<PreparedStatement, BlotterError>] = parallelMap(submissions.count, state: { VerifierCache() }) { cache, i in
+            Result { () throws(BlotterError) -> PreparedStatement in
+                let s = submissions[i]
+                if let identity, s.statement.log != identity.origin {
+                    throw BlotterError(.wrongOrigin, "statement is for ledger \"\(s.statement.log)\", this ledger is \"\(identity.origin)\"")
+                }
+                let disclosures = try s.checkDisclosures()
+                let input = try s.statement.signingInput()
+                let bytes = try CanonicalJSON.encode(s.statement.json())
+                var checked: Bool? = nil
+                if let key = keys[s.statement.key], key.algorithm == s.statement.alg, let sig = s.statement.signatureBytes {
+                    checked = cache.verifier(for: key).isValid(sig, for: input)
+                }
+                if checked == false { throw BlotterError(.badSignature, "signature does not verify with key \(s.statement.key)") }
+                return PreparedStatement(disclosures: disclosures, signingInput: input, statementBytes: bytes, signatureChecked: checked == true)
+            }
         }
-        for (i, ok) in signatureChecked.enumerated() where ok == false {
-            throw BlotterError(.badSignature, "\(label(i))signature does not verify with key \(submissions[i].statement.key)")
+        var ready: [PreparedStatement] = []
+        ready.reserveCapacity(submissions.count)
+        for (i, p) in prepared.enumerated() {
+            switch p {
+            case let .success(value): ready.append(value)
+            case let .failure(error): throw error.prefixed(label(i))
+            }
         }
-
         return try store.write { writer in
             let state = BatchState(base: writer)
             var count = try writer.count()
@@ -124,23 +127,23 @@ public final class Ledger: Sendable {
                     }
                     let seq = count
                     let (signer, change) = try LedgerRules.check(
-                        statement, disclosures: checkedDisclosures[i], seq: seq, identity: identity, state: state)
-                    if signatureChecked[i] == nil {
-                        guard signer.publicKey.isValidSignature(statement.signatureBytes ?? [], for: inputs[i]) else {
+                        statement, disclosures: ready[i].disclosures, seq: seq, identity: identity, state: state)
+                    if !ready[i].signatureChecked {
+                        guard signer.publicKey.isValidSignature(statement.signatureBytes ?? [], for: ready[i].signingInput) else {
                             throw BlotterError(.badSignature, "signature does not verify with key \(statement.key)")
                         }
                     }
                     var recorded = clock()
                     if let previousRecorded, recorded < previousRecorded { recorded = previousRecorded }
                     try LedgerRules.checkTimes(at: statement.atTime, recorded: recorded, previousRecorded: previousRecorded)
-                    let entry = Entry(seq: seq, prev: prevHash, recorded: recorded.rfc3339Milliseconds, statement: statement)
-                    let bytes = try entry.canonicalBytes()
+                    let recordedText = recorded.rfc3339Milliseconds
+                    let bytes = Entry.canonicalBytes(seq: seq, prev: prevHash, recorded: recordedText, statementBytes: ready[i].statementBytes)
                     guard bytes.count <= Entry.maxBytes else {
                         throw BlotterError(.tooLarge, "entry would be \(bytes.count) bytes, more than the limit of \(Entry.maxBytes); reference large evidence by its SHA-256 instead")
                     }
                     let version = try state.streamVersion(statement.stream) + 1
                     try writer.insert(seq: seq, bytes: bytes, statement: statement, streamVersion: version,
-                                      recorded: entry.recorded, disclosures: submission.disclosures)
+                                      recorded: recordedText, disclosures: submission.disclosures)
                     state.streams[statement.stream] = version
                     switch change {
                     case let .genesis(newIdentity, admin):
@@ -160,7 +163,7 @@ public final class Ledger: Sendable {
                         break
                     }
                     let hash = Entry.hash(bytes)
-                    receipts.append(AppendReceipt(seq: seq, entryHash: hash, recorded: entry.recorded, duplicate: false))
+                    receipts.append(AppendReceipt(seq: seq, entryHash: hash, recorded: recordedText, duplicate: false))
                     usedNonces[nonceKey] = seq
                     prevHash = hash
                     previousRecorded = recorded
@@ -201,6 +204,16 @@ public final class Ledger: Sendable {
     public func count() throws -> Int64 { try store.read { try $0.count() } }
 }
 
+/// A statement with the work done that needs no ledger state.
+private struct PreparedStatement {
+    let disclosures: [String: Disclosure]
+    let signingInput: [UInt8]
+    /// JCS of the statement, `sig` included: the tail of the entry bytes.
+    let statementBytes: [UInt8]
+    /// True if the signature was checked (and verified) before the lock was taken.
+    let signatureChecked: Bool
+}
+
 /// Ledger state as the batch sees it: the store's, plus what earlier statements of the batch changed.
 private final class BatchState: LedgerStateReading {
     let base: any LedgerReading
@@ -209,14 +222,20 @@ private final class BatchState: LedgerStateReading {
 
     init(base: any LedgerReading) { self.base = base }
 
+    // Look-ups are cached for the transaction: the write lock is held, so nothing else changes them,
+    // and decoding a stored public key costs more than the rest of an append.
     func keyRecord(_ keyID: String) throws -> KeyRecord? {
         if let record = keys[keyID] { return record }
-        return try base.keyRecord(keyID)
+        guard let record = try base.keyRecord(keyID) else { return nil }
+        keys[keyID] = record
+        return record
     }
 
     func streamVersion(_ stream: String) throws -> Int64 {
         if let version = streams[stream] { return version }
-        return try base.streamVersion(stream)
+        let version = try base.streamVersion(stream)
+        streams[stream] = version
+        return version
     }
 }
 
