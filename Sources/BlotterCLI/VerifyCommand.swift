@@ -2,6 +2,13 @@ import ArgumentParser
 import Blotter
 import Foundation
 
+/// This process's peak resident memory (VmHWM), where /proc tells it.
+func peakMemoryKiB() -> Int64? {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+    return line.split(separator: " ").compactMap { Int64($0) }.first
+}
+
 struct VerifyCommand: BlotterSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -37,6 +44,7 @@ struct VerifyCommand: BlotterSubcommand {
                     ("revoked_keys", .integer(Int64(report.revokedKeys))), ("streams", .integer(Int64(report.streams))),
                     ("disclosures", .integer(report.disclosures)), ("withheld", .integer(report.withheld)),
                     ("head", .string(report.headHash)), ("seconds", .double(report.seconds)),
+                    ("peak_memory_kib", peakMemoryKiB().map { .integer($0) } ?? .null),
                 ]))
             } else {
                 emit("ok: \(report.entries) entries verified in \(String(format: "%.2f", report.seconds)) s")

@@ -29,8 +29,11 @@ public enum Hex {
     }
 
     /// True if `text` is lowercase hex of exactly `byteCount` bytes.
-    public static func isLowercase(_ text: some StringProtocol, byteCount: Int) -> Bool {
-        text.utf8.count == byteCount * 2 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+    public static func isLowercase(_ text: String, byteCount: Int) -> Bool {
+        var text = text
+        return text.withUTF8 { u in
+            u.count == byteCount * 2 && u.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        }
     }
 
     private static func value(_ c: UInt8) -> UInt8? {

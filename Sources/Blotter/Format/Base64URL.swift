@@ -17,6 +17,23 @@ public enum Base64 {
         encode(Array(bytes), alphabet: urlAlphabet, pad: false)
     }
 
+    /// True if `text` is the canonical unpadded base64url encoding of exactly `byteCount` bytes;
+    /// checks without decoding.
+    public static func isCanonicalURL(_ text: String, byteCount: Int) -> Bool {
+        let expected = (byteCount * 4 + 2) / 3
+        var text = text
+        return text.withUTF8 { u in
+            guard u.count == expected else { return false }
+            for c in u where urlTable[Int(c)] == 0xFF { return false }
+            // The unused low bits of the last character must be zero.
+            switch byteCount % 3 {
+            case 1: return urlTable[Int(u[u.count - 1])] & 0x0F == 0
+            case 2: return urlTable[Int(u[u.count - 1])] & 0x03 == 0
+            default: return true
+            }
+        }
+    }
+
     /// Standard base64 with padding.
     public static func standardEncode(_ bytes: some Collection<UInt8>) -> String {
         encode(Array(bytes), alphabet: standardAlphabet, pad: true)

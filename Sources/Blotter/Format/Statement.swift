@@ -89,11 +89,15 @@ public struct Statement: Sendable, Equatable {
         guard case let .object(members) = json else {
             throw BlotterError(.invalidStatement, "statement must be a JSON object, found \(json.typeName)")
         }
-        for (name, _) in members where !Statement.memberNames.contains(name) {
-            throw BlotterError(.invalidStatement, "statement has unknown member \"\(name)\"")
+        var byName: [String: JSONValue] = Dictionary(minimumCapacity: 16)
+        for (name, value) in members {
+            guard Statement.memberNames.contains(name) else {
+                throw BlotterError(.invalidStatement, "statement has unknown member \"\(name)\"")
+            }
+            byName[name] = value
         }
         func member(_ name: String) throws(BlotterError) -> JSONValue {
-            guard let value = json[name] else { throw BlotterError(.invalidStatement, "statement is missing \"\(name)\"") }
+            guard let value = byName[name] else { throw BlotterError(.invalidStatement, "statement is missing \"\(name)\"") }
             return value
         }
         func string(_ name: String) throws(BlotterError) -> String {
@@ -151,7 +155,7 @@ public struct Statement: Sendable, Equatable {
             throw BlotterError(.invalidStatement, "statement \"at\" \"\(at)\" must be RFC 3339 UTC like 2026-11-21T14:03:00Z or 2026-11-21T14:03:00.000Z")
         }
         nonce = try string("nonce")
-        guard nonce.utf8.count == 22, Base64.urlDecode(nonce)?.count == 16 else {
+        guard Base64.isCanonicalURL(nonce, byteCount: 16) else {
             throw BlotterError(.invalidStatement, "statement \"nonce\" must be base64url of 16 bytes")
         }
         let fieldsValue = try member("fields")
@@ -163,7 +167,7 @@ public struct Statement: Sendable, Equatable {
             guard Identifiers.isFieldName(name) else {
                 throw BlotterError(.invalidStatement, "field name \"\(name)\" must match ^[a-z][a-z0-9_]{0,63}$")
             }
-            guard case let .string(d) = digest, d.utf8.count == 43, Base64.urlDecode(d)?.count == 32 else {
+            guard case let .string(d) = digest, Base64.isCanonicalURL(d, byteCount: 32) else {
                 throw BlotterError(.invalidStatement, "field \"\(name)\" must map to a base64url SHA-256 digest")
             }
             fields[name] = d

@@ -40,13 +40,18 @@ public struct LedgerVerifier: Sendable {
         let total = try store.read { try $0.count() }
         var state = VerifierState()
         var next: Int64 = 0
+        // The next chunk is read on another thread while this one is checked.
+        let reader = ChunkReader(store: store, chunkSize: chunkSize)
+        reader.request(from: 0)
         while next < total {
-            let chunk = try store.read { try $0.entries(from: next, limit: chunkSize) }
+            let chunk = try reader.take()
             if chunk.isEmpty { break }
+            reader.request(from: next + Int64(chunk.count))
             try verifyChunk(chunk, expectedFirst: next, state: &state)
             next += Int64(chunk.count)
             progress?(next, total)
         }
+        reader.finish()
         if next < total {
             throw BlotterError(.verificationFailed, "expected \(total) entries, found \(next)", seq: next)
         }
@@ -147,6 +152,39 @@ public struct LedgerVerifier: Sendable {
         return Prepared(entry: entry, hash: Entry.hash(stored.bytes), signingInput: signingInput,
                         disclosures: disclosures, checkedDisclosures: stored.disclosures.count,
                         withheld: fields.count - stored.disclosures.count)
+    }
+}
+
+/// Reads one chunk ahead on a background thread.
+private final class ChunkReader: @unchecked Sendable {
+    // @unchecked Sendable: `pending` is written by the reading thread before `ready` is signalled
+    // and read by the verifying thread only after waiting on it; one request is outstanding at a time.
+    let store: any LedgerStore
+    let chunkSize: Int
+    let ready = DispatchSemaphore(value: 0)
+    var pending: Result<[StoredEntry], any Error> = .success([])
+    let queue = DispatchQueue(label: "blotter.verify.reader")
+
+    init(store: any LedgerStore, chunkSize: Int) {
+        self.store = store
+        self.chunkSize = chunkSize
+    }
+
+    func request(from seq: Int64) {
+        queue.async {
+            self.pending = Result { try self.store.read { try $0.entries(from: seq, limit: self.chunkSize) } }
+            self.ready.signal()
+        }
+    }
+
+    func take() throws -> [StoredEntry] {
+        ready.wait()
+        return try pending.get()
+    }
+
+    /// Waits for an outstanding read, so the store is not in use when verification returns.
+    func finish() {
+        queue.sync {}
     }
 }
 

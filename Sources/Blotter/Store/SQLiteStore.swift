@@ -55,6 +55,8 @@ public final class SQLiteStore: LedgerStore {
             // dummy table on open (so opening would change the file) and lowers synchronous to NORMAL.
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // 32 MiB of page cache: appends insert into indexes keyed by random nonces.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
             // Deleted disclosures (sealing) are overwritten with zeros, not left in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
