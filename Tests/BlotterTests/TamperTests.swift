@@ -109,7 +109,7 @@ struct TamperTests {
                 let head = try bytes(db, 39)
                 let recorded = try Entry(bytes: head).recorded
                 let entry = Entry(seq: 40, prev: Entry.hash(head), recorded: recorded, statement: draft.statement)
-                try db.execute(sql: "INSERT INTO entries (seq, bytes, type, stream, stream_version, actor, key_id, nonce, recorded) VALUES (40, ?, 'x', 'x', 1, 'x', ?, ?, 'x')",
+                try db.execute(sql: "INSERT INTO entries (seq, bytes, type, stream, stream_version, actor, key_id, at, nonce, recorded) VALUES (40, ?, 'x', 'x', 1, 'x', ?, 'x', ?, 'x')",
                                arguments: [Data(try entry.canonicalBytes()), draft.statement.key, draft.statement.nonce])
                 for d in draft.disclosures {
                     try db.execute(sql: "INSERT INTO disclosures VALUES (40, ?, ?)", arguments: [d.name, d.encoded])

@@ -58,7 +58,7 @@ public final class Ledger: Sendable {
     /// Before anything is written it checks, for each statement: the ledger origin, the disclosures
     /// against their digests, the signature, the key's registration, revocation, actor, algorithm and
     /// role, `expect` against the stream version, the clock, and the entry size limit. A statement
-    /// already in the ledger (same key, nonce and content) returns its existing entry.
+    /// already in the ledger (same key, `at`, nonce and content) returns its existing entry.
     /// - Throws: ``BlotterError`` naming the statement (its index in the batch) and the rule; the
     ///   ledger is then unchanged.
     public func append(_ submissions: [Submission]) throws -> [AppendReceipt] {
@@ -120,8 +120,8 @@ public final class Ledger: Sendable {
             for (i, submission) in submissions.enumerated() {
                 let statement = submission.statement
                 do {
-                    let nonceKey = statement.key + "/" + statement.nonce
-                    if let existing = try usedNonces[nonceKey] ?? writer.entry(keyID: statement.key, nonce: statement.nonce) {
+                    let nonceKey = statement.key + "/" + statement.at + "/" + statement.nonce
+                    if let existing = try usedNonces[nonceKey] ?? writer.entry(keyID: statement.key, at: statement.at, nonce: statement.nonce) {
                         receipts.append(try duplicateReceipt(of: statement, at: existing, writer: writer, batch: receipts))
                         continue
                     }
@@ -176,7 +176,7 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// The receipt for a statement whose key and nonce are already in the ledger: the same
+    /// The receipt for a statement whose key, time and nonce are already in the ledger: the same
     /// statement again is a duplicate; a different one reuses a nonce and is refused.
     private func duplicateReceipt(of statement: Statement, at seq: Int64, writer: any LedgerWriting, batch: [AppendReceipt]) throws -> AppendReceipt {
         guard let stored = try writer.entryBytes(from: seq, limit: 1).first, stored.seq == seq else {

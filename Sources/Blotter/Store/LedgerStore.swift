@@ -47,8 +47,8 @@ public protocol LedgerReading: LedgerStateReading {
     func entries(from seq: Int64, limit: Int) throws -> [StoredEntry]
     /// Entries `from ..< from + limit` in seq order, bytes only.
     func entryBytes(from seq: Int64, limit: Int) throws -> [(seq: Int64, bytes: [UInt8])]
-    /// The entry already holding a statement with this key and nonce.
-    func entry(keyID: String, nonce: String) throws -> Int64?
+    /// The entry already holding a statement with this key, `at` and nonce (a replay candidate).
+    func entry(keyID: String, at: String, nonce: String) throws -> Int64?
     /// Summaries of entries in seq order, optionally of one stream.
     func summaries(from seq: Int64, limit: Int, stream: String?) throws -> [EntrySummary]
     /// Every registered key, in registration order.

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what Blotter needs on a fresh Debian/Ubuntu machine, or says exactly what is missing.
+# Needs: Swift 6 (swift.org toolchain), OpenSSL and SQLite headers, pkg-config, Python 3 with
+# `cryptography` and `rfc8785` (for the independent verifier).
+set -euo pipefail
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
+{ [ -f /usr/include/sqlite3.h ] || pkg-config --exists sqlite3 2>/dev/null; } || missing+=(libsqlite3-dev)
+command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup: installing ${missing[*]}" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "setup: missing system packages: ${missing[*]}" >&2
+        echo "setup: run: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "setup: Swift 6 is not on PATH; install a toolchain from swift.org (Swift 6.0 or later)" >&2
+    exit 1
+fi
+
+if ! python3 -c "import cryptography, rfc8785" 2>/dev/null; then
+    echo "setup: installing Python packages cryptography and rfc8785" >&2
+    python3 -m pip install --quiet cryptography rfc8785 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages cryptography rfc8785 \
+        || { echo "setup: run: python3 -m pip install cryptography rfc8785" >&2; exit 1; }
+fi
