@@ -238,25 +238,32 @@ private struct Parser {
         }
     }
 
-    mutating func parseString() throws(BlotterError) -> String {
+    /// Reads a string that has no escapes: checks its UTF-8, moves past it and returns its bytes;
+    /// nil (and no move) if an escape comes first.
+    mutating func plainString() throws(BlotterError) -> UnsafeBufferPointer<UInt8>? {
         let start = index
-        index += 1
-        // Fast path: no escapes.
-        var scan = index
+        var scan = index + 1
         while scan < bytes.count {
             let b = bytes[scan]
             if b == UInt8(ascii: "\"") {
-                guard let s = String(validating: UnsafeBufferPointer(rebasing: bytes[index..<scan]), as: UTF8.self) else {
-                    throw failure("invalid UTF-8 in a string", at: start)
-                }
+                let content = UnsafeBufferPointer(rebasing: bytes[(start + 1)..<scan])
+                guard Parser.isValidUTF8(content) else { throw failure("invalid UTF-8 in a string", at: start) }
                 index = scan + 1
-                return s
+                return content
             }
-            if b == UInt8(ascii: "\\") { break }
+            if b == UInt8(ascii: "\\") { return nil }
             if b < 0x20 { throw failure("unescaped control character in a string", at: scan) }
             scan += 1
         }
-        guard scan < bytes.count else { throw failure("unterminated string", at: start) }
+        throw failure("unterminated string", at: start)
+    }
+
+    mutating func parseString() throws(BlotterError) -> String {
+        if let content = try plainString() { return String(decoding: content, as: UTF8.self) }
+        let start = index
+        index += 1
+        var scan = index
+        while bytes[scan] != UInt8(ascii: "\\") { scan += 1 }
         // Slow path with escapes.
         var out = [UInt8]()
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<scan]))
@@ -398,26 +405,9 @@ private struct Parser {
         }
     }
 
-    /// Checks a string's escapes and UTF-8 without making a String.
+    /// Checks a string's escapes and UTF-8 without making a String (unless it has escapes).
     mutating func skipString() throws(BlotterError) {
-        let start = index
-        index += 1
-        var scan = index
-        while scan < bytes.count {
-            let b = bytes[scan]
-            if b == UInt8(ascii: "\"") {
-                guard Parser.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[index..<scan])) else {
-                    throw failure("invalid UTF-8 in a string", at: start)
-                }
-                index = scan + 1
-                return
-            }
-            if b == UInt8(ascii: "\\") { break }
-            if b < 0x20 { throw failure("unescaped control character in a string", at: scan) }
-            scan += 1
-        }
-        index = start
-        _ = try parseString()
+        if try plainString() == nil { _ = try parseString() }
     }
 
     /// UTF-8 as RFC 3629 defines it: no overlong forms, no surrogates, nothing above U+10FFFF.
