@@ -188,21 +188,39 @@ private final class ChunkReader: @unchecked Sendable {
     }
 }
 
+/// A stream name as the verifier keeps it: 128 bits of its SHA-256, so that a million streams
+/// cost a few megabytes rather than one heap string each. Finding two stream names with the same
+/// 128-bit prefix takes about 2^64 work.
+struct StreamKey: Hashable {
+    let high: UInt64
+    let low: UInt64
+
+    init(_ stream: String) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var stream = stream
+        stream.withUTF8 { bytes in
+            withUnsafeMutableBytes(of: &words) { out in SHA256.hash(UnsafeRawBufferPointer(bytes), into: out.baseAddress!) }
+        }
+        high = words.0
+        low = words.1
+    }
+}
+
 /// The state a verifier rebuilds from the log alone.
 struct VerifierState: LedgerStateReading {
     var identity: LedgerIdentity?
     var keys: [String: KeyRecord] = [:]
-    var streams: [String: Int64] = [:]
+    var streams: [StreamKey: Int64] = [:]
     var prevHash = Entry.genesisPrev
     var lastRecorded: Timestamp?
     var disclosures: Int64 = 0
     var withheld: Int64 = 0
 
     func keyRecord(_ keyID: String) throws -> KeyRecord? { keys[keyID] }
-    func streamVersion(_ stream: String) throws -> Int64 { streams[stream] ?? 0 }
+    func streamVersion(_ stream: String) throws -> Int64 { streams[StreamKey(stream)] ?? 0 }
 
     mutating func apply(_ change: StateChange, seq: Int64, stream: String) {
-        streams[stream, default: 0] += 1
+        streams[StreamKey(stream), default: 0] += 1
         switch change {
         case let .genesis(identity, admin):
             self.identity = identity
