@@ -231,7 +231,11 @@ def parse_entry(raw):
     if parse_time(entry["recorded"], True) is None:
         raise Invalid('entry "recorded" must be RFC 3339 UTC with three fractional digits')
     check_statement(entry["statement"])
-    if rfc8785.dumps(entry) != raw:
+    try:
+        canonical = rfc8785.dumps(entry)
+    except Exception as e:  # rfc8785 refuses e.g. integers beyond 2^53
+        raise Invalid("entry cannot be canonicalised: %s" % e)
+    if canonical != raw:
         raise Invalid("entry bytes are not in RFC 8785 canonical form")
     return entry
 
@@ -458,9 +462,17 @@ def verify(path, chunk=4096):
             disclosures.setdefault(seq, {})[field] = text
         for seq, raw in rows:
             try:
-                v.entry(seq, bytes(raw), disclosures.get(seq, {}))
+                if isinstance(raw, str):
+                    raw = raw.encode("utf-8")
+                stored = disclosures.get(seq, {})
+                for field, text in stored.items():
+                    if not isinstance(text, str):
+                        raise Invalid('stored disclosure for field "%s" is not text' % field)
+                v.entry(seq, bytes(raw), stored)
             except Invalid as e:
                 raise Invalid(e.message, e.seq if e.seq is not None else seq)
+            except (TypeError, ValueError, UnicodeError, KeyError) as e:
+                raise Invalid("malformed stored entry: %s" % e, seq)
             last = seq
     if v.count != total:
         raise Invalid("expected %d entries, found %d" % (total, v.count), v.count)
