@@ -4,7 +4,7 @@
 Written from docs/FORMAT.md alone; shares no code with the Swift implementation. Checks everything
 `blotter verify` checks: sequence, canonical form, prev chain, clock rules, disclosures against their
 digests, genesis, key registry (registered before use, same actor, same algorithm, not revoked),
-roles, stream versions (`expect`) and every signature.
+roles, stream versions (`expect`), every signature, and the stored RFC 6962 Merkle tree.
 
 Usage: verify_ledger.py [--json] LEDGER
 Exit status: 0 if the ledger verifies, 1 if it does not, 2 if it cannot be read.
@@ -318,6 +318,37 @@ def signature_ok(key, alg, sig, message):
 # ---------------------------------------------------------------- verification
 
 
+class Frontier:
+    """The right edge of the RFC 6962 Merkle tree (section 5.7 of FORMAT.md): one hash per level."""
+
+    def __init__(self):
+        self.levels = []
+        self.size = 0
+
+    def append(self, leaf):
+        """Adds a leaf; returns the complete subtrees it finishes as (level, index, hash)."""
+        finished = [(0, self.size, leaf)]
+        h, level, index = leaf, 0, self.size
+        while index & 1:
+            h = hashlib.sha256(b"\x01" + self.levels[level] + h).digest()
+            self.levels[level] = None
+            level += 1
+            index >>= 1
+            finished.append((level, index, h))
+        if level == len(self.levels):
+            self.levels.append(None)
+        self.levels[level] = h
+        self.size += 1
+        return finished
+
+    def root(self):
+        result = None
+        for h in self.levels:
+            if h is not None:
+                result = h if result is None else hashlib.sha256(b"\x01" + h + result).digest()
+        return result if result is not None else hashlib.sha256(b"").digest()
+
+
 class Verifier:
     def __init__(self):
         self.origin = None
@@ -329,6 +360,7 @@ class Verifier:
         self.count = 0
         self.disclosures = 0
         self.withheld = 0
+        self.tree = Frontier()
 
     def entry(self, seq, raw, stored_disclosures):
         if seq != self.count:
@@ -442,6 +474,16 @@ class Verifier:
         return signer
 
 
+def check_tree(db, seq, finished):
+    """Section 6: every complete subtree the entry finishes is stored, with the right hash."""
+    for level, index, h in finished:
+        row = db.execute("SELECT hash FROM tree_hashes WHERE level = ? AND idx = ?", (level, index)).fetchone()
+        if row is None:
+            raise Invalid("the stored Merkle tree has no hash at level %d, index %d" % (level, index), seq)
+        if bytes(row[0]) != h:
+            raise Invalid("the stored Merkle tree hash at level %d, index %d does not match the entries" % (level, index), seq)
+
+
 def verify(path, chunk=4096):
     try:
         db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
@@ -469,6 +511,7 @@ def verify(path, chunk=4096):
                     if not isinstance(text, str):
                         raise Invalid('stored disclosure for field "%s" is not text' % field)
                 v.entry(seq, bytes(raw), stored)
+                check_tree(db, seq, v.tree.append(hashlib.sha256(b"\x00" + bytes(raw)).digest()))
             except Invalid as e:
                 raise Invalid(e.message, e.seq if e.seq is not None else seq)
             except (TypeError, ValueError, UnicodeError, KeyError) as e:
@@ -476,6 +519,10 @@ def verify(path, chunk=4096):
             last = seq
     if v.count != total:
         raise Invalid("expected %d entries, found %d" % (total, v.count), v.count)
+    stored = db.execute("SELECT COUNT(*) FROM tree_hashes").fetchone()[0]
+    expected = 2 * v.count - bin(v.count).count("1")
+    if stored != expected:
+        raise Invalid("the stored Merkle tree has %d hashes; %d entries make %d" % (stored, v.count, expected))
     return v
 
 
@@ -498,10 +545,12 @@ def main():
     revoked = sum(1 for k in v.keys.values() if k["revoked"] is not None)
     if args.json:
         print(json.dumps({"ok": True, "entries": v.count, "keys": len(v.keys), "revoked_keys": revoked,
-                          "streams": len(v.streams), "disclosures": v.disclosures, "withheld": v.withheld, "head": v.prev}))
+                          "streams": len(v.streams), "disclosures": v.disclosures, "withheld": v.withheld, "head": v.prev,
+                          "root": base64.b64encode(v.tree.root()).decode()}))
     else:
-        print("ok: %d entries, %d keys (%d revoked), %d streams, %d disclosures checked, %d not held; head %s"
-              % (v.count, len(v.keys), revoked, len(v.streams), v.disclosures, v.withheld, v.prev))
+        print("ok: %d entries, %d keys (%d revoked), %d streams, %d disclosures checked, %d not held; head %s; tree root %s"
+              % (v.count, len(v.keys), revoked, len(v.streams), v.disclosures, v.withheld, v.prev,
+                 base64.b64encode(v.tree.root()).decode()))
     return 0
 
 

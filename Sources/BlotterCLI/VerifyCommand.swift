@@ -43,7 +43,7 @@ struct VerifyCommand: BlotterSubcommand {
                     ("ok", .bool(true)), ("entries", .integer(report.entries)), ("keys", .integer(Int64(report.keys))),
                     ("revoked_keys", .integer(Int64(report.revokedKeys))), ("streams", .integer(Int64(report.streams))),
                     ("disclosures", .integer(report.disclosures)), ("withheld", .integer(report.withheld)),
-                    ("head", .string(report.headHash)), ("seconds", .double(report.seconds)),
+                    ("head", .string(report.headHash)), ("root", .string(report.root.base64)), ("seconds", .double(report.seconds)),
                     ("peak_memory_kib", peakMemoryKiB().map { .integer($0) } ?? .null),
                 ]))
             } else {
@@ -52,6 +52,7 @@ struct VerifyCommand: BlotterSubcommand {
                 emit("  streams      \(report.streams)")
                 emit("  disclosures  \(report.disclosures) checked, \(report.withheld) not held")
                 emit("  head         \(report.headHash)")
+                emit("  tree root    \(report.root.base64) (size \(report.entries))")
             }
         } catch let error as BlotterError where error.code == .verificationFailed {
             if shown { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -32,7 +32,8 @@ struct TamperTests {
 
     enum Scenario: String, CaseIterable, Sendable {
         case none, flipByteInEntry, breakJSONOfEntry, changeDisclosure, deleteMiddleEntry, swapTwoEntries, replaceSignature,
-             forgedEntryWithCorrectPrev, forgedEntryUnknownKey, injectedKeyRow, reorderedBytes, disclosureForOtherField
+             forgedEntryWithCorrectPrev, forgedEntryUnknownKey, injectedKeyRow, reorderedBytes, disclosureForOtherField,
+             changedTreeHash, missingTreeHash, extraTreeHash
     }
 
     func bytes(_ db: Database, _ seq: Int64) throws -> [UInt8] {
@@ -129,6 +130,17 @@ struct TamperTests {
                 .sign(with: attacker))
             try (ledger.store as! SQLiteStore).close()
             return 40
+        case .changedTreeHash:
+            // Level 2, index 3 covers leaves 12..15: finished by entry 15.
+            try db.write { db in try db.execute(sql: "UPDATE tree_hashes SET hash = zeroblob(32) WHERE level = 2 AND idx = 3") }
+            return 15
+        case .missingTreeHash:
+            try db.write { db in try db.execute(sql: "DELETE FROM tree_hashes WHERE level = 0 AND idx = 22") }
+            return 22
+        case .extraTreeHash:
+            // A hash for a subtree beyond the entries: proofs would be served for entries that are not there.
+            try db.write { db in try db.execute(sql: "INSERT INTO tree_hashes VALUES (0, 40, zeroblob(32))") }
+            return -1
         case .reorderedBytes:
             // Same JSON, members in a different order: not the canonical bytes that were hashed.
             try db.write { db in
@@ -155,13 +167,16 @@ struct TamperTests {
         let swiftResult = try JSONParser.parse(swift.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         let pythonResult = try JSONParser.parse(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         if let expected {
+            // -1: a failure of the whole ledger, at no entry.
+            let seq: JSONValue = expected < 0 ? .null : .integer(expected)
             #expect(swift.status == 1, "\(swift.stdout)\(swift.stderr)")
             #expect(python.status == 1, "\(python.stdout)\(python.stderr)")
-            #expect(swiftResult["seq"] == .integer(expected), "swift: \(swift.stdout)")
-            #expect(pythonResult["seq"] == .integer(expected), "python: \(python.stdout)")
+            #expect(swiftResult["seq"] == seq, "swift: \(swift.stdout)")
+            #expect(pythonResult["seq"] == seq, "python: \(python.stdout)")
         } else {
             #expect(swift.status == 0 && python.status == 0, "\(swift.stdout) \(python.stdout)")
             #expect(swiftResult["head"] != nil && swiftResult["head"] == pythonResult["head"])
+            #expect(swiftResult["root"] != nil && swiftResult["root"] == pythonResult["root"])
             #expect(swiftResult["entries"] == .integer(40) && pythonResult["entries"] == .integer(40))
         }
     }

@@ -115,6 +115,8 @@ public final class Ledger: Sendable {
                 previousRecorded = try Entry(bytes: last.bytes).recordedTime
             }
             if identity == nil && count > 0 { identity = try self.identity() }
+            // The Merkle tree's right edge; each entry's leaf is added in this same transaction.
+            var frontier = try MerkleFrontier(size: count, stored: Ledger.storedHash(writer))
             var receipts: [AppendReceipt] = []
             var usedNonces: [String: Int64] = [:]
             for (i, submission) in submissions.enumerated() {
@@ -144,6 +146,9 @@ public final class Ledger: Sendable {
                     let version = try state.streamVersion(statement.stream) + 1
                     try writer.insert(seq: seq, bytes: bytes, statement: statement, streamVersion: version,
                                       recorded: recordedText, disclosures: submission.disclosures)
+                    for f in frontier.append(TreeHash.leaf(bytes)) {
+                        try writer.insertTreeHash(level: f.level, index: f.index, hash: f.hash)
+                    }
                     state.streams[statement.stream] = version
                     switch change {
                     case let .genesis(newIdentity, admin):
@@ -195,6 +200,53 @@ public final class Ledger: Sendable {
             throw BlotterError(.notFound, "there is no entry \(seq)")
         }
         return stored
+    }
+
+    /// Reads stored complete-subtree hashes, failing clearly if one is missing.
+    static func storedHash(_ reader: any LedgerReading) -> MerkleTree.StoredHash {
+        { level, index in
+            guard let hash = try reader.treeHash(level: level, index: index) else {
+                throw BlotterError(.storage, "the stored Merkle tree has no hash at level \(level), index \(index)")
+            }
+            return hash
+        }
+    }
+
+    /// The Merkle tree root over the first `size` entries (default: all).
+    public func root(size: Int64? = nil) throws -> (size: Int64, root: TreeHash) {
+        try store.read { reader in
+            let count = try reader.count()
+            let n = size ?? count
+            guard n >= 0, n <= count else { throw BlotterError(.notFound, "tree size \(n) is larger than the ledger's \(count) entries") }
+            return (n, try MerkleTree.root(size: n, stored: Ledger.storedHash(reader)))
+        }
+    }
+
+    /// The inclusion proof of entry `seq` in the tree of `size` entries (default: all).
+    public func inclusionProof(seq: Int64, size: Int64? = nil) throws -> (size: Int64, leaf: TreeHash, root: TreeHash, proof: [TreeHash]) {
+        try store.read { reader in
+            let count = try reader.count()
+            let n = size ?? count
+            guard n <= count else { throw BlotterError(.notFound, "tree size \(n) is larger than the ledger's \(count) entries") }
+            guard seq >= 0, seq < n else { throw BlotterError(.notFound, "entry \(seq) is not in a tree of size \(n)") }
+            let stored = Ledger.storedHash(reader)
+            return (n, try stored(0, seq), try MerkleTree.root(size: n, stored: stored),
+                    try MerkleTree.inclusionProof(index: seq, size: n, stored: stored))
+        }
+    }
+
+    /// The consistency proof between the trees of `oldSize` and `newSize` entries.
+    public func consistencyProof(oldSize: Int64, newSize: Int64) throws -> (oldRoot: TreeHash, newRoot: TreeHash, proof: [TreeHash]) {
+        try store.read { reader in
+            let count = try reader.count()
+            guard newSize <= count else { throw BlotterError(.notFound, "tree size \(newSize) is larger than the ledger's \(count) entries") }
+            guard oldSize >= 1, oldSize <= newSize else {
+                throw BlotterError(.invalidInput, "sizes must satisfy 1 <= old <= new, found old \(oldSize), new \(newSize)")
+            }
+            let stored = Ledger.storedHash(reader)
+            return (try MerkleTree.root(size: oldSize, stored: stored), try MerkleTree.root(size: newSize, stored: stored),
+                    try MerkleTree.consistencyProof(oldSize: oldSize, newSize: newSize, stored: stored))
+        }
     }
 
     /// Closes the store (for SQLite: moves the WAL into the main file). Not usable afterwards.

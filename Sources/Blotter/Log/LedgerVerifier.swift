@@ -13,6 +13,8 @@ public struct VerificationReport: Sendable {
     public let withheld: Int64
     /// Lowercase hex SHA-256 of the last entry (64 zeros for an empty ledger).
     public let headHash: String
+    /// The Merkle tree root over all entries, recomputed from them (and equal to the stored tree's).
+    public let root: TreeHash
     public let seconds: Double
 }
 
@@ -45,26 +47,33 @@ public struct LedgerVerifier: Sendable {
         reader.request(from: 0)
         while next < total {
             let chunk = try reader.take()
-            if chunk.isEmpty { break }
-            reader.request(from: next + Int64(chunk.count))
+            if chunk.entries.isEmpty { break }
+            reader.request(from: next + Int64(chunk.entries.count))
             try verifyChunk(chunk, expectedFirst: next, state: &state)
-            next += Int64(chunk.count)
+            next += Int64(chunk.entries.count)
             progress?(next, total)
         }
         reader.finish()
         if next < total {
             throw BlotterError(.verificationFailed, "expected \(total) entries, found \(next)", seq: next)
         }
+        // Every complete subtree of the entries was compared; the store must hold no others.
+        let expectedHashes = 2 * next - Int64(next.nonzeroBitCount)
+        let storedHashes = try store.read { try $0.treeHashCount() }
+        guard storedHashes == expectedHashes else {
+            throw BlotterError(.verificationFailed, "the stored Merkle tree has \(storedHashes) hashes; \(next) entries make \(expectedHashes)")
+        }
         return VerificationReport(
             entries: next, keys: state.keys.count, revokedKeys: state.keys.values.filter { $0.revokedSeq != nil }.count,
             streams: state.streams.count, disclosures: state.disclosures, withheld: state.withheld, headHash: state.prevHash,
-            seconds: Date().timeIntervalSince(started))
+            root: state.tree.root, seconds: Date().timeIntervalSince(started))
     }
 
     /// Parsed, hashed, disclosure-checked entry: the work that needs no ledger state.
     struct Prepared {
         var entry: Entry
         var hash: String
+        var leaf: TreeHash
         var signingInput: [UInt8]
         /// Decoded disclosures, for the statement types whose rules read them.
         var disclosures: [String: Disclosure]
@@ -72,7 +81,8 @@ public struct LedgerVerifier: Sendable {
         var withheld: Int
     }
 
-    private func verifyChunk(_ chunk: [StoredEntry], expectedFirst: Int64, state: inout VerifierState) throws {
+    private func verifyChunk(_ chunkRead: Chunk, expectedFirst: Int64, state: inout VerifierState) throws {
+        let chunk = chunkRead.entries
         // Phase A, all cores: parse, canonical form, hash, disclosures.
         let prepared: [Result<Prepared, BlotterError>] = parallelMap(chunk.count) { i in
             Result { () throws(BlotterError) -> Prepared in try Self.prepare(chunk[i]) }
@@ -98,6 +108,17 @@ public struct LedgerVerifier: Sendable {
                 let (signer, change) = try LedgerRules.check(p.entry.statement, disclosures: p.disclosures, seq: stored.seq,
                                                             identity: state.identity, state: state)
                 state.apply(change, seq: stored.seq, stream: p.entry.statement.stream)
+                for f in state.tree.append(p.leaf) {
+                    let first = expectedFirst >> Int64(f.level)
+                    let level = f.level < chunkRead.tree.count ? chunkRead.tree[f.level] : []
+                    let position = Int(f.index - first)
+                    guard position < level.count else {
+                        throw BlotterError(.verificationFailed, "the stored Merkle tree has no hash at level \(f.level), index \(f.index)")
+                    }
+                    guard level[position] == f.hash else {
+                        throw BlotterError(.verificationFailed, "the stored Merkle tree hash at level \(f.level), index \(f.index) does not match the entries (expected \(f.hash.base64), found \(level[position].base64))")
+                    }
+                }
                 state.prevHash = p.hash
                 state.lastRecorded = p.entry.recordedTime
                 state.disclosures += Int64(p.checkedDisclosures)
@@ -149,9 +170,28 @@ public struct LedgerVerifier: Sendable {
                 try Disclosure.check(encoded, field: field, committed: committed)
             }
         }
-        return Prepared(entry: entry, hash: Entry.hash(stored.bytes), signingInput: signingInput,
+        return Prepared(entry: entry, hash: Entry.hash(stored.bytes), leaf: TreeHash.leaf(stored.bytes), signingInput: signingInput,
                         disclosures: disclosures, checkedDisclosures: stored.disclosures.count,
                         withheld: fields.count - stored.disclosures.count)
+    }
+}
+
+/// Entries `first ..< first + n` with their disclosures, and the stored tree hashes of the complete
+/// subtrees those entries finish: at each level L, indexes `first >> L ..< (first + n) >> L`.
+struct Chunk {
+    var entries: [StoredEntry]
+    var tree: [[TreeHash]]
+
+    static func read(_ reader: any LedgerReading, from first: Int64, limit: Int) throws -> Chunk {
+        let entries = try reader.entries(from: first, limit: limit)
+        let end = first + Int64(entries.count)
+        var tree: [[TreeHash]] = []
+        var level = 0
+        while end >> Int64(level) > first >> Int64(level) {
+            tree.append(try reader.treeHashes(level: level, indexes: (first >> Int64(level))..<(end >> Int64(level))))
+            level += 1
+        }
+        return Chunk(entries: entries, tree: tree)
     }
 }
 
@@ -162,7 +202,7 @@ private final class ChunkReader: @unchecked Sendable {
     let store: any LedgerStore
     let chunkSize: Int
     let ready = DispatchSemaphore(value: 0)
-    var pending: Result<[StoredEntry], any Error> = .success([])
+    var pending: Result<Chunk, any Error> = .success(Chunk(entries: [], tree: []))
     let queue = DispatchQueue(label: "blotter.verify.reader")
 
     init(store: any LedgerStore, chunkSize: Int) {
@@ -172,12 +212,12 @@ private final class ChunkReader: @unchecked Sendable {
 
     func request(from seq: Int64) {
         queue.async {
-            self.pending = Result { try self.store.read { try $0.entries(from: seq, limit: self.chunkSize) } }
+            self.pending = Result { try self.store.read { try Chunk.read($0, from: seq, limit: self.chunkSize) } }
             self.ready.signal()
         }
     }
 
-    func take() throws -> [StoredEntry] {
+    func take() throws -> Chunk {
         ready.wait()
         return try pending.get()
     }
@@ -212,6 +252,7 @@ struct VerifierState: LedgerStateReading {
     var keys: [String: KeyRecord] = [:]
     var streams: [StreamKey: Int64] = [:]
     var prevHash = Entry.genesisPrev
+    var tree = MerkleFrontier()
     var lastRecorded: Timestamp?
     var disclosures: Int64 = 0
     var withheld: Int64 = 0

@@ -199,6 +199,17 @@ public struct MerkleFrontier: Sendable {
 
     public init() {}
 
+    /// The frontier of the stored tree of `size` leaves: one stored hash per set bit of `size`.
+    public init(size: Int64, stored: MerkleTree.StoredHash) throws {
+        var start: Int64 = 0
+        for level in stride(from: 62, through: 0, by: -1) where size & (Int64(1) << level) != 0 {
+            while levels.count <= level { levels.append(nil) }
+            levels[level] = try stored(level, start >> Int64(level))
+            start += Int64(1) << level
+        }
+        self.size = size
+    }
+
     /// Adds the next leaf; returns the complete subtrees it finished, as (level, index, hash),
     /// starting with the leaf itself at level 0.
     @discardableResult

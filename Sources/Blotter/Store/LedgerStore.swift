@@ -53,6 +53,13 @@ public protocol LedgerReading: LedgerStateReading {
     func summaries(from seq: Int64, limit: Int, stream: String?) throws -> [EntrySummary]
     /// Every registered key, in registration order.
     func allKeys() throws -> [KeyRecord]
+    /// The stored hash of the complete Merkle subtree `index` at `level` (leaves
+    /// `index << level ..< (index + 1) << level`); nil if that subtree is not complete yet.
+    func treeHash(level: Int, index: Int64) throws -> TreeHash?
+    /// Stored hashes of complete subtrees at `level` with indexes `indexes`, in order.
+    func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash]
+    /// The number of stored tree hashes.
+    func treeHashCount() throws -> Int64
 }
 
 /// Writes to a ledger inside ``LedgerStore/write(_:)``.
@@ -63,4 +70,6 @@ public protocol LedgerWriting: LedgerReading {
     func insertKey(_ record: KeyRecord) throws
     /// Marks a key revoked at `seq`.
     func revokeKey(_ keyID: String, seq: Int64) throws
+    /// Stores the hash of a complete Merkle subtree.
+    func insertTreeHash(level: Int, index: Int64, hash: TreeHash) throws
 }

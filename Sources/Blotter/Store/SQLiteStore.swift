@@ -10,6 +10,8 @@ internal import GRDB
 public final class SQLiteStore: LedgerStore {
     /// The value of `PRAGMA application_id` in a Blotter ledger ("BLTR").
     public static let applicationID: Int32 = 0x424C_5452
+    /// The layout version in `PRAGMA user_version`: 1 without the Merkle tree table, 2 with it.
+    public static let layoutVersion = 2
     /// How long a writer waits for another process's write lock before reporting busy.
     public static let busyTimeout: Double = 10
 
@@ -27,6 +29,8 @@ public final class SQLiteStore: LedgerStore {
             try store.queue.write { db in
                 try db.execute(sql: "PRAGMA application_id = \(applicationID)")
                 try db.execute(sql: Self.schema)
+                try db.execute(sql: Self.treeSchema)
+                try db.execute(sql: "PRAGMA user_version = \(layoutVersion)")
             }
         }
         return store
@@ -43,6 +47,7 @@ public final class SQLiteStore: LedgerStore {
         guard id == applicationID else {
             throw BlotterError(.ledgerState, "\(path) is not a Blotter ledger")
         }
+        try store.upgrade()
         return store
     }
 
@@ -66,6 +71,47 @@ public final class SQLiteStore: LedgerStore {
             queue = try DatabaseQueue(path: path, configuration: config)
         } catch {
             throw BlotterError(.storage, "cannot open \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Hashes of complete Merkle subtrees: (level, index) covers leaves index << level ..< (index + 1) << level.
+    static let treeSchema = """
+        CREATE TABLE tree_hashes (
+            level INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            PRIMARY KEY (level, idx)
+        ) WITHOUT ROWID;
+        """
+
+    /// Brings a ledger file written by an earlier version to the current layout, once: layout 1
+    /// had no Merkle tree, so the tree is built from the stored entries.
+    func upgrade() throws {
+        let version = try mapErrors { try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 } }
+        guard version < Self.layoutVersion else { return }
+        try mapErrors {
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    guard try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 < Self.layoutVersion else { return .commit }
+                    if try !db.tableExists("tree_hashes") { try db.execute(sql: Self.treeSchema) }
+                    try db.execute(sql: "DELETE FROM tree_hashes")
+                    let access = Access(db: db)
+                    var frontier = MerkleFrontier()
+                    var next: Int64 = 0
+                    while true {
+                        let rows = try access.entryBytes(from: next, limit: 4096)
+                        if rows.isEmpty { break }
+                        for row in rows {
+                            for f in frontier.append(TreeHash.leaf(row.bytes)) {
+                                try access.insertTreeHash(level: f.level, index: f.index, hash: f.hash)
+                            }
+                        }
+                        next = rows.last!.seq + 1
+                    }
+                    try db.execute(sql: "PRAGMA user_version = \(Self.layoutVersion)")
+                    return .commit
+                }
+            }
         }
     }
 
@@ -256,5 +302,35 @@ private struct Access: LedgerWriting {
 
     func revokeKey(_ keyID: String, seq: Int64) throws {
         try db.execute(sql: "UPDATE keys SET revoked_seq = ? WHERE key_id = ?", arguments: [seq, keyID])
+    }
+
+    func treeHash(level: Int, index: Int64) throws -> TreeHash? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT hash FROM tree_hashes WHERE level = ? AND idx = ?"),
+                                         arguments: [level, index]) else { return nil }
+        return try row.withUnsafeData(atIndex: 0) { $0.flatMap { TreeHash(bytes: $0) } }
+    }
+
+    func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash] {
+        var out: [TreeHash] = []
+        out.reserveCapacity(indexes.count)
+        let cursor = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT hash FROM tree_hashes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"),
+            arguments: [level, indexes.lowerBound, indexes.upperBound])
+        while let row = try cursor.next() {
+            guard let hash = try row.withUnsafeData(atIndex: 0, { $0.flatMap { TreeHash(bytes: $0) } }) else {
+                throw BlotterError(.storage, "a stored tree hash at level \(level) is not 32 bytes")
+            }
+            out.append(hash)
+        }
+        return out
+    }
+
+    func treeHashCount() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM tree_hashes") ?? 0
+    }
+
+    func insertTreeHash(level: Int, index: Int64, hash: TreeHash) throws {
+        try db.cachedStatement(sql: "INSERT INTO tree_hashes (level, idx, hash) VALUES (?, ?, ?)")
+            .execute(arguments: [level, index, Data(hash.bytes)])
     }
 }
