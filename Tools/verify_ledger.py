@@ -276,7 +276,7 @@ def load_spki(text, what):
 
 
 def parse_note_verifier_key(text, origin):
-    """Section 5.3: name+hexkeyid+base64(0x01||pubkey)."""
+    """Section 5.3: name+hexkeyid+base64(0x01||pubkey). Returns (name, key id bytes, Ed25519 key)."""
     parts = text.split("+", 2) if isinstance(text, str) else []
     if len(parts) != 3 or parts[0] != origin or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
         raise Invalid("operator_key must be origin+hexkeyid+base64key named after the origin")
@@ -286,6 +286,7 @@ def parse_note_verifier_key(text, origin):
     key_id = hashlib.sha256(origin.encode() + b"\n" + raw).digest()[:4].hex()
     if key_id != parts[1]:
         raise Invalid("operator_key id %s does not match its key (expected %s)" % (parts[1], key_id))
+    return origin, bytes.fromhex(key_id), ed25519.Ed25519PublicKey.from_public_bytes(raw[1:])
 
 
 def check_role_table(table):
@@ -415,7 +416,7 @@ class Verifier:
         origin = need("origin")
         if origin != st["log"]:
             raise Invalid("ledger.created: origin must equal the statement's log")
-        parse_note_verifier_key(need("operator_key"), origin)
+        self.operator_key = parse_note_verifier_key(need("operator_key"), origin)
         if need("admin") != st["actor"]:
             raise Invalid("ledger.created: admin must be the statement's actor")
         admin = load_spki(need("admin_key"), "ledger.created admin_key")
@@ -484,6 +485,58 @@ def check_tree(db, seq, finished):
             raise Invalid("the stored Merkle tree hash at level %d, index %d does not match the entries" % (level, index), seq)
 
 
+def stored_root(db, size):
+    """The root of the first `size` leaves from the stored complete-subtree hashes (RFC 9162 2.1.1)."""
+
+    def subtree(start, end):
+        n = end - start
+        if n & (n - 1) == 0 and start % n == 0:
+            level = n.bit_length() - 1
+            row = db.execute("SELECT hash FROM tree_hashes WHERE level = ? AND idx = ?", (level, start >> level)).fetchone()
+            if row is None:
+                raise Invalid("the stored Merkle tree has no hash at level %d, index %d" % (level, start >> level))
+            return bytes(row[0])
+        k = 1 << ((n - 1).bit_length() - 1)
+        return hashlib.sha256(b"\x01" + subtree(start, start + k) + subtree(start + k, end)).digest()
+
+    return subtree(0, size) if size > 0 else hashlib.sha256(b"").digest()
+
+
+def check_checkpoints(db, v):
+    """Section 7: every stored checkpoint is a C2SP note signed by the operator key, for this
+    origin, no larger than the ledger, with the tree's root at its size."""
+    name, key_id, key = v.operator_key
+    for size, note in db.execute("SELECT size, note FROM checkpoints ORDER BY size"):
+        where = "stored checkpoint at size %d: " % size
+        split = note.rfind("\n\n")
+        if split < 0 or not note.endswith("\n"):
+            raise Invalid(where + "not a signed note")
+        text, sig_lines = note[:split + 1], note[split + 2:-1].split("\n")
+        lines = text[:-1].split("\n")
+        if len(lines) < 3 or lines[0] != v.origin or lines[1] != str(size) or any(l == "" for l in lines[3:]):
+            raise Invalid(where + "its text is not origin, size and root of this ledger")
+        signed = False
+        for line in sig_lines:
+            parts = line.split(" ")
+            if len(parts) != 3 or parts[0] != "\u2014":
+                raise Invalid(where + "malformed signature line")
+            raw = b64std_decode(parts[2])
+            if raw is None or len(raw) <= 4:
+                raise Invalid(where + "malformed signature")
+            if parts[1] == name and raw[:4] == key_id:
+                try:
+                    key.verify(raw[4:], text.encode())
+                except InvalidSignature:
+                    raise Invalid(where + "the operator's signature does not verify")
+                signed = True
+        if not signed:
+            raise Invalid(where + "not signed by the operator key")
+        if size > v.count:
+            raise Invalid(where + "its size is larger than the ledger's %d entries" % v.count)
+        if b64std_decode(lines[2]) != stored_root(db, size):
+            raise Invalid(where + "its root is not the tree's root at that size")
+
+
 def verify(path, chunk=4096):
     try:
         db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
@@ -523,6 +576,8 @@ def verify(path, chunk=4096):
     expected = 2 * v.count - bin(v.count).count("1")
     if stored != expected:
         raise Invalid("the stored Merkle tree has %d hashes; %d entries make %d" % (stored, v.count, expected))
+    if v.count:
+        check_checkpoints(db, v)
     return v
 
 

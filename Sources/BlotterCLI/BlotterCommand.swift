@@ -23,7 +23,8 @@ struct BlotterCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, KeysCommand.self, AppendCommand.self, SignCommand.self, SubmitCommand.self,
-            LogCommand.self, EntryCommand.self, VerifyCommand.self,
+            LogCommand.self, EntryCommand.self, VerifyCommand.self, CheckpointCommand.self, OperatorKeyCommand.self,
+            ProveCommand.self,
         ]
     )
 }

@@ -33,7 +33,7 @@ struct TamperTests {
     enum Scenario: String, CaseIterable, Sendable {
         case none, flipByteInEntry, breakJSONOfEntry, changeDisclosure, deleteMiddleEntry, swapTwoEntries, replaceSignature,
              forgedEntryWithCorrectPrev, forgedEntryUnknownKey, injectedKeyRow, reorderedBytes, disclosureForOtherField,
-             changedTreeHash, missingTreeHash, extraTreeHash
+             changedTreeHash, missingTreeHash, extraTreeHash, forgedCheckpoint, checkpointBeyondLedger
     }
 
     func bytes(_ db: Database, _ seq: Int64) throws -> [UInt8] {
@@ -140,6 +140,21 @@ struct TamperTests {
         case .extraTreeHash:
             // A hash for a subtree beyond the entries: proofs would be served for entries that are not there.
             try db.write { db in try db.execute(sql: "INSERT INTO tree_hashes VALUES (0, 40, zeroblob(32))") }
+            return -1
+        case .forgedCheckpoint, .checkpointBeyondLedger:
+            // A checkpoint the operator never signed: a different root, or a size the ledger does not have.
+            let ledger = try Ledger.open(path: path)
+            let note = try ledger.checkpoint(operatorKey: t.operatorKey)
+            try ledger.close()
+            var checkpoint = try Checkpoint(text: note.text)
+            checkpoint = scenario == .forgedCheckpoint
+                ? Checkpoint(origin: checkpoint.origin, size: 12, root: checkpoint.root)
+                : Checkpoint(origin: checkpoint.origin, size: 60, root: checkpoint.root)
+            var forged = SignedNote(text: checkpoint.text)
+            try forged.sign(name: TestLedger.origin, key: scenario == .forgedCheckpoint ? try PrivateKey.generate(.ed25519) : t.operatorKey)
+            let again = try DatabaseQueue(path: path)
+            try again.write { db in try db.execute(sql: "INSERT INTO checkpoints VALUES (?, ?)", arguments: [checkpoint.size, forged.serialized]) }
+            try again.close()
             return -1
         case .reorderedBytes:
             // Same JSON, members in a different order: not the canonical bytes that were hashed.

@@ -1,4 +1,4 @@
-internal import BlotterCrypto
+public import BlotterCrypto
 
 /// What the ledger says when it has taken a statement.
 public struct AppendReceipt: Sendable, Equatable {
@@ -246,6 +246,48 @@ public final class Ledger: Sendable {
             let stored = Ledger.storedHash(reader)
             return (try MerkleTree.root(size: oldSize, stored: stored), try MerkleTree.root(size: newSize, stored: stored),
                     try MerkleTree.consistencyProof(oldSize: oldSize, newSize: newSize, stored: stored))
+        }
+    }
+
+    /// The latest signed checkpoint, signing a new one with `operatorKey` if the tree has grown.
+    ///
+    /// Before signing, the new tree is proved consistent with the latest checkpoint the log signed,
+    /// so the log never signs two checkpoints that contradict each other. Each checkpoint is stored.
+    /// - Throws: ``BlotterError`` if the key is not the ledger's operator key, or the tree is not
+    ///   consistent with the last checkpoint.
+    public func checkpoint(operatorKey: PrivateKey) throws -> SignedNote {
+        guard let identity = try identity() else { throw BlotterError(.ledgerState, "the ledger has no genesis entry") }
+        guard let given = try? NoteVerifierKey(name: identity.origin, publicKey: operatorKey.publicKey), given == identity.operatorKey else {
+            throw BlotterError(.invalidInput, "that key is not this ledger's operator key \(identity.operatorKey)")
+        }
+        return try store.write { writer in
+            let count = try writer.count()
+            let stored = Ledger.storedHash(writer)
+            let root = try MerkleTree.root(size: count, stored: stored)
+            if let latest = try writer.latestCheckpoint() {
+                let note = try SignedNote(parsing: latest.note)
+                _ = try note.verify(keys: [identity.operatorKey])
+                let previous = try Checkpoint(text: note.text)
+                if previous.size == count {
+                    guard previous.root == root else {
+                        throw BlotterError(.verificationFailed, "refusing to sign: the stored checkpoint at size \(count) has root \(previous.root.base64), the tree has \(root.base64)")
+                    }
+                    return note
+                }
+                guard previous.size < count else {
+                    throw BlotterError(.verificationFailed, "refusing to sign: a checkpoint at size \(previous.size) exists but the ledger has \(count) entries")
+                }
+                let proof = try MerkleTree.consistencyProof(oldSize: previous.size, newSize: count, stored: stored)
+                do {
+                    try MerkleTree.verifyConsistency(oldSize: previous.size, newSize: count, proof: proof, oldRoot: previous.root, newRoot: root)
+                } catch let error as BlotterError {
+                    throw BlotterError(.verificationFailed, "refusing to sign: the tree at size \(count) is not consistent with the checkpoint at size \(previous.size): \(error.message)")
+                }
+            }
+            var note = SignedNote(text: Checkpoint(origin: identity.origin, size: count, root: root).text)
+            try note.sign(name: identity.origin, key: operatorKey)
+            try writer.insertCheckpoint(size: count, note: note.serialized)
+            return note
         }
     }
 

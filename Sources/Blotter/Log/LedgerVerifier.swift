@@ -63,6 +63,26 @@ public struct LedgerVerifier: Sendable {
         guard storedHashes == expectedHashes else {
             throw BlotterError(.verificationFailed, "the stored Merkle tree has \(storedHashes) hashes; \(next) entries make \(expectedHashes)")
         }
+        // Every checkpoint the operator signed: its signature, and its root against the tree (now verified).
+        if let identity = state.identity {
+            for (size, text) in try store.read({ try $0.checkpoints() }) {
+                do {
+                    let note = try SignedNote(parsing: text)
+                    _ = try note.verify(keys: [identity.operatorKey])
+                    let checkpoint = try Checkpoint(text: note.text)
+                    guard checkpoint.size == size, checkpoint.origin == identity.origin else {
+                        throw BlotterError(.verificationFailed, "it says origin \(checkpoint.origin) and size \(checkpoint.size)")
+                    }
+                    guard size <= next else { throw BlotterError(.verificationFailed, "its size is larger than the ledger's \(next) entries") }
+                    let root = try store.read { try MerkleTree.root(size: size, stored: Ledger.storedHash($0)) }
+                    guard root == checkpoint.root else {
+                        throw BlotterError(.verificationFailed, "its root \(checkpoint.root.base64) is not the tree's \(root.base64) at that size")
+                    }
+                } catch let error as BlotterError {
+                    throw BlotterError(.verificationFailed, "stored checkpoint at size \(size): \(error.message)")
+                }
+            }
+        }
         return VerificationReport(
             entries: next, keys: state.keys.count, revokedKeys: state.keys.values.filter { $0.revokedSeq != nil }.count,
             streams: state.streams.count, disclosures: state.disclosures, withheld: state.withheld, headHash: state.prevHash,

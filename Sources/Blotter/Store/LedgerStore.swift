@@ -60,6 +60,10 @@ public protocol LedgerReading: LedgerStateReading {
     func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash]
     /// The number of stored tree hashes.
     func treeHashCount() throws -> Int64
+    /// Every signed checkpoint the operator issued, by size.
+    func checkpoints() throws -> [(size: Int64, note: String)]
+    /// The signed checkpoint of the largest size.
+    func latestCheckpoint() throws -> (size: Int64, note: String)?
 }
 
 /// Writes to a ledger inside ``LedgerStore/write(_:)``.
@@ -72,4 +76,6 @@ public protocol LedgerWriting: LedgerReading {
     func revokeKey(_ keyID: String, seq: Int64) throws
     /// Stores the hash of a complete Merkle subtree.
     func insertTreeHash(level: Int, index: Int64, hash: TreeHash) throws
+    /// Stores a signed checkpoint note.
+    func insertCheckpoint(size: Int64, note: String) throws
 }

@@ -74,7 +74,8 @@ public final class SQLiteStore: LedgerStore {
         }
     }
 
-    /// Hashes of complete Merkle subtrees: (level, index) covers leaves index << level ..< (index + 1) << level.
+    /// Hashes of complete Merkle subtrees: (level, index) covers leaves index << level ..< (index + 1)
+    /// << level; and the signed checkpoints the operator issued.
     static let treeSchema = """
         CREATE TABLE tree_hashes (
             level INTEGER NOT NULL,
@@ -82,6 +83,10 @@ public final class SQLiteStore: LedgerStore {
             hash BLOB NOT NULL,
             PRIMARY KEY (level, idx)
         ) WITHOUT ROWID;
+        CREATE TABLE checkpoints (
+            size INTEGER PRIMARY KEY,
+            note TEXT NOT NULL
+        );
         """
 
     /// Brings a ledger file written by an earlier version to the current layout, once: layout 1
@@ -93,7 +98,8 @@ public final class SQLiteStore: LedgerStore {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     guard try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 < Self.layoutVersion else { return .commit }
-                    if try !db.tableExists("tree_hashes") { try db.execute(sql: Self.treeSchema) }
+                    try db.execute(sql: "DROP TABLE IF EXISTS tree_hashes; DROP TABLE IF EXISTS checkpoints")
+                    try db.execute(sql: Self.treeSchema)
                     try db.execute(sql: "DELETE FROM tree_hashes")
                     let access = Access(db: db)
                     var frontier = MerkleFrontier()
@@ -327,6 +333,18 @@ private struct Access: LedgerWriting {
 
     func treeHashCount() throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM tree_hashes") ?? 0
+    }
+
+    func checkpoints() throws -> [(size: Int64, note: String)] {
+        try Row.fetchAll(db, sql: "SELECT size, note FROM checkpoints ORDER BY size").map { ($0[0], $0[1]) }
+    }
+
+    func latestCheckpoint() throws -> (size: Int64, note: String)? {
+        try Row.fetchOne(db, sql: "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1").map { ($0[0], $0[1]) }
+    }
+
+    func insertCheckpoint(size: Int64, note: String) throws {
+        try db.execute(sql: "INSERT INTO checkpoints (size, note) VALUES (?, ?)", arguments: [size, note])
     }
 
     func insertTreeHash(level: Int, index: Int64, hash: TreeHash) throws {
