@@ -1,6 +1,7 @@
 // Blotter's benchmarks: prints figures beside this machine's own limits (`openssl speed`).
 //
 //   swift run -c release blotter-bench [--entries N] [--checkpoint N] [--dir DIR] [--skip-python] [--python-verifier]
+//   swift run -c release blotter-bench --tree LEDGER     (Merkle tree: root from scratch, proof latency)
 //
 // Measures, on a ledger of N entries of realistic size (about 1 KiB of statement each):
 //   - appending signed statements durably (synchronous=FULL) in batches of 1,000, signature checks
@@ -25,6 +26,7 @@ var checkpoint = 100_000
 var directory = FileManager.default.temporaryDirectory.appendingPathComponent("blotter-bench").path
 var runPython = true
 var runPythonVerifier = false
+var treeLedger: String? = nil
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let a = arguments.next() {
     switch a {
@@ -33,6 +35,7 @@ while let a = arguments.next() {
     case "--dir": directory = arguments.next()!
     case "--skip-python": runPython = false
     case "--python-verifier": runPythonVerifier = true
+    case "--tree": treeLedger = arguments.next()!
     default: fatalError("unknown argument \(a)")
     }
 }
@@ -98,6 +101,72 @@ func spawnMeasured(_ path: String, _ args: [String]) -> (status: Int32, seconds:
     var usage = rusage()
     _ = wait4(pid, &status, 0, &usage)
     return ((status >> 8) & 0xff, seconds(since: start), usage.ru_maxrss)
+}
+
+/// `openssl speed -bytes 64 sha256`: one core's 64-byte SHA-256 rate (a Merkle node hashes 65 bytes).
+func opensslSHA256Speed() -> Double? {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["openssl", "speed", "-seconds", "3", "-bytes", "64", "sha256"]
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return nil }
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    // "sha256  <k bytes/s>k": thousands of bytes per second for 64-byte blocks.
+    guard let row = text.split(separator: "\n").last(where: { $0.hasPrefix("sha256") }),
+          let value = row.split(separator: " ").last.flatMap({ Double($0.dropLast()) }) else { return nil }
+    return value * 1000 / 64
+}
+
+// MARK: the Merkle tree (--tree LEDGER): root from scratch, proof latency
+
+if let treeLedger {
+    line("Merkle tree benchmarks on \(treeLedger), \(cores) cores")
+    guard let hashRate = opensslSHA256Speed() else { fatalError("openssl speed sha256 did not run") }
+    line("openssl speed -bytes 64 sha256 (one core): \(fmt(hashRate)) hashes/s")
+    let open = DispatchTime.now()
+    let ledger = try Ledger.open(path: treeLedger)
+    line("open (upgrading a layout-1 file builds its tree once): \(fmt(seconds(since: open), 1)) s")
+    let n = try ledger.count()
+    // Leaf hashes from the stored entries, then the root from scratch, timed alone.
+    var leaves: [TreeHash] = []
+    leaves.reserveCapacity(Int(n))
+    var next: Int64 = 0
+    while next < n {
+        let rows = try ledger.store.read { try $0.entryBytes(from: next, limit: 8192) }
+        for r in rows { leaves.append(TreeHash.leaf(r.bytes)) }
+        next += Int64(rows.count)
+    }
+    let t = DispatchTime.now()
+    var frontier = MerkleFrontier()
+    for leaf in leaves { frontier.append(leaf) { _, _, _ in } }
+    let root = frontier.root
+    let rootSeconds = seconds(since: t)
+    let floor = Double(n - 1) / hashRate
+    line("tree root of \(n) leaves from scratch: \(fmt(rootSeconds * 1000, 1)) ms; \(n - 1) node hashes at openssl's rate take "
+         + "\(fmt(floor * 1000, 1)) ms: \(fmt(rootSeconds / floor, 2))x (target <= 1.5x)")
+    guard try ledger.root().root == root else { fatalError("stored root differs from the recomputed one") }
+    var inclusion: [Double] = []
+    var consistency: [Double] = []
+    var rng = SystemRandomNumberGenerator()
+    for _ in 0..<2000 {
+        let seq = Int64.random(in: 0..<n, using: &rng)
+        let a = DispatchTime.now()
+        _ = try ledger.inclusionProof(seq: seq)
+        inclusion.append(seconds(since: a) * 1000)
+        let old = Int64.random(in: 1...n, using: &rng)
+        let b = DispatchTime.now()
+        _ = try ledger.consistencyProof(oldSize: old, newSize: n)
+        consistency.append(seconds(since: b) * 1000)
+    }
+    inclusion.sort()
+    consistency.sort()
+    line("inclusion proof (2,000 random leaves of \(n)): median \(fmt(inclusion[1000], 3)) ms, p99 \(fmt(inclusion[1980], 3)) ms (target < 1 ms)")
+    line("consistency proof (2,000 random old sizes): median \(fmt(consistency[1000], 3)) ms, p99 \(fmt(consistency[1980], 3)) ms (target < 1 ms)")
+    try ledger.close()
+    exit(0)
 }
 
 line("Blotter benchmarks: \(entries) entries, \(cores) cores, ledger in \(directory)")

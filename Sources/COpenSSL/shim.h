@@ -17,13 +17,17 @@ static inline long blotter_BIO_get_mem_data(BIO *bio, char **out) {
     return BIO_get_mem_data(bio, out);
 }
 
-/* SHA-256 in one call through the low-level interface, which avoids the provider look-up that
-   EVP_Digest does on each call (that look-up costs more than hashing a 65-byte Merkle node). The
-   low-level functions are deprecated in OpenSSL 3.0 but remain supported for the 3.x series. */
+/* SHA-256 in one call through the low-level context functions. Both EVP_Digest and, in OpenSSL 3.0,
+   the one-shot SHA256() look the algorithm up in the provider table on every call, which costs more
+   than hashing a 65-byte Merkle node. The low-level functions are deprecated in OpenSSL 3.0 but remain
+   supported for the 3.x series. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 static inline void blotter_sha256(const void *data, size_t length, unsigned char *out) {
-    SHA256((const unsigned char *)data, length, out);
+    SHA256_CTX ctx;
+    SHA256_Init(&ctx);
+    SHA256_Update(&ctx, data, length);
+    SHA256_Final(out, &ctx);
 }
 
 typedef struct { SHA256_CTX ctx; } blotter_sha256_ctx;

@@ -3,7 +3,7 @@ import BlotterCrypto
 import Foundation
 import Testing
 
-/// The worked example of docs/FORMAT.md section 7, produced by Python (cryptography, rfc8785):
+/// The worked example of docs/FORMAT.md section 8, produced by Python (cryptography, rfc8785):
 /// the Swift implementation must produce the same bytes.
 @Suite("docs/FORMAT.md worked example")
 struct FormatExampleTests {

@@ -214,7 +214,15 @@ public struct MerkleFrontier: Sendable {
     /// starting with the leaf itself at level 0.
     @discardableResult
     public mutating func append(_ leaf: TreeHash) -> [(level: Int, index: Int64, hash: TreeHash)] {
-        var finished: [(level: Int, index: Int64, hash: TreeHash)] = [(0, size, leaf)]
+        var finished: [(level: Int, index: Int64, hash: TreeHash)] = []
+        append(leaf) { finished.append(($0, $1, $2)) }
+        return finished
+    }
+
+    /// Adds the next leaf, calling `finished` for each complete subtree it finishes (the leaf
+    /// itself first), without allocating.
+    public mutating func append(_ leaf: TreeHash, finished: (_ level: Int, _ index: Int64, _ hash: TreeHash) throws -> Void) rethrows {
+        try finished(0, size, leaf)
         var hash = leaf
         var level = 0
         var index = size
@@ -223,12 +231,11 @@ public struct MerkleFrontier: Sendable {
             levels[level] = nil
             level += 1
             index >>= 1
-            finished.append((level, index, hash))
+            try finished(level, index, hash)
         }
         if level == levels.count { levels.append(nil) }
         levels[level] = hash
         size += 1
-        return finished
     }
 
     /// The root of the tree so far.
