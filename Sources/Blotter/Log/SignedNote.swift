@@ -10,6 +10,12 @@ public struct SignedNote: Sendable, Equatable {
         /// The signature bytes after the key id.
         public let signature: [UInt8]
 
+        public init(name: String, keyID: UInt32, signature: [UInt8]) {
+            self.name = name
+            self.keyID = keyID
+            self.signature = signature
+        }
+
         public var line: String {
             var id = keyID.bigEndian
             let idBytes = withUnsafeBytes(of: &id) { Array($0) }
@@ -67,14 +73,42 @@ public struct SignedNote: Sendable, Equatable {
         signatures.append(Signature(name: name, keyID: verifier.keyID, signature: try key.signature(for: Array(text.utf8))))
     }
 
-    /// Verifies the signatures of known keys. Signatures of unknown keys are ignored; a known key
-    /// whose signature fails rejects the note; at least one known key must have signed.
+    /// Adds a timestamped witness cosignature (C2SP tlog-cosignature/v1) by `key` under `name`.
+    public mutating func cosign(name: String, key: PrivateKey, timestamp: UInt64) throws {
+        let verifier = try NoteVerifierKey(name: name, publicKey: key.publicKey, type: NoteVerifierKey.cosignatureV1)
+        let signature = try key.signature(for: SignedNote.cosignedMessage(text: text, timestamp: timestamp))
+        var be = timestamp.bigEndian
+        signatures.append(Signature(name: name, keyID: verifier.keyID, signature: withUnsafeBytes(of: &be) { Array($0) } + signature))
+    }
+
+    /// The message a tlog-cosignature/v1 signs: `cosignature/v1\ntime <T>\n` and the note text.
+    static func cosignedMessage(text: String, timestamp: UInt64) -> [UInt8] {
+        Array("cosignature/v1\ntime \(timestamp)\n".utf8) + Array(text.utf8)
+    }
+
+    /// The timestamp of a cosignature line by `key`, if the note has one.
+    public func cosignatureTime(of key: NoteVerifierKey) -> UInt64? {
+        guard let sig = signatures.first(where: { $0.name == key.name && $0.keyID == key.keyID }), sig.signature.count == 72 else { return nil }
+        return sig.signature.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    /// Verifies the signatures of known keys (type 0x01 over the text; type 0x04 cosignatures over
+    /// the cosigned message). Signatures of unknown keys are ignored; a known key whose signature
+    /// fails rejects the note; at least one known key must have signed.
     /// - Returns: the keys that signed.
     public func verify(keys: [NoteVerifierKey]) throws(BlotterError) -> [NoteVerifierKey] {
         var verified: [NoteVerifierKey] = []
         for sig in signatures {
             guard let key = keys.first(where: { $0.name == sig.name && $0.keyID == sig.keyID }) else { continue }
-            let ok = (try? PublicKey(ed25519Raw: key.publicKey))?.isValidSignature(sig.signature, for: Array(text.utf8)) ?? false
+            let publicKey = try? PublicKey(ed25519Raw: key.publicKey)
+            let ok: Bool
+            if key.type == NoteVerifierKey.cosignatureV1 {
+                let timestamp = sig.signature.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                ok = sig.signature.count == 72 && timestamp < 1 << 63
+                    && publicKey?.isValidSignature(Array(sig.signature.dropFirst(8)), for: SignedNote.cosignedMessage(text: text, timestamp: timestamp)) == true
+            } else {
+                ok = publicKey?.isValidSignature(sig.signature, for: Array(text.utf8)) ?? false
+            }
             guard ok else { throw BlotterError(.verificationFailed, "the signature of \(key.name) (key id \(String(format: "%08x", key.keyID))) does not verify") }
             if !verified.contains(key) { verified.append(key) }
         }
