@@ -6,8 +6,11 @@ Written from docs/FORMAT.md alone; shares no code with the Swift implementation.
 digests, genesis, key registry (registered before use, same actor, same algorithm, not revoked),
 roles, stream versions (`expect`), every signature, and the stored RFC 6962 Merkle tree.
 
-Usage: verify_ledger.py [--json] LEDGER
-Exit status: 0 if the ledger verifies, 1 if it does not, 2 if it cannot be read.
+Usage:
+  verify_ledger.py [--json] LEDGER
+  verify_ledger.py checkpoint FILE --key VKEY [--witness VKEY ...] [--quorum K]
+  verify_ledger.py proof PROOF.json [--checkpoint FILE --key VKEY]
+Exit status: 0 if it verifies, 1 if it does not, 2 if it cannot be read.
 Needs: Python 3.9+, `cryptography`, `rfc8785` (pip install cryptography rfc8785).
 """
 
@@ -581,7 +584,184 @@ def verify(path, chunk=4096):
     return v
 
 
+# ---------------------------------------------------------------- notes, checkpoints, proofs
+
+
+def parse_vkey(text):
+    """name+hexkeyid+base64(type||key) for types 0x01 (note signature) and 0x04 (cosignature/v1)."""
+    parts = text.split("+", 2)
+    raw = b64std_decode(parts[2]) if len(parts) == 3 else None
+    if raw is None or len(raw) != 33 or raw[0] not in (1, 4) or not re.fullmatch(r"[0-9a-f]{8}", parts[1]):
+        raise Invalid("not a verifier key: %s" % text)
+    if hashlib.sha256(parts[0].encode() + b"\n" + raw).digest()[:4].hex() != parts[1]:
+        raise Invalid("verifier key id does not match: %s" % text)
+    return {"name": parts[0], "id": bytes.fromhex(parts[1]), "type": raw[0],
+            "key": ed25519.Ed25519PublicKey.from_public_bytes(raw[1:]), "text": text}
+
+
+def open_note(note, keys):
+    """C2SP signed-note: returns (text, [keys that signed]); a failing known signature rejects."""
+    split = note.rfind("\n\n")
+    if split < 0 or not note.endswith("\n") or any(ord(c) < 0x20 and c != "\n" for c in note):
+        raise Invalid("not a signed note")
+    text, signed = note[:split + 1], []
+    for line in note[split + 2:-1].split("\n"):
+        parts = line.split(" ")
+        raw = b64std_decode(parts[2]) if len(parts) == 3 and parts[0] == "\u2014" else None
+        if raw is None or len(raw) <= 4:
+            raise Invalid("malformed signature line")
+        for k in keys:
+            if k["name"] != parts[1] or k["id"] != raw[:4]:
+                continue
+            try:
+                if k["type"] == 1:
+                    k["key"].verify(raw[4:], text.encode())
+                else:
+                    if len(raw) != 4 + 8 + 64:
+                        raise InvalidSignature()
+                    ts = int.from_bytes(raw[4:12], "big")
+                    if ts >= 2 ** 63:
+                        raise InvalidSignature()
+                    k["key"].verify(raw[12:], ("cosignature/v1\ntime %d\n" % ts).encode() + text.encode())
+            except InvalidSignature:
+                raise Invalid("the signature of %s does not verify" % k["name"])
+            if k not in signed:
+                signed.append(k)
+    return text, signed
+
+
+def parse_checkpoint(text):
+    lines = text[:-1].split("\n")
+    if len(lines) < 3 or not ORIGIN.fullmatch(lines[0]) or not re.fullmatch(r"0|[1-9][0-9]*", lines[1]) \
+            or any(l == "" for l in lines[3:]):
+        raise Invalid("not a checkpoint: origin, size and root lines expected")
+    root = b64std_decode(lines[2])
+    if root is None or len(root) != 32:
+        raise Invalid("checkpoint root is not base64 of 32 bytes")
+    return lines[0], int(lines[1]), root
+
+
+def node(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def verify_inclusion(index, size, leaf, proof, root):
+    """RFC 9162 section 2.1.3.2."""
+    if not 0 <= index < size:
+        raise Invalid("leaf index %d is not below tree size %d" % (index, size))
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            raise Invalid("inclusion proof is too long")
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0 or r != root:
+        raise Invalid("inclusion proof does not lead to the root")
+
+
+def verify_consistency(size1, size2, proof, root1, root2):
+    """RFC 9162 section 2.1.4.2."""
+    if not 0 < size1 <= size2:
+        raise Invalid("sizes must satisfy 0 < old <= new")
+    if size1 == size2:
+        if proof or root1 != root2:
+            raise Invalid("equal sizes need equal roots and an empty proof")
+        return
+    if not proof:
+        raise Invalid("consistency proof is empty")
+    path = ([root1] if size1 & (size1 - 1) == 0 else []) + proof
+    fn, sn = size1 - 1, size2 - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            raise Invalid("consistency proof is too long")
+        if fn & 1 or fn == sn:
+            fr, sr = node(c, fr), node(c, sr)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node(sr, c)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0 or fr != root1 or sr != root2:
+        raise Invalid("consistency proof does not lead to the two roots")
+
+
+def checkpoint_command(args):
+    keys = [parse_vkey(k) for k in args.key]
+    witnesses = [parse_vkey(k) for k in args.witness]
+    text, signed = open_note(open(args.file, encoding="utf-8").read(), keys + witnesses)
+    origin, size, root = parse_checkpoint(text)
+    if not any(k in signed and k["name"] == origin for k in keys):
+        raise Invalid("not signed by a given log key named %s" % origin)
+    cosigned = [w for w in witnesses if w in signed]
+    quorum = len(witnesses) if args.quorum is None else args.quorum
+    if len(cosigned) < quorum:
+        raise Invalid("%d of %d witnesses cosigned; the quorum is %d" % (len(cosigned), len(witnesses), quorum))
+    return {"ok": True, "origin": origin, "size": size, "root": base64.b64encode(root).decode(),
+            "cosigned_by": [w["text"] for w in cosigned]}
+
+
+def proof_command(args):
+    p = json.load(open(args.file))
+    h = lambda s: b64std_decode(s) if isinstance(s, str) else None
+    hashes = [h(x) for x in p.get("proof", [])]
+    if any(x is None or len(x) != 32 for x in hashes):
+        raise Invalid("proof hashes must be base64 of 32 bytes")
+    if "index" in p:
+        size, root = p["tree_size"], h(p["root_hash"])
+        verify_inclusion(p["index"], size, h(p["leaf_hash"]), hashes, root)
+    else:
+        size, root = p["new_size"], h(p["new_root"])
+        verify_consistency(p["old_size"], size, hashes, h(p["old_root"]), root)
+    if args.checkpoint:
+        text, signed = open_note(open(args.checkpoint, encoding="utf-8").read(), [parse_vkey(k) for k in args.key])
+        origin, cp_size, cp_root = parse_checkpoint(text)
+        if not signed:
+            raise Invalid("the checkpoint is not signed by a given key")
+        if (cp_size, cp_root) != (size, root):
+            raise Invalid("the proof is for size %d and another root than the checkpoint (size %d)" % (size, cp_size))
+    return {"ok": True}
+
+
+def tool_main(argv):
+    parser = argparse.ArgumentParser(prog="verify_ledger.py " + argv[0])
+    parser.add_argument("file")
+    parser.add_argument("--key", action="append", default=[])
+    if argv[0] == "checkpoint":
+        parser.add_argument("--witness", action="append", default=[])
+        parser.add_argument("--quorum", type=int)
+    else:
+        parser.add_argument("--checkpoint")
+    args = parser.parse_args(argv[1:])
+    try:
+        result = (checkpoint_command if argv[0] == "checkpoint" else proof_command)(args)
+    except Invalid as e:
+        print(json.dumps({"ok": False, "error": e.message}))
+        return 1
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        print("verify_ledger: %s" % e, file=sys.stderr)
+        return 2
+    print(json.dumps(result))
+    return 0
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] in ("checkpoint", "proof"):
+        return tool_main(sys.argv[1:])
     parser = argparse.ArgumentParser(description="Independent verifier for Blotter ledgers (docs/FORMAT.md).")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("ledger")
