@@ -23,15 +23,33 @@ struct VerifyCommand: BlotterSubcommand {
     @OptionGroup var ledgerOptions: LedgerOptions
     @OptionGroup var output: OutputOptions
 
+    @Option(name: .long, help: "A checkpoint you trusted earlier: the ledger must still extend it exactly; only newer entries are verified one by one.")
+    var since: String?
+
+    @Option(name: .long, help: "With --since: the log's verifier key you trust (default: the ledger's operator key).")
+    var key: String?
+
     func execute() throws {
         let ledger = try ledgerOptions.open()
         defer { try? ledger.close() }
+        var trusted: Checkpoint? = nil
+        if let since {
+            guard let identity = try ledger.identity() else { throw BlotterError(.ledgerState, "the ledger has no genesis entry") }
+            let key = try self.key.map { try NoteVerifierKey(parsing: $0) } ?? identity.operatorKey
+            do {
+                let note = try SignedNote(parsing: String(decoding: try readInput(since), as: UTF8.self))
+                _ = try note.verify(keys: [key])
+                trusted = try Checkpoint(text: note.text)
+            } catch let error as BlotterError {
+                throw BlotterError(.invalidInput, "\(since): \(error.message)")
+            }
+        }
         let interactive = isatty(2) == 1
         let started = Date()
         var shown = false
         let verifier = LedgerVerifier(store: ledger.store)
         do {
-            let report = try verifier.verify { done, total in
+            let report = try verifier.verify(since: trusted) { done, total in
                 guard interactive, Date().timeIntervalSince(started) > 1 else { return }
                 shown = true
                 let percent = total == 0 ? 100 : Double(done) * 100 / Double(total)
@@ -45,9 +63,14 @@ struct VerifyCommand: BlotterSubcommand {
                     ("disclosures", .integer(report.disclosures)), ("withheld", .integer(report.withheld)),
                     ("head", .string(report.headHash)), ("root", .string(report.root.base64)), ("seconds", .double(report.seconds)),
                     ("peak_memory_kib", peakMemoryKiB().map { .integer($0) } ?? .null),
+                    ("since", report.since.map { .integer($0) } ?? .null),
                 ]))
             } else {
-                emit("ok: \(report.entries) entries verified in \(String(format: "%.2f", report.seconds)) s")
+                if let size = report.since {
+                    emit("ok: consistent with the checkpoint at size \(size); entries \(size) to \(report.entries - 1) verified in \(String(format: "%.2f", report.seconds)) s")
+                } else {
+                    emit("ok: \(report.entries) entries verified in \(String(format: "%.2f", report.seconds)) s")
+                }
                 emit("  keys         \(report.keys) (\(report.revokedKeys) revoked)")
                 emit("  streams      \(report.streams)")
                 emit("  disclosures  \(report.disclosures) checked, \(report.withheld) not held")

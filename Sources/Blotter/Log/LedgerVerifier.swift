@@ -15,6 +15,9 @@ public struct VerificationReport: Sendable {
     public let headHash: String
     /// The Merkle tree root over all entries, recomputed from them (and equal to the stored tree's).
     public let root: TreeHash
+    /// With `since`: the size of the trusted checkpoint; entries below it were checked against its
+    /// root, not re-verified one by one.
+    public let since: Int64?
     public let seconds: Double
 }
 
@@ -38,13 +41,33 @@ public struct LedgerVerifier: Sendable {
     /// - Throws: ``BlotterError`` `.verificationFailed` at the first failure, with its seq and what
     ///   was expected and found.
     public func verify(progress: ((Int64, Int64) -> Void)? = nil) throws -> VerificationReport {
+        try verify(since: nil, progress: progress)
+    }
+
+    /// Verifies a ledger against a checkpoint the caller trusted earlier (having verified it, or had
+    /// it cosigned): the ledger must still hold at least its entries, with exactly its root; then only
+    /// the entries after it are verified one by one.
+    ///
+    /// The entries the checkpoint covers are read once, cheaply: their leaf hashes rebuild the tree
+    /// (so any change to any of them changes the root), key statements are checked in full to rebuild
+    /// the key registry, and stream versions are counted. A truncated or rewritten ledger fails with the
+    /// sizes and roots that differ.
+    /// - Parameter since: the trusted checkpoint (its signature already checked by the caller).
+    public func verify(since: Checkpoint?, progress: ((Int64, Int64) -> Void)? = nil) throws -> VerificationReport {
         let started = Date()
         let total = try store.read { try $0.count() }
         var state = VerifierState()
         var next: Int64 = 0
+        if let since {
+            guard since.size <= total else {
+                throw BlotterError(.verificationFailed, "the ledger has \(total) entries, fewer than the \(since.size) of the checkpoint: entries were removed from its end")
+            }
+            try fastForward(to: since, state: &state, progress: progress, total: total)
+            next = since.size
+        }
         // The next chunk is read on another thread while this one is checked.
         let reader = ChunkReader(store: store, chunkSize: chunkSize)
-        reader.request(from: 0)
+        reader.request(from: next)
         while next < total {
             let chunk = try reader.take()
             if chunk.entries.isEmpty { break }
@@ -86,7 +109,87 @@ public struct LedgerVerifier: Sendable {
         return VerificationReport(
             entries: next, keys: state.keys.count, revokedKeys: state.keys.values.filter { $0.revokedSeq != nil }.count,
             streams: state.streams.count, disclosures: state.disclosures, withheld: state.withheld, headHash: state.prevHash,
-            root: state.tree.root, seconds: Date().timeIntervalSince(started))
+            root: state.tree.root, since: since?.size, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Rebuilds the state after the entries a trusted checkpoint covers, and checks their root.
+    private func fastForward(to checkpoint: Checkpoint, state: inout VerifierState, progress: ((Int64, Int64) -> Void)?, total: Int64) throws {
+        let keyTypes = ["\"type\":\"key.", "\"type\":\"ledger.created\""].map { Array($0.utf8) }
+        let streamMarker = Array(",\"stream\":\"".utf8)
+        var next: Int64 = 0
+        while next < checkpoint.size {
+            let chunk = try store.read { try $0.entries(from: next, limit: min(chunkSize, Int(checkpoint.size - next))) }
+            guard !chunk.isEmpty else { break }
+            // Leaf hashes, and which entries are key statements, on all cores.
+            let scanned: [(leaf: TreeHash, isKeyStatement: Bool, stream: String?)] = parallelMap(chunk.count) { i in
+                let bytes = chunk[i].bytes
+                let isKey = keyTypes.contains { Self.contains(bytes, $0) }
+                return (TreeHash.leaf(bytes), isKey, Self.topLevelStream(bytes, marker: streamMarker))
+            }
+            for (i, stored) in chunk.enumerated() {
+                guard stored.seq == next + Int64(i) else {
+                    throw BlotterError(.verificationFailed, "expected entry \(next + Int64(i)) next, found entry \(stored.seq): an entry is missing", seq: next + Int64(i))
+                }
+                state.tree.append(scanned[i].leaf) { _, _, _ in }
+                if scanned[i].isKeyStatement || stored.seq == 0 {
+                    do {
+                        let p = try Self.prepare(stored)
+                        let (_, change) = try LedgerRules.check(p.entry.statement, disclosures: p.disclosures, seq: stored.seq,
+                                                                identity: state.identity, state: state)
+                        state.apply(change, seq: stored.seq, stream: p.entry.statement.stream)
+                    } catch let error as BlotterError {
+                        throw BlotterError(.verificationFailed, error.message, seq: error.seq ?? stored.seq)
+                    }
+                } else {
+                    guard let stream = scanned[i].stream else {
+                        throw BlotterError(.verificationFailed, "entry has no stream", seq: stored.seq)
+                    }
+                    state.apply(.none, seq: stored.seq, stream: stream)
+                }
+            }
+            next += Int64(chunk.count)
+            progress?(next, total)
+        }
+        guard state.tree.size == checkpoint.size else {
+            throw BlotterError(.verificationFailed, "the ledger has \(state.tree.size) entries, fewer than the \(checkpoint.size) of the checkpoint")
+        }
+        guard state.tree.root == checkpoint.root else {
+            throw BlotterError(.verificationFailed, "the first \(checkpoint.size) entries have root \(state.tree.root.base64), but the checkpoint says \(checkpoint.root.base64): entries it covers were changed")
+        }
+        if let identity = state.identity, identity.origin != checkpoint.origin {
+            throw BlotterError(.verificationFailed, "the checkpoint is for \(checkpoint.origin), this ledger is \(identity.origin)")
+        }
+        // The chain and the clock continue from the last entry the checkpoint covers.
+        if checkpoint.size > 0, let last = try store.read({ try $0.entryBytes(from: checkpoint.size - 1, limit: 1) }).first {
+            state.prevHash = Entry.hash(last.bytes)
+            state.lastRecorded = try Entry(bytes: last.bytes).recordedTime
+        }
+    }
+
+    static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard bytes.count >= needle.count else { return false }
+        let first = needle[0]
+        var i = 0
+        while i <= bytes.count - needle.count {
+            if bytes[i] == first, bytes[i..<(i + needle.count)].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// The statement's `stream`: the last `,"stream":"` in canonical entry bytes (a field named
+    /// stream sorts before it, inside `fields`; only `type` and `v` follow it, and neither can hold it).
+    static func topLevelStream(_ bytes: [UInt8], marker: [UInt8]) -> String? {
+        var i = bytes.count - marker.count
+        while i >= 0 {
+            if bytes[i] == marker[0], bytes[i..<(i + marker.count)].elementsEqual(marker) {
+                let start = i + marker.count
+                guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+                return String(decoding: bytes[start..<end], as: UTF8.self)
+            }
+            i -= 1
+        }
+        return nil
     }
 
     /// Parsed, hashed, disclosure-checked entry: the work that needs no ledger state.
