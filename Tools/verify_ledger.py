@@ -10,6 +10,7 @@ Usage:
   verify_ledger.py [--json] LEDGER
   verify_ledger.py checkpoint FILE --key VKEY [--witness VKEY ...] [--quorum K]
   verify_ledger.py proof PROOF.json [--checkpoint FILE --key VKEY]
+  verify_ledger.py tiles DIR --key VKEY        (a C2SP tlog-tiles mirror, as `blotter tiles export` writes)
 Exit status: 0 if it verifies, 1 if it does not, 2 if it cannot be read.
 Needs: Python 3.9+, `cryptography`, `rfc8785` (pip install cryptography rfc8785).
 """
@@ -737,6 +738,77 @@ def proof_command(args):
     return {"ok": True}
 
 
+def tile_path(n):
+    groups = []
+    while True:
+        groups.insert(0, "%03d" % (n % 1000))
+        n //= 1000
+        if n == 0:
+            break
+    return "/".join(["x" + g for g in groups[:-1]] + [groups[-1]])
+
+
+def mth(hashes):
+    """Merkle Tree Hash over a list of subtree hashes whose count is a power of two."""
+    while len(hashes) > 1:
+        hashes = [node(hashes[i], hashes[i + 1]) for i in range(0, len(hashes), 2)]
+    return hashes[0]
+
+
+def tiles_command(args):
+    """A tlog-tiles client: everything a mirror serves must agree with its signed checkpoint."""
+    import os
+    keys = [parse_vkey(k) for k in args.key]
+    text, signed = open_note(open(os.path.join(args.file, "checkpoint"), encoding="utf-8").read(), keys)
+    origin, size, root = parse_checkpoint(text)
+    if not any(k["name"] == origin for k in signed):
+        raise Invalid("the mirror's checkpoint is not signed by a given log key")
+
+    def read_tile(kind, n, count):
+        name = "tile/%s/%s" % (kind, tile_path(n)) + ("" if count == 256 else ".p/%d" % count)
+        try:
+            return open(os.path.join(args.file, name), "rb").read(), name
+        except OSError:
+            raise Invalid("the mirror lacks %s" % name)
+
+    levels, level = [], 0
+    while size >> (8 * level):
+        count, hashes = size >> (8 * level), []
+        for n in range((count + 255) // 256):
+            width = min(256, count - n * 256)
+            data, name = read_tile(str(level), n, width)
+            if len(data) != 32 * width:
+                raise Invalid("%s is %d bytes, not %d" % (name, len(data), 32 * width))
+            hashes += [data[i:i + 32] for i in range(0, len(data), 32)]
+        levels.append(hashes)
+        level += 1
+    for lv in range(1, len(levels)):
+        for m, h in enumerate(levels[lv]):
+            if mth(levels[lv - 1][m * 256:(m + 1) * 256]) != h:
+                raise Invalid("tile level %d hash %d is not the hash of the 256 below it" % (lv, m))
+    for n in range((size + 255) // 256):
+        width = min(256, size - n * 256)
+        data, name = read_tile("entries", n, width)
+        offset, i = 0, 0
+        while offset < len(data):
+            length = int.from_bytes(data[offset:offset + 2], "big")
+            entry = data[offset + 2:offset + 2 + length]
+            if len(entry) != length or i >= width:
+                raise Invalid("%s is malformed" % name)
+            if hashlib.sha256(b"\x00" + entry).digest() != levels[0][n * 256 + i]:
+                raise Invalid("entry %d in %s does not hash to its leaf" % (n * 256 + i, name))
+            offset += 2 + length
+            i += 1
+        if i != width:
+            raise Invalid("%s holds %d entries, not %d" % (name, i, width))
+    frontier = Frontier()
+    for leaf in levels[0] if levels else []:
+        frontier.append(leaf)
+    if frontier.root() != root:
+        raise Invalid("the tiles' root is not the checkpoint's")
+    return {"ok": True, "origin": origin, "size": size, "root": base64.b64encode(root).decode()}
+
+
 def tool_main(argv):
     parser = argparse.ArgumentParser(prog="verify_ledger.py " + argv[0])
     parser.add_argument("file")
@@ -744,11 +816,12 @@ def tool_main(argv):
     if argv[0] == "checkpoint":
         parser.add_argument("--witness", action="append", default=[])
         parser.add_argument("--quorum", type=int)
-    else:
+    elif argv[0] == "proof":
         parser.add_argument("--checkpoint")
     args = parser.parse_args(argv[1:])
     try:
-        result = (checkpoint_command if argv[0] == "checkpoint" else proof_command)(args)
+        command = {"checkpoint": checkpoint_command, "proof": proof_command, "tiles": tiles_command}[argv[0]]
+        result = command(args)
     except Invalid as e:
         print(json.dumps({"ok": False, "error": e.message}))
         return 1
@@ -760,7 +833,7 @@ def tool_main(argv):
 
 
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] in ("checkpoint", "proof"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("checkpoint", "proof", "tiles"):
         return tool_main(sys.argv[1:])
     parser = argparse.ArgumentParser(description="Independent verifier for Blotter ledgers (docs/FORMAT.md).")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

@@ -24,7 +24,7 @@ struct BlotterCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, KeysCommand.self, AppendCommand.self, SignCommand.self, SubmitCommand.self,
             LogCommand.self, EntryCommand.self, VerifyCommand.self, CheckpointCommand.self, OperatorKeyCommand.self,
-            ProveCommand.self, WitnessCommand.self,
+            ProveCommand.self, WitnessCommand.self, TilesCommand.self,
         ]
     )
 }
