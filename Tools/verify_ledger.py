@@ -11,6 +11,7 @@ Usage:
   verify_ledger.py checkpoint FILE --key VKEY [--witness VKEY ...] [--quorum K]
   verify_ledger.py proof PROOF.json [--checkpoint FILE --key VKEY]
   verify_ledger.py tiles DIR --key VKEY        (a C2SP tlog-tiles mirror, as `blotter tiles export` writes)
+  verify_ledger.py tlog-proof FILE --entry RAW --key VKEY   (a C2SP tlog-proof for an entry's exact bytes)
 Exit status: 0 if it verifies, 1 if it does not, 2 if it cannot be read.
 Needs: Python 3.9+, `cryptography`, `rfc8785` (pip install cryptography rfc8785).
 """
@@ -809,6 +810,30 @@ def tiles_command(args):
     return {"ok": True, "origin": origin, "size": size, "root": base64.b64encode(root).decode()}
 
 
+def tlog_proof_command(args):
+    text = open(args.file, encoding="utf-8").read()
+    head, sep, note = text.partition("\n\n")
+    lines = head.split("\n")
+    if not sep or lines[0] != "c2sp.org/tlog-proof@v1":
+        raise Invalid("not a c2sp.org/tlog-proof@v1")
+    lines = lines[1:]
+    if lines and lines[0].startswith("extra "):
+        lines = lines[1:]
+    if not lines or not re.fullmatch(r"index (0|[1-9][0-9]*)", lines[0]):
+        raise Invalid("tlog-proof needs an index line")
+    index = int(lines[0][6:])
+    proof = [b64std_decode(l) for l in lines[1:]]
+    if any(h is None or len(h) != 32 for h in proof):
+        raise Invalid("tlog-proof hashes must be base64 of 32 bytes")
+    body, signed = open_note(note, [parse_vkey(k) for k in args.key])
+    origin, size, root = parse_checkpoint(body)
+    if not any(k["name"] == origin for k in signed):
+        raise Invalid("the checkpoint is not signed by a given log key")
+    entry = open(args.entry, "rb").read()
+    verify_inclusion(index, size, hashlib.sha256(b"\x00" + entry).digest(), proof, root)
+    return {"ok": True, "index": index, "size": size}
+
+
 def tool_main(argv):
     parser = argparse.ArgumentParser(prog="verify_ledger.py " + argv[0])
     parser.add_argument("file")
@@ -818,9 +843,12 @@ def tool_main(argv):
         parser.add_argument("--quorum", type=int)
     elif argv[0] == "proof":
         parser.add_argument("--checkpoint")
+    elif argv[0] == "tlog-proof":
+        parser.add_argument("--entry", required=True)
     args = parser.parse_args(argv[1:])
     try:
-        command = {"checkpoint": checkpoint_command, "proof": proof_command, "tiles": tiles_command}[argv[0]]
+        command = {"checkpoint": checkpoint_command, "proof": proof_command, "tiles": tiles_command,
+                   "tlog-proof": tlog_proof_command}[argv[0]]
         result = command(args)
     except Invalid as e:
         print(json.dumps({"ok": False, "error": e.message}))
@@ -833,7 +861,7 @@ def tool_main(argv):
 
 
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] in ("checkpoint", "proof", "tiles"):
+    if len(sys.argv) > 1 and sys.argv[1] in ("checkpoint", "proof", "tiles", "tlog-proof"):
         return tool_main(sys.argv[1:])
     parser = argparse.ArgumentParser(description="Independent verifier for Blotter ledgers (docs/FORMAT.md).")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

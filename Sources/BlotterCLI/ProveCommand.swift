@@ -5,7 +5,7 @@ struct ProveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prove",
         abstract: "Print Merkle inclusion and consistency proofs (RFC 9162) as JSON, hashes in base64.",
-        subcommands: [ProveInclusionCommand.self, ProveConsistencyCommand.self])
+        subcommands: [ProveInclusionCommand.self, ProveConsistencyCommand.self, ProveVerifyCommand.self])
 }
 
 struct ProveInclusionCommand: BlotterSubcommand {
@@ -18,12 +18,33 @@ struct ProveInclusionCommand: BlotterSubcommand {
     @Option(name: .long, help: "The tree size (default: the whole ledger).")
     var size: Int64?
 
+    @Flag(name: .long, help: "Print a C2SP tlog-proof (index, proof and signed checkpoint) instead of JSON.")
+    var tlogProof = false
+
+    @Option(name: .long, help: "With --tlog-proof: the checkpoint note to prove against, e.g. one with witness cosignatures (default: the latest the log signed).")
+    var checkpoint: String?
+
     @Argument(help: "The entry's seq (its leaf index).")
     var seq: Int64
 
     func execute() throws {
         let ledger = try ledgerOptions.open()
         defer { try? ledger.close() }
+        if tlogProof {
+            let note: SignedNote
+            if let checkpoint {
+                note = try SignedNote(parsing: String(decoding: try readInput(checkpoint), as: UTF8.self))
+            } else {
+                guard let latest = try ledger.store.read({ try $0.latestCheckpoint() }) else {
+                    throw BlotterError(.notFound, "the log has signed no checkpoint yet (run `blotter checkpoint`)")
+                }
+                note = try SignedNote(parsing: latest.note)
+            }
+            let size = try Checkpoint(text: note.text).size
+            let p = try ledger.inclusionProof(seq: seq, size: size)
+            emit(TlogProof(index: seq, proof: p.proof, checkpoint: note).serialized, terminator: "")
+            return
+        }
         let p = try ledger.inclusionProof(seq: seq, size: size)
         try emitJSON(.object([("index", .integer(seq)), ("tree_size", .integer(p.size)), ("leaf_hash", .string(p.leaf.base64)),
                               ("root_hash", .string(p.root.base64)), ("proof", .array(p.proof.map { .string($0.base64) }))]))
@@ -49,5 +70,40 @@ struct ProveConsistencyCommand: BlotterSubcommand {
         let p = try ledger.consistencyProof(oldSize: old, newSize: new)
         try emitJSON(.object([("old_size", .integer(old)), ("new_size", .integer(new)), ("old_root", .string(p.oldRoot.base64)),
                               ("new_root", .string(p.newRoot.base64)), ("proof", .array(p.proof.map { .string($0.base64) }))]))
+    }
+}
+
+struct ProveVerifyCommand: BlotterSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify a C2SP tlog-proof: the entry (its exact bytes) is in the tree of the log's signed checkpoint.")
+
+    @OptionGroup var output: OutputOptions
+
+    @Option(name: .long, help: "The log's verifier key (repeatable).")
+    var key: [String] = []
+
+    @Option(name: .long, help: "The entry's exact bytes, as `blotter entry SEQ --raw` prints them.")
+    var entry: String
+
+    @Argument(help: "The .tlog-proof file.")
+    var file: String
+
+    func execute() throws {
+        let keys = try key.map { try NoteVerifierKey(parsing: $0) }
+        guard !keys.isEmpty else { throw BlotterError(.invalidInput, "give the log's verifier key with --key") }
+        let proof = try TlogProof(parsing: String(decoding: try readInput(file), as: UTF8.self))
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try proof.verify(entryBytes: try readInput(entry), keys: keys)
+        } catch let error as BlotterError where error.code == .verificationFailed {
+            throw BlotterError(.verificationFailed, "\(file): \(error.message)")
+        }
+        if output.json {
+            try emitJSON(.object([("ok", .bool(true)), ("index", .integer(proof.index)), ("size", .integer(checkpoint.size)),
+                                  ("root", .string(checkpoint.root.base64))]))
+        } else {
+            emit("ok: entry \(proof.index) is in \(checkpoint.origin) at size \(checkpoint.size), root \(checkpoint.root.base64)")
+        }
     }
 }

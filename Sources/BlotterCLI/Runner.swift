@@ -39,8 +39,8 @@ func printError(_ message: String) {
 }
 
 /// Writes one line to standard output, unbuffered, so that an acknowledgement is out before the next step.
-func emit(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+func emit(_ line: String, terminator: String = "\n") {
+    FileHandle.standardOutput.write(Data((line + terminator).utf8))
 }
 
 /// Writes a JSON value as one compact line.
