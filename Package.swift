@@ -53,7 +53,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "blotter-bench",
-            dependencies: ["Blotter", "BlotterCrypto"],
+            dependencies: ["Blotter", "BlotterCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/BlotterBench",
             swiftSettings: swiftSettings
         ),
