@@ -54,18 +54,23 @@ func fmt(_ v: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)
 
 // MARK: the machine's own limits
 
-/// `openssl speed ed25519`: one core's sign and verify rates.
-func opensslSpeed() -> (sign: Double, verify: Double)? {
+/// Runs `openssl speed -seconds 3 ARGUMENTS` (one core) and returns what it printed.
+func runOpenSSLSpeed(_ arguments: [String]) -> String? {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["openssl", "speed", "-seconds", "3", "ed25519"]
+    p.arguments = ["openssl", "speed", "-seconds", "3"] + arguments
     let out = Pipe()
     p.standardOutput = out
     p.standardError = FileHandle.nullDevice
     guard (try? p.run()) != nil else { return nil }
     let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     p.waitUntilExit()
-    guard let row = text.split(separator: "\n").first(where: { $0.contains("Ed25519") }) else { return nil }
+    return text
+}
+
+/// `openssl speed ed25519`: one core's sign and verify rates.
+func opensslSpeed() -> (sign: Double, verify: Double)? {
+    guard let text = runOpenSSLSpeed(["ed25519"]), let row = text.split(separator: "\n").first(where: { $0.contains("Ed25519") }) else { return nil }
     let numbers = row.split(separator: " ").compactMap { Double($0) }
     guard numbers.count >= 2 else { return nil }
     return (numbers[numbers.count - 2], numbers[numbers.count - 1])
@@ -108,17 +113,8 @@ func spawnMeasured(_ path: String, _ args: [String]) -> (status: Int32, seconds:
 
 /// `openssl speed -bytes 64 sha256`: one core's 64-byte SHA-256 rate (a Merkle node hashes 65 bytes).
 func opensslSHA256Speed() -> Double? {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["openssl", "speed", "-seconds", "3", "-bytes", "64", "sha256"]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    guard (try? p.run()) != nil else { return nil }
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    p.waitUntilExit()
     // "sha256  <k bytes/s>k": thousands of bytes per second for 64-byte blocks.
-    guard let row = text.split(separator: "\n").last(where: { $0.hasPrefix("sha256") }),
+    guard let text = runOpenSSLSpeed(["-bytes", "64", "sha256"]), let row = text.split(separator: "\n").last(where: { $0.hasPrefix("sha256") }),
           let value = row.split(separator: " ").last.flatMap({ Double($0.dropLast()) }) else { return nil }
     return value * 1000 / 64
 }

@@ -21,7 +21,7 @@ struct CheckpointLatestCommand: BlotterSubcommand {
     func execute() throws {
         let ledger = try ledgerOptions.open()
         defer { try? ledger.close() }
-        let key = try loadPrivateKey(operatorKey ?? ledgerOptions.path + ".operator.pem")
+        let key = try loadPrivateKey(ledgerOptions.operatorKeyPath(operatorKey))
         FileHandle.standardOutput.write(Data(try ledger.checkpoint(operatorKey: key).serialized.utf8))
     }
 }

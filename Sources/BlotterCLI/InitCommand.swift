@@ -36,7 +36,7 @@ struct InitCommand: BlotterSubcommand {
 
     func execute() throws {
         let path = ledgerOptions.path
-        let operatorPath = operatorKey ?? path + ".operator.pem"
+        let operatorPath = ledgerOptions.operatorKeyPath(operatorKey)
         guard Identifiers.isOrigin(origin) else {
             throw BlotterError(.invalidInput, "--origin \"\(origin)\" must be 1-255 printable ASCII characters without spaces or '+'")
         }

@@ -13,6 +13,9 @@ struct LedgerOptions: ParsableArguments {
     }
 
     func open() throws -> Ledger { try Ledger.open(path: path) }
+
+    /// Where the operator's checkpoint key is: `given`, else next to the ledger as LEDGER.operator.pem.
+    func operatorKeyPath(_ given: String?) -> String { given ?? path + ".operator.pem" }
 }
 
 /// Machine-readable output.

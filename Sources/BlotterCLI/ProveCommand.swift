@@ -67,9 +67,7 @@ struct ProveConsistencyCommand: BlotterSubcommand {
     func execute() throws {
         let ledger = try ledgerOptions.open()
         defer { try? ledger.close() }
-        let p = try ledger.consistencyProof(oldSize: old, newSize: new)
-        try emitJSON(.object([("old_size", .integer(old)), ("new_size", .integer(new)), ("old_root", .string(p.oldRoot.base64)),
-                              ("new_root", .string(p.newRoot.base64)), ("proof", .array(p.proof.map { .string($0.base64) }))]))
+        try emitJSON(try ledger.consistencyProof(oldSize: old, newSize: new).json())
     }
 }
 

@@ -30,7 +30,7 @@ struct TilesExportCommand: BlotterSubcommand {
     func execute() throws {
         let ledger = try ledgerOptions.open()
         defer { try? ledger.close() }
-        let note = try ledger.checkpoint(operatorKey: try loadPrivateKey(operatorKey ?? ledgerOptions.path + ".operator.pem"))
+        let note = try ledger.checkpoint(operatorKey: try loadPrivateKey(ledgerOptions.operatorKeyPath(operatorKey)))
         let result = try TilesExport.export(ledger, checkpoint: note, to: directory)
         if output.json {
             try emitJSON(.object([("size", .integer(result.size)), ("written", .integer(Int64(result.written))),

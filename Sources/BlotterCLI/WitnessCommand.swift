@@ -53,7 +53,7 @@ struct WitnessCosignCommand: BlotterSubcommand {
 
     func execute() throws {
         let w = try Witness(directory: witness.dir)
-        let proof = try consistency.map { try Witness.ConsistencyProof(json: parseJSON(readInput($0), source: $0)) }
+        let proof = try consistency.map { try ConsistencyProof(json: parseJSON(readInput($0), source: $0)) }
         let text = String(decoding: try readInput(checkpoint), as: UTF8.self)
         let (note, _) = try w.cosign(text, consistency: proof, time: UInt64(Date().timeIntervalSince1970))
         FileHandle.standardOutput.write(Data(note.serialized.utf8))

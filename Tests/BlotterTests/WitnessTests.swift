@@ -5,12 +5,8 @@ import Testing
 
 @Suite("Witness cosigning (C2SP tlog-cosignature/v1)")
 struct WitnessTests {
-    func proof(_ ledger: Ledger, _ old: Int64, _ new: Int64) throws -> Witness.ConsistencyProof {
-        let p = try ledger.consistencyProof(oldSize: old, newSize: new)
-        return try Witness.ConsistencyProof(json: .object([
-            ("old_size", .integer(old)), ("new_size", .integer(new)), ("old_root", .string(p.oldRoot.base64)),
-            ("new_root", .string(p.newRoot.base64)), ("proof", .array(p.proof.map { .string($0.base64) })),
-        ]))
+    func proof(_ ledger: Ledger, _ old: Int64, _ new: Int64) throws -> ConsistencyProof {
+        try ledger.consistencyProof(oldSize: old, newSize: new)
     }
 
     func stateBytes(_ dir: TemporaryDirectory) throws -> Data {
@@ -67,7 +63,7 @@ struct WitnessTests {
 
         let (_, witness) = try witness0.cosign(mainNote.serialized, consistency: nil, time: 1)
         let before = try stateBytes(dir)
-        func refused(_ note: SignedNote, _ proof: Witness.ConsistencyProof?, _ fragment: String) {
+        func refused(_ note: SignedNote, _ proof: ConsistencyProof?, _ fragment: String) {
             do {
                 _ = try witness.cosign(note.serialized, consistency: proof, time: 2)
                 Issue.record("cosigned; expected a refusal containing \(fragment)")

@@ -236,7 +236,7 @@ public final class Ledger: Sendable {
     }
 
     /// The consistency proof between the trees of `oldSize` and `newSize` entries.
-    public func consistencyProof(oldSize: Int64, newSize: Int64) throws -> (oldRoot: TreeHash, newRoot: TreeHash, proof: [TreeHash]) {
+    public func consistencyProof(oldSize: Int64, newSize: Int64) throws -> ConsistencyProof {
         try store.read { reader in
             let count = try reader.count()
             guard newSize <= count else { throw BlotterError(.notFound, "tree size \(newSize) is larger than the ledger's \(count) entries") }
@@ -244,8 +244,9 @@ public final class Ledger: Sendable {
                 throw BlotterError(.invalidInput, "sizes must satisfy 1 <= old <= new, found old \(oldSize), new \(newSize)")
             }
             let stored = Ledger.storedHash(reader)
-            return (try MerkleTree.root(size: oldSize, stored: stored), try MerkleTree.root(size: newSize, stored: stored),
-                    try MerkleTree.consistencyProof(oldSize: oldSize, newSize: newSize, stored: stored))
+            return ConsistencyProof(oldSize: oldSize, newSize: newSize, oldRoot: try MerkleTree.root(size: oldSize, stored: stored),
+                                    newRoot: try MerkleTree.root(size: newSize, stored: stored),
+                                    proof: try MerkleTree.consistencyProof(oldSize: oldSize, newSize: newSize, stored: stored))
         }
     }
 

@@ -78,34 +78,6 @@ public struct Witness: Sendable {
         guard rename(temporary, Self.statePath(directory)) == 0 else { throw BlotterError(.invalidInput, "cannot replace \(Self.statePath(directory))") }
     }
 
-    /// A consistency proof as `blotter prove consistency` prints it.
-    public struct ConsistencyProof: Sendable {
-        public let oldSize: Int64
-        public let newSize: Int64
-        public let oldRoot: TreeHash
-        public let newRoot: TreeHash
-        public let proof: [TreeHash]
-
-        public init(json: JSONValue) throws(BlotterError) {
-            guard let oldSize = json["old_size"]?.integerValue, let newSize = json["new_size"]?.integerValue,
-                  let oldRoot = json["old_root"]?.stringValue.flatMap(TreeHash.init(base64:)),
-                  let newRoot = json["new_root"]?.stringValue.flatMap(TreeHash.init(base64:)),
-                  let list = json["proof"]?.arrayValue else {
-                throw BlotterError(.invalidInput, "a consistency proof needs old_size, new_size, old_root, new_root and proof")
-            }
-            var proof: [TreeHash] = []
-            for item in list {
-                guard let h = item.stringValue.flatMap(TreeHash.init(base64:)) else { throw BlotterError(.invalidInput, "proof hashes must be base64 of 32 bytes") }
-                proof.append(h)
-            }
-            self.oldSize = oldSize
-            self.newSize = newSize
-            self.oldRoot = oldRoot
-            self.newRoot = newRoot
-            self.proof = proof
-        }
-    }
-
     /// Cosigns a checkpoint note and records it as the latest. Refuses, leaving the state as it
     /// was, unless the note is signed by the log and its tree is the one last cosigned or provably
     /// extends it.
