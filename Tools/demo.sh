@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Blotter's main job on the embedded default (one SQLite file, no server): create a ledger, register
-# an intake clerk and an investigator, record a complaint and open a case, show the log, then verify
-# it twice: with `blotter verify` and with the independent Python verifier.
+# an intake clerk and an investigator, record a complaint and open a case, show the log, verify it
+# twice (with `blotter verify` and with the independent Python verifier), then do what an oversight
+# body does: take a signed checkpoint, cosign it as a witness, check the cosigned checkpoint, get and
+# check a receipt (tlog-proof) for one entry, and export the public tiles mirror.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Tools/setup.sh
@@ -40,3 +42,15 @@ run entry 3
 run verify
 echo; echo "\$ python3 Tools/verify_ledger.py $BLOTTER_LEDGER"
 python3 "$REPO/Tools/verify_ledger.py" "$BLOTTER_LEDGER"
+
+echo; echo "# oversight: a signed checkpoint, cosigned by a witness, and a receipt for entry 3"
+"$BLOTTER" checkpoint > checkpoint.txt
+LOG_KEY="$("$BLOTTER" operator-key)"
+WITNESS_KEY="$("$BLOTTER" witness init --dir witness --name ccrb.example/witness --log-key "$LOG_KEY")"
+"$BLOTTER" witness cosign --dir witness checkpoint.txt > cosigned.txt
+cat cosigned.txt
+run checkpoint verify --key "$LOG_KEY" --witness "$WITNESS_KEY" --quorum 1 cosigned.txt
+"$BLOTTER" prove inclusion 3 --tlog-proof --checkpoint cosigned.txt > entry3.tlog-proof
+"$BLOTTER" entry 3 --raw > entry3.json
+run prove verify --key "$LOG_KEY" --entry entry3.json entry3.tlog-proof
+run tiles export mirror
