@@ -2,9 +2,9 @@
 /// salts, disclosures, digests and signatures; standard base64 with padding for notes and proofs.
 public enum Base64 {
     private static let standardAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    private static let urlAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    static let urlAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
     private static let standardTable = table(standardAlphabet)
-    private static let urlTable = table(urlAlphabet)
+    static let urlTable = table(urlAlphabet)
 
     private static func table(_ alphabet: [UInt8]) -> [UInt8] {
         var t = [UInt8](repeating: 0xFF, count: 256)
@@ -31,6 +31,38 @@ public enum Base64 {
             case 2: return urlTable[Int(u[u.count - 1])] & 0x03 == 0
             default: return true
             }
+        }
+    }
+
+    /// True if `text` is the base64url encoding of `hash`, compared without allocating.
+    static func urlEncodedEquals(_ hash: TreeHash, _ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { t in
+            guard t.count == 43 else { return false }
+            return withUnsafeBytes(of: hash.words) { b in
+                var o = 0
+                var i = 0
+                while i + 3 <= 32 {
+                    let n = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2])
+                    if t[o] != urlAlphabet[Int(n >> 18 & 63)] || t[o + 1] != urlAlphabet[Int(n >> 12 & 63)]
+                        || t[o + 2] != urlAlphabet[Int(n >> 6 & 63)] || t[o + 3] != urlAlphabet[Int(n & 63)] { return false }
+                    i += 3
+                    o += 4
+                }
+                let n = UInt32(b[30]) << 16 | UInt32(b[31]) << 8
+                return t[o] == urlAlphabet[Int(n >> 18 & 63)] && t[o + 1] == urlAlphabet[Int(n >> 12 & 63)] && t[o + 2] == urlAlphabet[Int(n >> 6 & 63)]
+            }
+        }
+    }
+
+    /// True if `bytes` are the canonical unpadded base64url encoding of at least `minimum` bytes.
+    static func isCanonicalURL(_ bytes: UnsafeBufferPointer<UInt8>, atLeast minimum: Int) -> Bool {
+        guard bytes.count % 4 != 1, bytes.count * 3 / 4 >= minimum else { return false }
+        for c in bytes where urlTable[Int(c)] == 0xFF { return false }
+        switch bytes.count % 4 {
+        case 2: return urlTable[Int(bytes[bytes.count - 1])] & 0x0F == 0
+        case 3: return urlTable[Int(bytes[bytes.count - 1])] & 0x03 == 0
+        default: return true
         }
     }
 

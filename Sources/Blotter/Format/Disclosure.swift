@@ -36,26 +36,29 @@ public struct Disclosure: Sendable, Equatable {
     /// base64url of one JSON array `[salt, name, value]` with a salt of at least 16 bytes, and its
     /// name is `field`. The fast path of verification; ``init(encoded:)`` reads the value too.
     public static func check(_ encoded: String, field: String, committed: String) throws(BlotterError) {
-        guard digest(of: encoded) == committed else {
+        var encoded = encoded
+        let digestMatches = encoded.withUTF8 { bytes in
+            var digest = TreeHash.empty
+            withUnsafeMutableBytes(of: &digest.words) { SHA256.hash(UnsafeRawBufferPointer(bytes), into: $0.baseAddress!) }
+            return Base64.urlEncodedEquals(digest, committed)
+        }
+        guard digestMatches else {
             throw BlotterError(.disclosureMismatch, "disclosure for field \"\(field)\" does not match its digest (expected \(committed), found \(digest(of: encoded)))")
         }
         guard let json = Base64.urlDecode(encoded) else {
             throw BlotterError(.invalidStatement, "disclosure for field \"\(field)\" is not base64url without padding")
         }
-        let (count, strings): (Int, [String])
+        let fast: Bool
         do {
-            (count, strings) = try json.withUnsafeBufferPointer { buffer throws(BlotterError) in try JSONParser.validate(buffer, leadingStrings: 2) }
+            fast = try json.withUnsafeBufferPointer { buffer throws(BlotterError) in try JSONParser.validateDisclosure(buffer, field: field) }
         } catch {
             throw BlotterError(.invalidStatement, "disclosure for field \"\(field)\" does not hold valid JSON: \(error.message)")
         }
-        guard count == 3, strings.count == 2 else {
-            throw BlotterError(.invalidStatement, "disclosure for field \"\(field)\" must be a JSON array [salt, name, value]")
-        }
-        guard let salt = Base64.urlDecode(strings[0]), salt.count >= 16 else {
-            throw BlotterError(.invalidStatement, "disclosure for field \"\(field)\": salt must be base64url of at least 16 bytes")
-        }
-        guard strings[1] == field else {
-            throw BlotterError(.invalidStatement, "stored disclosure for field \"\(field)\" names field \"\(strings[1])\"")
+        if fast { return }
+        // Escapes in the salt or name, or any other shape: the full reading decides.
+        let d = try Disclosure(encoded: encoded)
+        guard d.name == field else {
+            throw BlotterError(.invalidStatement, "stored disclosure for field \"\(field)\" names field \"\(d.name)\"")
         }
     }
 

@@ -63,43 +63,37 @@ public struct JSONParser {
         return try result.get()
     }
 
-    /// Checks that `bytes` are one valid JSON text (the same rules as ``parse(_:)``) without building
-    /// the value; returns the first elements of a top-level array as strings, up to `strings` of them.
-    static func validate(_ bytes: UnsafeBufferPointer<UInt8>, leadingStrings strings: Int) throws(BlotterError) -> (count: Int, strings: [String]) {
+    /// Checks a disclosure's JSON in place: `[salt, name, value]` with an escape-free salt that is
+    /// base64url of at least 16 bytes, an escape-free name equal to `field`, and any valid value.
+    /// Returns false (without judging) when the salt or name has escapes, for the full parse to decide.
+    static func validateDisclosure(_ bytes: UnsafeBufferPointer<UInt8>, field: String) throws(BlotterError) -> Bool {
         var parser = Parser(bytes, canonical: false)
-        parser.skipWhitespace()
-        guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "[") else {
-            try parser.skipValue(depth: 0)
+        func expect(_ c: UInt8, _ what: String) throws(BlotterError) {
             parser.skipWhitespace()
-            if parser.index != bytes.count { throw parser.failure("unexpected text after the JSON value") }
-            return (0, [])
-        }
-        parser.index += 1
-        var leading: [String] = []
-        var count = 0
-        parser.skipWhitespace()
-        if parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "]") {
+            guard parser.index < bytes.count, bytes[parser.index] == c else { throw parser.failure("expected \(what) in a disclosure") }
             parser.index += 1
-        } else {
-            while true {
-                parser.skipWhitespace()
-                if leading.count < strings, parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "\"") {
-                    leading.append(try parser.parseString())
-                } else {
-                    try parser.skipValue(depth: 1)
-                }
-                count += 1
-                parser.skipWhitespace()
-                guard parser.index < bytes.count else { throw parser.failure("unexpected end of input in an array") }
-                if bytes[parser.index] == UInt8(ascii: ",") { parser.index += 1; continue }
-                if bytes[parser.index] == UInt8(ascii: "]") { parser.index += 1; break }
-                throw parser.failure("expected ',' or ']' in an array")
-            }
+            parser.skipWhitespace()
         }
-        parser.skipWhitespace()
-        if parser.index != bytes.count { throw parser.failure("unexpected text after the JSON value") }
-        return (count, leading)
+        try expect(UInt8(ascii: "["), "'['")
+        guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "\"") else { throw parser.failure("disclosure salt must be a string") }
+        guard let salt = try parser.plainString() else { return false }
+        guard Base64.isCanonicalURL(salt, atLeast: 16) else {
+            throw BlotterError(.malformedJSON, "disclosure salt must be base64url of at least 16 bytes")
+        }
+        try expect(UInt8(ascii: ","), "','")
+        guard parser.index < bytes.count, bytes[parser.index] == UInt8(ascii: "\"") else { throw parser.failure("disclosure name must be a string") }
+        guard let name = try parser.plainString() else { return false }
+        var field = field
+        guard field.withUTF8({ $0.elementsEqual(name) }) else {
+            throw BlotterError(.malformedJSON, "stored disclosure names field \"\(String(decoding: name, as: UTF8.self))\", not \"\(field)\"")
+        }
+        try expect(UInt8(ascii: ","), "','")
+        try parser.skipValue(depth: 1)
+        try expect(UInt8(ascii: "]"), "']' after three elements")
+        guard parser.index == bytes.count else { throw parser.failure("unexpected text after the disclosure array") }
+        return true
     }
+
 }
 
 private struct Parser {
