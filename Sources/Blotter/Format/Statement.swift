@@ -9,6 +9,8 @@ public struct Statement: Sendable, Equatable {
     public static let signingPrefix = Array("blotter/statement/v1\n".utf8)
     /// The members a statement has: all required, no others allowed.
     public static let memberNames: Set<String> = ["v", "log", "type", "schema", "stream", "expect", "actor", "key", "alg", "at", "nonce", "fields", "sig"]
+    /// The members in JCS order, as stored statements have them.
+    static let canonicalOrder = ["actor", "alg", "at", "expect", "fields", "key", "log", "nonce", "schema", "sig", "stream", "type", "v"]
 
     public var v: Int64 = 1
     /// The ledger origin the actor means to write to.
@@ -89,15 +91,18 @@ public struct Statement: Sendable, Equatable {
         guard case let .object(members) = json else {
             throw BlotterError(.invalidStatement, "statement must be a JSON object, found \(json.typeName)")
         }
-        var byName: [String: JSONValue] = Dictionary(minimumCapacity: 16)
-        for (name, value) in members {
-            guard Statement.memberNames.contains(name) else {
+        // Stored statements have exactly the members in JCS order; anything else gets the full check.
+        let canonicalShape = members.count == Statement.canonicalOrder.count
+            && zip(members, Statement.canonicalOrder).allSatisfy { $0.0 == $1 }
+        if !canonicalShape {
+            for (name, _) in members where !Statement.memberNames.contains(name) {
                 throw BlotterError(.invalidStatement, "statement has unknown member \"\(name)\"")
             }
-            byName[name] = value
         }
         func member(_ name: String) throws(BlotterError) -> JSONValue {
-            guard let value = byName[name] else { throw BlotterError(.invalidStatement, "statement is missing \"\(name)\"") }
+            guard let value = members.first(where: { $0.0 == name })?.1 else {
+                throw BlotterError(.invalidStatement, "statement is missing \"\(name)\"")
+            }
             return value
         }
         func string(_ name: String) throws(BlotterError) -> String {
