@@ -1,0 +1,75 @@
+import Blotter
+import Foundation
+import Testing
+
+/// The official JSON-Schema-Test-Suite (draft 2020-12), for every keyword the validator supports
+/// (Fixtures/json-schema-test-suite holds those files, copied from shared/vectors).
+@Suite("JSON Schema 2020-12 against the official test suite")
+struct JSONSchemaTests {
+    static let folder = fixtures.appendingPathComponent("json-schema-test-suite")
+    static let files = try! FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
+
+    /// What a refused schema may be refused for: features the validator declines by design.
+    static let declined = ["not supported", "only references within the same schema", "$id below the root", "does not resolve"]
+
+    @Test("every test of every supported keyword passes; schemas using declined features are refused, never misjudged",
+          arguments: files)
+    func suite(file: String) throws {
+        let groups = try JSONParser.parse(Array(try Data(contentsOf: Self.folder.appendingPathComponent(file)))).arrayValue ?? []
+        #expect(!groups.isEmpty)
+        var passed = 0
+        for group in groups {
+            let description = group["description"]?.stringValue ?? "?"
+            let schema: JSONSchema
+            do {
+                schema = try JSONSchema(json: group["schema"]!)
+            } catch {
+                #expect(Self.declined.contains(where: error.message.contains), "\(file) / \(description): refused: \(error.message)")
+                continue
+            }
+            for test in group["tests"]?.arrayValue ?? [] {
+                let expected = test["valid"] == .bool(true)
+                let violations = schema.validate(test["data"]!)
+                #expect(violations.isEmpty == expected,
+                        "\(file) / \(description) / \(test["description"]?.stringValue ?? "?"): expected \(expected ? "valid" : "invalid"), got \(violations)")
+                passed += 1
+            }
+        }
+        #expect(passed > 0, "\(file): no test ran")
+    }
+
+    @Test("violations name the instance location and keyword, all of them at once")
+    func messages() throws {
+        let schema = try JSONSchema(json: try JSONParser.parse("""
+            {"type": "object", "required": ["finding", "allegation"], "additionalProperties": false,
+             "properties": {"finding": {"enum": ["sustained", "not sustained", "exonerated", "unfounded"], "sensitivity": "public"},
+                            "officers": {"type": "array", "items": {"type": "string", "pattern": "^T-[0-9]+$"}}}}
+            """))
+        let violations = schema.validate(try JSONParser.parse(#"{"finding": "maybe", "officers": ["T-12", 7, "X"], "extra": 1}"#))
+        let described = violations.map(\.description)
+        #expect(described.contains("/: required: \"allegation\" is required"))
+        #expect(described.contains("/finding: enum: value is not one of the allowed values"))
+        #expect(described.contains("/officers/1: type: expected string, found integer"))
+        #expect(described.contains("/officers/2: pattern: does not match the pattern ^T-[0-9]+$"))
+        #expect(described.contains("/extra: additionalProperties: member \"extra\" is not allowed"))
+        #expect(violations.count == 5)
+    }
+
+    @Test("unsupported keywords and malformed keyword values are refused at load, with their place", arguments: [
+        (#"{"unevaluatedProperties": false}"#, "/unevaluatedProperties"),
+        (##"{"properties": {"a": {"$dynamicRef": "#x"}}}"##, "/properties/a/$dynamicRef"),
+        (#"{"minLength": -1}"#, "/minLength"),
+        (#"{"type": "str"}"#, "/type"),
+        (#"{"$ref": "other.json#/a"}"#, "/$ref"),
+        (#"{"pattern": "("}"#, "/pattern"),
+        (#"{"maximumm": 3}"#, "/maximumm"),
+    ])
+    func refused(schema: String, place: String) throws {
+        do {
+            _ = try JSONSchema(json: try JSONParser.parse(schema))
+            Issue.record("accepted \(schema)")
+        } catch {
+            #expect(error.message.contains("schema at \(place)"), "\(error.message)")
+        }
+    }
+}
