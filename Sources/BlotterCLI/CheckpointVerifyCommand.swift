@@ -36,11 +36,7 @@ struct CheckpointVerifyCommand: BlotterSubcommand {
         let text = String(decoding: try readInput(file), as: UTF8.self)
         do {
             let note = try SignedNote(parsing: text)
-            let checkpoint = try Checkpoint(text: note.text)
-            let signers = try note.verify(keys: keys)
-            guard signers.contains(where: { $0.name == checkpoint.origin }) else {
-                throw BlotterError(.verificationFailed, "checkpoint origin \(checkpoint.origin) is not the name of a key that signed it (\(signers.map(\.name).joined(separator: ", ")))")
-            }
+            let (checkpoint, signers) = try note.openCheckpoint(keys: keys)
             var cosigners: [NoteVerifierKey] = []
             if !witnesses.isEmpty {
                 // Every cosignature by a given witness must verify; those count towards the quorum.

@@ -124,7 +124,7 @@ public final class Ledger: Sendable {
                 do {
                     let nonceKey = statement.key + "/" + statement.at + "/" + statement.nonce
                     if let existing = try usedNonces[nonceKey] ?? writer.entry(keyID: statement.key, at: statement.at, nonce: statement.nonce) {
-                        receipts.append(try duplicateReceipt(of: statement, at: existing, writer: writer, batch: receipts))
+                        receipts.append(try duplicateReceipt(of: statement, at: existing, writer: writer))
                         continue
                     }
                     let seq = count
@@ -183,7 +183,7 @@ public final class Ledger: Sendable {
 
     /// The receipt for a statement whose key, time and nonce are already in the ledger: the same
     /// statement again is a duplicate; a different one reuses a nonce and is refused.
-    private func duplicateReceipt(of statement: Statement, at seq: Int64, writer: any LedgerWriting, batch: [AppendReceipt]) throws -> AppendReceipt {
+    private func duplicateReceipt(of statement: Statement, at seq: Int64, writer: any LedgerWriting) throws -> AppendReceipt {
         guard let stored = try writer.entryBytes(from: seq, limit: 1).first, stored.seq == seq else {
             throw BlotterError(.storage, "entry \(seq) is missing")
         }
@@ -212,12 +212,18 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// `size`, or the whole ledger's size; refused if the ledger is smaller.
+    static func treeSize(_ size: Int64?, _ reader: any LedgerReading) throws -> Int64 {
+        let count = try reader.count()
+        let n = size ?? count
+        guard n >= 0, n <= count else { throw BlotterError(.notFound, "tree size \(n) is larger than the ledger's \(count) entries") }
+        return n
+    }
+
     /// The Merkle tree root over the first `size` entries (default: all).
     public func root(size: Int64? = nil) throws -> (size: Int64, root: TreeHash) {
         try store.read { reader in
-            let count = try reader.count()
-            let n = size ?? count
-            guard n >= 0, n <= count else { throw BlotterError(.notFound, "tree size \(n) is larger than the ledger's \(count) entries") }
+            let n = try Ledger.treeSize(size, reader)
             return (n, try MerkleTree.root(size: n, stored: Ledger.storedHash(reader)))
         }
     }
@@ -225,9 +231,7 @@ public final class Ledger: Sendable {
     /// The inclusion proof of entry `seq` in the tree of `size` entries (default: all).
     public func inclusionProof(seq: Int64, size: Int64? = nil) throws -> (size: Int64, leaf: TreeHash, root: TreeHash, proof: [TreeHash]) {
         try store.read { reader in
-            let count = try reader.count()
-            let n = size ?? count
-            guard n <= count else { throw BlotterError(.notFound, "tree size \(n) is larger than the ledger's \(count) entries") }
+            let n = try Ledger.treeSize(size, reader)
             guard seq >= 0, seq < n else { throw BlotterError(.notFound, "entry \(seq) is not in a tree of size \(n)") }
             let stored = Ledger.storedHash(reader)
             return (n, try stored(0, seq), try MerkleTree.root(size: n, stored: stored),
@@ -238,8 +242,7 @@ public final class Ledger: Sendable {
     /// The consistency proof between the trees of `oldSize` and `newSize` entries.
     public func consistencyProof(oldSize: Int64, newSize: Int64) throws -> ConsistencyProof {
         try store.read { reader in
-            let count = try reader.count()
-            guard newSize <= count else { throw BlotterError(.notFound, "tree size \(newSize) is larger than the ledger's \(count) entries") }
+            _ = try Ledger.treeSize(newSize, reader)
             guard oldSize >= 1, oldSize <= newSize else {
                 throw BlotterError(.invalidInput, "sizes must satisfy 1 <= old <= new, found old \(oldSize), new \(newSize)")
             }

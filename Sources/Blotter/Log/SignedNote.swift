@@ -119,6 +119,20 @@ public struct SignedNote: Sendable, Equatable {
     }
 }
 
+extension SignedNote {
+    /// Verifies the note with `keys` and reads it as a checkpoint that a key named after its origin
+    /// signed (the log's own signature, as C2SP tlog-checkpoint requires).
+    /// - Returns: the checkpoint and every given key that signed the note.
+    public func openCheckpoint(keys: [NoteVerifierKey]) throws(BlotterError) -> (checkpoint: Checkpoint, signers: [NoteVerifierKey]) {
+        let checkpoint = try Checkpoint(text: text)
+        let signers = try verify(keys: keys)
+        guard signers.contains(where: { $0.name == checkpoint.origin }) else {
+            throw BlotterError(.verificationFailed, "checkpoint origin \(checkpoint.origin) is not the name of a key that signed it (\(signers.map(\.name).joined(separator: ", ")))")
+        }
+        return (checkpoint, signers)
+    }
+}
+
 /// A C2SP tlog-checkpoint: origin, tree size and root hash, then optional extension lines.
 public struct Checkpoint: Sendable, Equatable {
     public let origin: String

@@ -57,11 +57,7 @@ public struct TlogProof: Sendable, Equatable {
     /// `keys` commits to.
     /// - Returns: the checkpoint.
     public func verify(entryBytes: [UInt8], keys: [NoteVerifierKey]) throws(BlotterError) -> Checkpoint {
-        let signers = try checkpoint.verify(keys: keys)
-        let body = try Checkpoint(text: checkpoint.text)
-        guard signers.contains(where: { $0.name == body.origin }) else {
-            throw BlotterError(.verificationFailed, "the checkpoint is not signed by a key named after its origin \(body.origin)")
-        }
+        let body = try checkpoint.openCheckpoint(keys: keys).checkpoint
         try MerkleTree.verifyInclusion(index: index, size: body.size, leaf: TreeHash.leaf(entryBytes), proof: proof, root: body.root)
         return body
     }
