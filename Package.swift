@@ -38,7 +38,7 @@ let package = Package(
                 "BlotterCrypto",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
-            resources: [.embedInCode("Resources/roles.json")],
+            resources: [.embedInCode("Resources/Schemas")],
             swiftSettings: swiftSettings
         ),
         // Layer 9: the command line, a thin shell over the library.

@@ -12,7 +12,8 @@ struct BlotterCommand: ParsableCommand {
             Exit codes:
               0  success
               1  the ledger failed verification
-              2  the statement was refused (malformed, bad signature, key, role, expect, size);
+              2  the statement was refused (malformed, bad signature, key, role, expect, size,
+                 schema violation, lifecycle rule);
                  the ledger is unchanged
               3  the ledger is busy (another process held the write lock); nothing was written, retry
               4  no such ledger, entry or key; or a ledger already exists
@@ -25,6 +26,8 @@ struct BlotterCommand: ParsableCommand {
             InitCommand.self, KeysCommand.self, AppendCommand.self, SignCommand.self, SubmitCommand.self,
             LogCommand.self, EntryCommand.self, VerifyCommand.self, CheckpointCommand.self, OperatorKeyCommand.self,
             ProveCommand.self, WitnessCommand.self, TilesCommand.self,
+            DemoCommand.self, ComplaintCommand.self, CaseCommand.self, OfficerCommand.self, UofCommand.self, BodycamCommand.self,
+            StatsCommand.self, ProjectionsCommand.self, SchemasCommand.self,
         ]
     )
 }

@@ -34,6 +34,15 @@ struct InitCommand: BlotterSubcommand {
     @Option(name: .long, help: "A role table JSON file instead of the bundled Schemas/roles.json.")
     var roles: String?
 
+    @Option(name: .long, help: "A catalog folder laid out like Schemas/ (catalog.json, events/TYPE.vN.json) instead of the bundled one.")
+    var catalog: String?
+
+    @Option(name: .long, help: "The default investigation deadline: ca-gc-3304 (1 year from discovery) or ny-csl-75 (18 months); default from the catalog.")
+    var deadlineRule: String?
+
+    @Flag(name: .long, help: "A bare ledger with no event catalog: no schemas, lifecycle rules or projections.")
+    var noCatalog = false
+
     func execute() throws {
         let path = ledgerOptions.path
         let operatorPath = ledgerOptions.operatorKeyPath(operatorKey)
@@ -51,16 +60,13 @@ struct InitCommand: BlotterSubcommand {
             throw BlotterError(.invalidInput, "the operator key \(operatorPath) must be Ed25519 (C2SP signed notes)")
         }
         let verifierKey = try NoteVerifierKey(name: origin, publicKey: operatorPrivate.publicKey)
-        let draft = StatementDraft(
-            log: origin, type: "ledger.created", stream: "ledger", expect: 0, actor: admin,
-            fields: [
-                ("origin", .string(origin)),
-                ("operator_key", .string(verifierKey.description)),
-                ("admin", .string(admin)),
-                ("admin_key", .string(Base64.urlEncode(adminPrivate.publicKey.spkiDER))),
-                ("roles", table.json()),
-            ])
-        let genesis = try draft.sign(with: adminPrivate)
+        var events: EventCatalog? = nil
+        if !noCatalog {
+            events = try catalog.map { try EventCatalog.load(directory: $0) } ?? EventCatalog.bundled()
+            if let deadlineRule { events = try events?.with(deadlineRule: deadlineRule) }
+        }
+        let genesis = try Genesis.statement(origin: origin, admin: admin, adminKey: adminPrivate, operatorKey: operatorPrivate.publicKey,
+                                            roles: table, catalog: events)
         let store = try SQLiteStore.create(path: path)
         let receipt: AppendReceipt
         do {

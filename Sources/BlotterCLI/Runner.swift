@@ -25,7 +25,7 @@ extension BlotterSubcommand {
 func exitStatus(for code: BlotterError.Code) -> Int32 {
     switch code {
     case .verificationFailed: return 1
-    case .malformedJSON, .invalidStatement, .wrongOrigin, .badSignature, .keyNotValid, .roleNotAllowed, .staleExpect,
+    case .malformedJSON, .invalidStatement, .schemaViolation, .lifecycle, .wrongOrigin, .badSignature, .keyNotValid, .roleNotAllowed, .staleExpect,
          .disclosureMismatch, .tooLarge: return 2
     case .busy: return 3
     case .ledgerState, .notFound: return 4

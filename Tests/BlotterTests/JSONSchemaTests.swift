@@ -72,4 +72,26 @@ struct JSONSchemaTests {
             #expect(error.message.contains("schema at \(place)"), "\(error.message)")
         }
     }
+
+    @Test("format asserts date and date-time when asked: the suite's optional format tests pass", arguments: ["date.json", "date-time.json"])
+    func formatAssertion(file: String) throws {
+        let url = fixtures.appendingPathComponent("json-schema-test-suite-format").appendingPathComponent(file)
+        let groups = try JSONParser.parse(Array(try Data(contentsOf: url))).arrayValue ?? []
+        var passed = 0
+        for group in groups {
+            let schema = try JSONSchema(json: group["schema"]!, assertFormats: true)
+            for test in group["tests"]?.arrayValue ?? [] {
+                let expected = test["valid"] == .bool(true)
+                #expect(schema.validate(test["data"]!).isEmpty == expected, "\(file) / \(test["description"]?.stringValue ?? "?")")
+                passed += 1
+            }
+        }
+        #expect(passed > 40)
+    }
+
+    @Test("with formats asserted, a format the validator does not check is refused at load")
+    func unknownFormatRefused() throws {
+        #expect(throws: BlotterError.self) { try JSONSchema(json: try JSONParser.parse(#"{"properties": {"a": {"format": "email"}}}"#), assertFormats: true) }
+        _ = try JSONSchema(json: try JSONParser.parse(#"{"properties": {"a": {"format": "email"}}}"#))
+    }
 }

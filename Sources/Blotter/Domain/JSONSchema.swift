@@ -38,17 +38,25 @@ public struct JSONSchema: Sendable {
         "then", "else", "$ref", "$defs",
     ]
 
+    /// The formats checked when formats are asserted (the format-assertion vocabulary).
+    public static let assertedFormats: Set<String> = ["date", "date-time"]
+
     let root: JSONValue
     /// Compiled regular expressions by pattern.
     let patterns: [String: NSRegularExpressionBox]
+    /// True if `format` asserts (only the formats in ``assertedFormats``); false if it annotates.
+    let assertFormats: Bool
 
     /// Compiles a schema.
+    /// - Parameter assertFormats: check `format` values (2020-12's format-assertion vocabulary);
+    ///   a schema naming a format outside ``assertedFormats`` is then refused, not half-checked.
     /// - Throws: ``BlotterError`` `.invalidInput` naming the keyword and its location for an
     ///   unsupported keyword, a malformed keyword value, an invalid pattern or an unresolvable $ref.
-    public init(json: JSONValue) throws(BlotterError) {
+    public init(json: JSONValue, assertFormats: Bool = false) throws(BlotterError) {
         root = json
+        self.assertFormats = assertFormats
         var patterns: [String: NSRegularExpressionBox] = [:]
-        try JSONSchema.check(json, at: "", isRoot: true, root: json, patterns: &patterns)
+        try JSONSchema.check(json, at: "", isRoot: true, root: json, assertFormats: assertFormats, patterns: &patterns)
         self.patterns = patterns
     }
 
@@ -61,7 +69,7 @@ public struct JSONSchema: Sendable {
 
     // MARK: compile-time checks
 
-    static func check(_ schema: JSONValue, at pointer: String, isRoot: Bool, root: JSONValue,
+    static func check(_ schema: JSONValue, at pointer: String, isRoot: Bool, root: JSONValue, assertFormats: Bool,
                       patterns: inout [String: NSRegularExpressionBox]) throws(BlotterError) {
         if case .bool = schema { return }
         guard case let .object(members) = schema else {
@@ -80,7 +88,7 @@ public struct JSONSchema: Sendable {
             }
             let here = "\(pointer)/\(escape(keyword))"
             func sub(_ v: JSONValue, _ suffix: String = "") throws(BlotterError) {
-                try check(v, at: here + suffix, isRoot: false, root: root, patterns: &patterns)
+                try check(v, at: here + suffix, isRoot: false, root: root, assertFormats: assertFormats, patterns: &patterns)
             }
             func nonNegativeInteger() throws(BlotterError) {
                 guard let n = integer(value), n >= 0 else { throw fail(keyword, "must be a non-negative integer") }
@@ -105,6 +113,10 @@ public struct JSONSchema: Sendable {
             case "pattern":
                 guard let p = value.stringValue else { throw fail(keyword, "must be a string") }
                 patterns[p] = try compile(p, fail(keyword, "is not a valid regular expression"))
+            case "format" where assertFormats:
+                guard let name = value.stringValue, assertedFormats.contains(name) else {
+                    throw fail(keyword, "format \(value.stringValue ?? value.typeName) is not checked by this validator (it checks \(assertedFormats.sorted().joined(separator: ", "))); refusing rather than ignoring it")
+                }
             case "required":
                 guard let list = value.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else { throw fail(keyword, "must be an array of strings") }
             case "dependentRequired":
@@ -234,6 +246,10 @@ public struct JSONSchema: Sendable {
                     if keyword == "maxLength" && length > n { add(keyword, "\(length) characters, more than \(n)") }
                     if keyword == "minLength" && length < n { add(keyword, "\(length) characters, fewer than \(n)") }
                 }
+            case "format" where assertFormats:
+                if case let .string(s) = instance, let name = v.stringValue, !JSONSchema.isValid(s, format: name) {
+                    add(keyword, name == "date" ? "\"\(s)\" is not a calendar date YYYY-MM-DD" : "\"\(s)\" is not an RFC 3339 date-time")
+                }
             case "pattern":
                 if case let .string(s) = instance, let p = v.stringValue, let regex = patterns[p], !regex.matches(s) {
                     add(keyword, "does not match the pattern \(p)")
@@ -351,6 +367,50 @@ public struct JSONSchema: Sendable {
                 break
             }
         }
+    }
+
+    /// RFC 3339 `full-date` and `date-time` (section 5.6), with real calendar days and a leap
+    /// second allowed only at 23:59:60 UTC.
+    static func isValid(_ s: String, format: String) -> Bool {
+        let b = Array(s.utf8)
+        func digits(_ at: Int, _ n: Int) -> Int? {
+            guard at + n <= b.count else { return nil }
+            var v = 0
+            for i in at..<(at + n) {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int(b[i] - 48)
+            }
+            return v
+        }
+        guard b.count >= 10, let year = digits(0, 4), b[4] == 45, let month = digits(5, 2), b[7] == 45, let day = digits(8, 2),
+              (1...12).contains(month), day >= 1 else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        guard day <= days else { return false }
+        if format == "date" { return b.count == 10 }
+        guard b.count >= 20, b[10] == 84 || b[10] == 116, let hour = digits(11, 2), b[13] == 58, let minute = digits(14, 2),
+              b[16] == 58, let second = digits(17, 2), hour <= 23, minute <= 59, second <= 60 else { return false }
+        var i = 19
+        if b[i] == 46 {
+            i += 1
+            let start = i
+            while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+            guard i > start else { return false }
+        }
+        guard i < b.count else { return false }
+        var offsetMinutes = 0
+        if b[i] == 90 || b[i] == 122 {
+            guard i + 1 == b.count else { return false }
+        } else {
+            guard b[i] == 43 || b[i] == 45, i + 6 == b.count, let oh = digits(i + 1, 2), b[i + 3] == 58, let om = digits(i + 4, 2),
+                  oh <= 23, om <= 59 else { return false }
+            offsetMinutes = (b[i] == 43 ? 1 : -1) * (oh * 60 + om)
+        }
+        if second == 60 {
+            let utc = ((hour * 60 + minute - offsetMinutes) % 1440 + 1440) % 1440
+            return utc == 23 * 60 + 59
+        }
+        return true
     }
 
     static func matches(type: String, _ v: JSONValue) -> Bool {

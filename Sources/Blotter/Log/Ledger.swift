@@ -1,4 +1,5 @@
 public import BlotterCrypto
+internal import Synchronization
 
 /// What the ledger says when it has taken a statement.
 public struct AppendReceipt: Sendable, Equatable {
@@ -25,6 +26,8 @@ public final class Ledger: Sendable {
     public let store: any LedgerStore
     /// Clock for `recorded`; replaceable in tests.
     let clock: @Sendable () -> Timestamp
+    /// The compiled event catalog, with the seq of the last catalog change it includes.
+    private let catalogCache = Mutex<(seq: Int64, catalog: EventCatalog)?>(nil)
 
     public init(store: any LedgerStore, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
         self.store = store
@@ -46,6 +49,30 @@ public final class Ledger: Sendable {
             entry.statement, disclosures: try submission.checkDisclosures(), seq: 0, identity: nil, state: EmptyState()).change
         else { throw BlotterError(.ledgerState, "entry 0 is not a valid ledger.created") }
         return identity
+    }
+
+    /// The event catalog statements are validated against (genesis catalog plus every
+    /// `schema.registered` since); nil for a ledger whose genesis carried none.
+    public func catalog() throws -> EventCatalog? {
+        try store.read { try catalog($0) }
+    }
+
+    func catalog(_ reader: any LedgerReading) throws -> EventCatalog? {
+        guard try Projector.isInstalled(reader) else { return nil }
+        let latest = try reader.rows("SELECT MAX(seq) FROM domain_catalog", []).first?[0].integer ?? -1
+        if let cached = catalogCache.withLock({ $0 }), cached.seq == latest { return cached.catalog }
+        var catalog: EventCatalog? = nil
+        for row in try reader.rows("SELECT seq, type, version, json FROM domain_catalog ORDER BY seq", []) {
+            let json = try JSONParser.parse(Array((row[3].text ?? "").utf8))
+            if row[1].text == "*" {
+                catalog = try EventCatalog(genesis: json)
+            } else {
+                try catalog?.register(type: row[1].text ?? "", version: row[2].integer ?? 0, json: json)
+            }
+        }
+        guard let catalog else { throw BlotterError(.ledgerState, "the domain tables hold no catalog; run `blotter projections rebuild`") }
+        catalogCache.withLock { $0 = (latest, catalog) }
+        return catalog
     }
 
     /// Appends one statement.
@@ -78,6 +105,7 @@ public final class Ledger: Sendable {
             if let introduced = LedgerRules.introducedKey(s), known[introduced.keyID] == nil { known[introduced.keyID] = introduced }
         }
         let keys = known
+        let catalog = try store.read { try self.catalog($0) }
         // Everything that needs no ledger state, on all cores, outside the lock.
         let prepared: [Result<PreparedStatement, BlotterError>] = parallelMap(submissions.count, state: { VerifierCache() }) { cache, i in
             Result { () throws(BlotterError) -> PreparedStatement in
@@ -93,7 +121,16 @@ public final class Ledger: Sendable {
                     checked = cache.verifier(for: key).isValid(sig, for: input)
                 }
                 if checked == false { throw BlotterError(.badSignature, "signature does not verify with key \(s.statement.key)") }
-                return PreparedStatement(disclosures: disclosures, signingInput: input, statementBytes: bytes, signatureChecked: checked == true)
+                var values: [String: JSONValue] = [:]
+                for (name, d) in disclosures { values[name] = d.value }
+                // Schema validation, where the schema is already known (one registered in this batch is checked in order).
+                var validated = false
+                if let catalog, !EventCatalog.coreTypes.contains(s.statement.type), catalog.schemas[s.statement.type]?[s.statement.schema] != nil {
+                    try catalog.validate(s.statement, values: values)
+                    validated = true
+                }
+                return PreparedStatement(disclosures: disclosures, values: values, signingInput: input, statementBytes: bytes,
+                                         signatureChecked: checked == true, schemaValidated: validated)
             }
         }
         var ready: [PreparedStatement] = []
@@ -119,6 +156,7 @@ public final class Ledger: Sendable {
             var frontier = try MerkleFrontier(size: count, stored: Ledger.storedHash(writer))
             var receipts: [AppendReceipt] = []
             var usedNonces: [String: Int64] = [:]
+            var catalog = catalog
             for (i, submission) in submissions.enumerated() {
                 let statement = submission.statement
                 do {
@@ -143,6 +181,25 @@ public final class Ledger: Sendable {
                     guard bytes.count <= Entry.maxBytes else {
                         throw BlotterError(.tooLarge, "entry would be \(bytes.count) bytes, more than the limit of \(Entry.maxBytes); reference large evidence by its SHA-256 instead")
                     }
+                    let event = DomainEvent(seq: seq, type: statement.type, stream: statement.stream, actor: statement.actor,
+                                            at: statement.at, recorded: recordedText, values: ready[i].values)
+                    if var domain = catalog, !EventCatalog.coreTypes.contains(statement.type) {
+                        if !ready[i].schemaValidated { try domain.validate(statement, values: ready[i].values) }
+                        if let pattern = domain.types[statement.type]?.stream { try CaseRules.checkStream(event, pattern: pattern) }
+                        try CaseRules.check(event, writer)
+                        if statement.type == "schema.registered", let schema = event.values["schema"] {
+                            try domain.register(type: event.values["event_type"]?.stringValue ?? "", version: event.values["version"]?.integerValue ?? 0, json: schema)
+                            catalog = domain
+                        }
+                    }
+                    if seq == 0, let json = event.values["catalog"] {
+                        do {
+                            catalog = try EventCatalog(genesis: json)
+                        } catch let error as BlotterError {
+                            throw error.prefixed("ledger.created: catalog: ")
+                        }
+                        try Projector.install(writer)
+                    }
                     let version = try state.streamVersion(statement.stream) + 1
                     try writer.insert(seq: seq, bytes: bytes, statement: statement, streamVersion: version,
                                       recorded: recordedText, disclosures: submission.disclosures)
@@ -150,6 +207,7 @@ public final class Ledger: Sendable {
                         try writer.insertTreeHash(level: f.level, index: f.index, hash: f.hash)
                     }
                     state.streams[statement.stream] = version
+                    if catalog != nil { try Projector.apply(event, writer) }
                     switch change {
                     case let .genesis(newIdentity, admin):
                         identity = newIdentity
@@ -305,11 +363,15 @@ public final class Ledger: Sendable {
 /// A statement with the work done that needs no ledger state.
 private struct PreparedStatement {
     let disclosures: [String: Disclosure]
+    /// The disclosed field values by name.
+    let values: [String: JSONValue]
     let signingInput: [UInt8]
     /// JCS of the statement, `sig` included: the tail of the entry bytes.
     let statementBytes: [UInt8]
     /// True if the signature was checked (and verified) before the lock was taken.
     let signatureChecked: Bool
+    /// True if the fields were validated against their schema before the lock was taken.
+    let schemaValidated: Bool
 }
 
 /// Ledger state as the batch sees it: the store's, plus what earlier statements of the batch changed.

@@ -64,6 +64,42 @@ public protocol LedgerReading: LedgerStateReading {
     func checkpoints() throws -> [(size: Int64, note: String)]
     /// The signed checkpoint of the largest size.
     func latestCheckpoint() throws -> (size: Int64, note: String)?
+    /// Runs a query over the domain tables (projections, catalog); see ``SQLAccess``.
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]]
+    /// Entries `from ..< from + limit` as the domain layer reads them: columns and disclosures, no bytes.
+    func domainEntries(from seq: Int64, limit: Int) throws -> [DomainEntryRow]
+}
+
+/// A value in or out of SQL, without tying the protocol to one database library.
+public enum SQLValue: Sendable, Equatable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+
+    public var text: String? { if case let .text(s) = self { return s } else { return nil } }
+    public var integer: Int64? { if case let .integer(n) = self { return n } else { return nil } }
+    /// The value as a string for display: nil for null.
+    public var display: String? {
+        switch self {
+        case .null: return nil
+        case let .integer(n): return String(n)
+        case let .real(d): return String(d)
+        case let .text(s): return s
+        }
+    }
+}
+
+/// One entry as the domain layer reads it back for rebuilding projections.
+public struct DomainEntryRow: Sendable {
+    public let seq: Int64
+    public let type: String
+    public let stream: String
+    public let actor: String
+    public let at: String
+    public let recorded: String
+    /// Disclosure strings by field name (sealed or withheld fields are absent).
+    public let disclosures: [String: String]
 }
 
 /// Writes to a ledger inside ``LedgerStore/write(_:)``.
@@ -78,4 +114,7 @@ public protocol LedgerWriting: LedgerReading {
     func insertTreeHash(level: Int, index: Int64, hash: TreeHash) throws
     /// Stores a signed checkpoint note.
     func insertCheckpoint(size: Int64, note: String) throws
+    /// Runs a statement that changes the domain tables (projections, catalog), in the same
+    /// transaction as the entries, so an append and the views it changes commit together.
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws
 }

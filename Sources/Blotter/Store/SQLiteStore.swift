@@ -351,4 +351,60 @@ private struct Access: LedgerWriting {
         try db.cachedStatement(sql: "INSERT INTO tree_hashes (level, idx, hash) VALUES (?, ?, ?)")
             .execute(arguments: [level, index, Data(hash.bytes)])
     }
+
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] {
+        let statement = try db.cachedStatement(sql: sql)
+        let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(arguments.map(\.databaseValue)))
+        var out: [[SQLValue]] = []
+        while let row = try cursor.next() {
+            var values: [SQLValue] = []
+            values.reserveCapacity(row.count)
+            for i in 0..<row.count {
+                switch row[i] as DatabaseValue {
+                case let v where v.isNull: values.append(.null)
+                case let v:
+                    switch v.storage {
+                    case let .int64(n): values.append(.integer(n))
+                    case let .double(d): values.append(.real(d))
+                    case let .string(s): values.append(.text(s))
+                    case let .blob(b): values.append(.text(String(decoding: b, as: UTF8.self)))
+                    case .null: values.append(.null)
+                    }
+                }
+            }
+            out.append(values)
+        }
+        return out
+    }
+
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments.map(\.databaseValue)))
+    }
+
+    func domainEntries(from seq: Int64, limit: Int) throws -> [DomainEntryRow] {
+        var rows: [(Int64, String, String, String, String, String)] = []
+        rows.reserveCapacity(limit)
+        let cursor = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT seq, type, stream, actor, at, recorded FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?"),
+            arguments: [seq, limit])
+        while let row = try cursor.next() { rows.append((row[0], row[1], row[2], row[3], row[4], row[5])) }
+        guard let first = rows.first, let last = rows.last else { return [] }
+        var disclosures: [Int64: [String: String]] = [:]
+        let d = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT seq, field, disclosure FROM disclosures WHERE seq BETWEEN ? AND ?"),
+            arguments: [first.0, last.0])
+        while let row = try d.next() { disclosures[row[0], default: [:]][row[1]] = row[2] as String }
+        return rows.map { DomainEntryRow(seq: $0.0, type: $0.1, stream: $0.2, actor: $0.3, at: $0.4, recorded: $0.5, disclosures: disclosures[$0.0] ?? [:]) }
+    }
+}
+
+extension SQLValue {
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: return .null
+        case let .integer(n): return n.databaseValue
+        case let .real(d): return d.databaseValue
+        case let .text(s): return s.databaseValue
+        }
+    }
 }

@@ -18,6 +18,10 @@ public struct BlotterError: Error, CustomStringConvertible, Sendable, Equatable 
         case roleNotAllowed = "role-not-allowed"
         /// `expect` does not match the stream's current version.
         case staleExpect = "stale-expect"
+        /// A statement's field values do not match the schema of its event type and version.
+        case schemaViolation = "schema-violation"
+        /// A case lifecycle rule refuses the step (e.g. closing with an allegation lacking a final finding).
+        case lifecycle = "lifecycle-rule"
         /// A disclosure does not match the digest committed in the statement.
         case disclosureMismatch = "disclosure-mismatch"
         /// The entry would exceed 65,535 bytes.
@@ -40,11 +44,17 @@ public struct BlotterError: Error, CustomStringConvertible, Sendable, Equatable 
     public let message: String
     /// The entry the error is about, where there is one.
     public let seq: Int64?
+    /// For `.schemaViolation`: every violation, with its instance pointer and keyword.
+    public let violations: [SchemaViolation]
+    /// For `.lifecycle`: the name of the rule that refused the step, e.g. `close-needs-final-findings`.
+    public let rule: String?
 
-    public init(_ code: Code, _ message: String, seq: Int64? = nil) {
+    public init(_ code: Code, _ message: String, seq: Int64? = nil, violations: [SchemaViolation] = [], rule: String? = nil) {
         self.code = code
         self.message = message
         self.seq = seq
+        self.violations = violations
+        self.rule = rule
     }
 
     public var description: String {
@@ -53,8 +63,8 @@ public struct BlotterError: Error, CustomStringConvertible, Sendable, Equatable 
     }
 
     /// The same error, placed at `seq`.
-    func at(seq: Int64) -> BlotterError { BlotterError(code, message, seq: seq) }
+    func at(seq: Int64) -> BlotterError { BlotterError(code, message, seq: seq, violations: violations, rule: rule) }
 
     /// The same error with `prefix` put in front of its message.
-    func prefixed(_ prefix: String) -> BlotterError { BlotterError(code, "\(prefix)\(message)", seq: seq) }
+    public func prefixed(_ prefix: String) -> BlotterError { BlotterError(code, "\(prefix)\(message)", seq: seq, violations: violations, rule: rule) }
 }

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Blotter
+import BlotterCrypto
+import Foundation
+
+/// Who signs a workflow step, and how: shared by complaint, case, uof and bodycam commands.
+struct SignerOptions: ParsableArguments {
+    @Option(name: .long, help: "Your private key (PKCS#8 PEM); default $BLOTTER_KEY. The actor is the one the key is registered to.")
+    var key: String?
+
+    @Option(name: .long, help: "When you did it, RFC 3339 UTC (default: now).")
+    var at: String?
+
+    @Option(name: .long, help: "The stream version you saw (from `case show`); the step is refused if someone changed it since. Default: the current version.")
+    var expect: Int64?
+
+    @Option(name: .long, parsing: .singleValue, help: "An extra field as NAME=VALUE (JSON if it parses, else a string). Repeatable.")
+    var field: [String] = []
+
+    func privateKey() throws -> PrivateKey {
+        guard let path = key ?? ProcessInfo.processInfo.environment["BLOTTER_KEY"] else {
+            throw BlotterError(.invalidInput, "give your signing key with --key FILE or BLOTTER_KEY")
+        }
+        return try loadPrivateKey(path)
+    }
+
+    func time() throws -> Timestamp {
+        guard let at else { return .now() }
+        guard let t = Timestamp(rfc3339: at, precision: .secondsOrMilliseconds) else {
+            throw BlotterError(.invalidInput, "--at \"\(at)\" must be RFC 3339 UTC like 2026-11-21T14:03:00Z")
+        }
+        return t
+    }
+
+    /// Signs and appends one step; returns the receipt.
+    func append(_ ledger: Ledger, type: String, stream: String, fields: [(String, JSONValue?)]) throws -> AppendReceipt {
+        let key = try privateKey()
+        guard let identity = try ledger.identity() else { throw BlotterError(.ledgerState, "the ledger has no genesis entry") }
+        guard let record = try ledger.store.read({ try $0.keyRecord(key.publicKey.keyID) }) else {
+            throw BlotterError(.keyNotValid, "key \(key.publicKey.keyID) is not registered in this ledger")
+        }
+        var values: [(String, JSONValue)] = fields.compactMap { name, value in value.map { (name, $0) } }
+        for item in field {
+            guard let eq = item.firstIndex(of: "=") else { throw BlotterError(.invalidInput, "--field \"\(item)\" must be NAME=VALUE") }
+            let text = String(item[item.index(after: eq)...])
+            values.append((String(item[..<eq]), (try? JSONParser.parse(text)) ?? .string(text)))
+        }
+        let version = try expect ?? ledger.store.read { try $0.streamVersion(stream) }
+        let schema = try ledger.catalog()?.types[type]?.version ?? 1
+        let draft = StatementDraft(log: identity.origin, type: type, schema: schema, stream: stream, expect: version,
+                                   actor: record.actor, at: try time(), fields: values)
+        return try ledger.append(try draft.sign(with: key))
+    }
+}
+
+/// Opens a ledger that has projections (its genesis carried an event catalog).
+func openDomain(_ options: LedgerOptions) throws -> (Ledger, EventCatalog) {
+    let ledger = try options.open()
+    guard let catalog = try ledger.catalog() else {
+        throw BlotterError(.ledgerState, "\(options.path) has no event catalog (created with --no-catalog), so it has no case views")
+    }
+    return (ledger, catalog)
+}
+
+func views(_ ledger: Ledger, _ catalog: EventCatalog, _ body: (Views) throws -> JSONValue) throws -> JSONValue {
+    try ledger.store.read { try body(Views($0, catalog: catalog, today: CalendarDate(Timestamp.now()))) }
+}
+
+func reportStep(_ receipt: AppendReceipt, _ what: String, json: Bool) throws {
+    if json {
+        try printReceipt(receipt, json: true)
+    } else {
+        emit("\(what) — entry \(receipt.seq) at \(receipt.recorded)\(receipt.duplicate ? " (already in the ledger)" : "")")
+    }
+}
+
+func string(_ s: String?) -> JSONValue? { s.map(JSONValue.string) }
+func strings(_ list: [String]) -> JSONValue? { list.isEmpty ? nil : .array(list.map(JSONValue.string)) }
+
+/// Plain text of a JSON value for tables: strings bare, null as "-".
+func cell(_ v: JSONValue?) -> String {
+    switch v {
+    case nil, .null?: return "-"
+    case let .string(s)?: return s
+    case let .integer(n)?: return String(n)
+    case let .bool(b)?: return b ? "yes" : "no"
+    case let v?: return show(v)
+    }
+}
+
+/// Prints rows under a header, columns padded to their widest cell.
+func table(_ header: [String], _ rows: [[String]], indent: String = "  ") {
+    guard !rows.isEmpty else { emit(indent + "(none)"); return }
+    var widths = header.map(\.count)
+    for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+    func line(_ cells: [String]) -> String {
+        var out = indent
+        for (i, c) in cells.enumerated() {
+            out += i == cells.count - 1 ? c : c.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0)
+        }
+        return out
+    }
+    emit(line(header))
+    for r in rows { emit(line(r)) }
+}
+
+/// Rows of a JSON array of objects, picking `keys`.
+func rows(_ v: JSONValue?, _ keys: [String]) -> [[String]] {
+    (v?.arrayValue ?? []).map { item in keys.map { cell(item[$0]) } }
+}
