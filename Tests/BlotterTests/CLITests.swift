@@ -9,7 +9,7 @@ struct CLITests {
     func walkThrough() throws {
         let dir = TemporaryDirectory()
         let cwd = dir.url.path
-        let created = try blotter(["init", "--origin", "ia.precinct120.example/ledger", "--admin", "ia/admin"], cwd: cwd)
+        let created = try blotter(["init", "--origin", "ia.precinct120.example/ledger", "--admin", "ia/admin", "--no-catalog"], cwd: cwd)
         #expect(created.status == 0, "\(created.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir.path("admin.key.pem")))
         let mode = try FileManager.default.attributesOfItem(atPath: dir.path("admin.key.pem"))[.posixPermissions] as? Int
@@ -49,7 +49,7 @@ struct CLITests {
     func signAndSubmit() throws {
         let dir = TemporaryDirectory()
         let cwd = dir.url.path
-        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin"], cwd: cwd)
+        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin", "--no-catalog"], cwd: cwd)
         try blotter(["keys", "generate", "--out", "k.pem"], cwd: cwd)
         try blotter(["keys", "register", "--key", "admin.key.pem", "--subject", "cam/feed", "--role", "evidence-system", "k.pub.pem"], cwd: cwd)
         var lines: [String] = []
@@ -96,7 +96,7 @@ struct CLITests {
     func refused(_ r: Refusal) throws {
         let dir = TemporaryDirectory()
         let cwd = dir.url.path
-        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin"], cwd: cwd)
+        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin", "--no-catalog"], cwd: cwd)
         if var input = r.input {
             let signed = try blotter(["sign", "--key", "admin.key.pem", "--type", "key.revoked", "--stream", "keys/x", "--field", "key=abc"], cwd: cwd).stdout
             switch input {
@@ -122,7 +122,7 @@ struct CLITests {
     func revocation() throws {
         let dir = TemporaryDirectory()
         let cwd = dir.url.path
-        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin"], cwd: cwd)
+        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin", "--no-catalog"], cwd: cwd)
         try blotter(["keys", "generate", "--out", "k.pem"], cwd: cwd)
         try blotter(["keys", "register", "--key", "admin.key.pem", "--subject", "ia/k", "--role", "intake", "k.pub.pem"], cwd: cwd)
         let keyID = try JSONParser.parse(try blotter(["keys", "list", "--json"], cwd: cwd).stdout.split(separator: "\n")[1].description)["key_id"]!.stringValue!
