@@ -30,21 +30,15 @@ final class TestLedger: @unchecked Sendable {
     let operatorKey: PrivateKey
     var keys: [String: PrivateKey] = [:]
 
-    init(alg: SignatureAlgorithm = .ed25519) throws {
+    /// - Parameter catalog: a domain ledger (schemas, lifecycle rules, projections) rather than a bare one.
+    init(alg: SignatureAlgorithm = .ed25519, catalog: EventCatalog? = nil, clock: (@Sendable () -> Timestamp)? = nil) throws {
         path = directory.path("test.ledger")
         admin = try PrivateKey.generate(alg)
         operatorKey = try PrivateKey.generate(.ed25519)
-        ledger = Ledger(store: try SQLiteStore.create(path: path))
-        let genesis = StatementDraft(
-            log: Self.origin, type: "ledger.created", stream: "ledger", expect: 0, actor: "ia/admin",
-            fields: [
-                ("origin", .string(Self.origin)),
-                ("operator_key", .string(try NoteVerifierKey(name: Self.origin, publicKey: operatorKey.publicKey).description)),
-                ("admin", .string("ia/admin")),
-                ("admin_key", .string(Base64.urlEncode(admin.publicKey.spkiDER))),
-                ("roles", try RoleTable.bundled().json()),
-            ])
-        _ = try ledger.append(try genesis.sign(with: admin))
+        let store = try SQLiteStore.create(path: path)
+        ledger = clock.map { Ledger(store: store, clock: $0) } ?? Ledger(store: store)
+        _ = try ledger.append(try Genesis.statement(origin: Self.origin, admin: "ia/admin", adminKey: admin, operatorKey: operatorKey.publicKey,
+                                                    roles: try RoleTable.bundled(), catalog: catalog))
         keys["ia/admin"] = admin
     }
 

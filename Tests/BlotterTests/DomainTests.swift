@@ -1,0 +1,308 @@
+import Blotter
+import BlotterCrypto
+import Foundation
+import Testing
+
+/// A domain ledger with the usual cast, and shorthand for workflow steps.
+final class CaseDesk: @unchecked Sendable {
+    let t: TestLedger
+    var ledger: Ledger { t.ledger }
+
+    init() throws {
+        t = try TestLedger(catalog: try EventCatalog.bundled())
+        try t.register("ia/intake", roles: ["intake"])
+        try t.register("ia/rivera", roles: ["investigator"])
+        try t.register("ia/chen", roles: ["investigator"])
+        try t.register("ia/cmdr", roles: ["commander"])
+        try t.register("pd/P-1", roles: ["officer"])
+        try t.register("sgt/diaz", roles: ["supervisor"])
+        try t.register("sys/axon", roles: ["evidence-system"])
+    }
+
+    func version(_ stream: String) throws -> Int64 { try ledger.store.read { try $0.streamVersion(stream) } }
+
+    func signed(_ actor: String, _ type: String, _ stream: String, _ fields: [(String, JSONValue)], expect: Int64? = nil, schema: Int64 = 1,
+                at: Timestamp = .now()) throws -> Submission {
+        try StatementDraft(log: TestLedger.origin, type: type, schema: schema, stream: stream, expect: try expect ?? version(stream), actor: actor,
+                           at: at, fields: fields).sign(with: t.keys[actor]!)
+    }
+
+    @discardableResult
+    func step(_ actor: String, _ type: String, _ stream: String, _ fields: [(String, JSONValue)], schema: Int64 = 1) throws -> AppendReceipt {
+        try ledger.append(try signed(actor, type, stream, fields, schema: schema))
+    }
+
+    func complaint(_ id: String, officer: String = "P-1", incident: String = "2026-01-10T22:15:00Z") throws {
+        try step("ia/intake", "complaint.received", "complaint/\(id)", [
+            ("complaint_id", .string(id)), ("channel", .string("phone")), ("received_at", .string("2026-01-12T09:00:00Z")),
+            ("incident_at", .string(incident)), ("officers", .array([.string(officer)])), ("narrative", .string("Officer pushed me.")),
+        ])
+    }
+
+    func open(_ caseID: String, complaints: [String], discovery: String = "2026-01-12") throws {
+        try step("ia/cmdr", "case.opened", "case/\(caseID)", [
+            ("case_id", .string(caseID)), ("complaints", .array(complaints.map { .string($0) })), ("discovery_date", .string(discovery)),
+            ("unit", .string("IAB Group 1")),
+        ])
+    }
+
+    func allegation(_ caseID: String, _ id: String, officer: String = "P-1", category: String = "Force") throws {
+        try step("ia/rivera", "case.allegation.added", "case/\(caseID)", [
+            ("allegation_id", .string(id)), ("officer", .string(officer)), ("category", .string(category)), ("subcategory", .string("Physical force")),
+        ])
+    }
+
+    func finding(_ caseID: String, _ id: String, _ finding: String, approve: Bool = true) throws {
+        try step("ia/rivera", "case.finding.recorded", "case/\(caseID)", [("allegation_id", .string(id)), ("finding", .string(finding))])
+        if approve { try step("ia/cmdr", "case.finding.approved", "case/\(caseID)", [("allegation_id", .string(id)), ("finding", .string(finding))]) }
+    }
+
+    func view(_ caseID: String, today: String = "2026-11-21") throws -> JSONValue {
+        let catalog = try ledger.catalog()!
+        return try ledger.store.read { try Views($0, catalog: catalog, today: CalendarDate(today)!).caseView(caseID) }
+    }
+
+    /// Appends `submission` expecting a refusal; checks the ledger file is byte-for-byte unchanged.
+    func refused(_ submission: Submission) throws -> BlotterError {
+        let before = try t.fileDigest()
+        let count = try ledger.count()
+        do {
+            _ = try ledger.append(submission)
+        } catch let error as BlotterError {
+            #expect(try t.fileDigest() == before, "the ledger changed on a refused append")
+            #expect(try ledger.count() == count)
+            return error
+        }
+        Issue.record("appended what should have been refused: \(submission.statement.type)")
+        return BlotterError(.invalidInput, "not refused")
+    }
+}
+
+@Suite("Event catalog and schema validation at append")
+struct SchemaValidationTests {
+    @Test("the bundled catalog holds every schema file in Schemas/events, every type is in the role table, every field has a sensitivity")
+    func bundledCatalog() throws {
+        let bundled = try EventCatalog.bundled()
+        let fromFolder = try EventCatalog.load(directory: repositoryRoot.appendingPathComponent("Schemas").path)
+        let files = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Schemas/events").path).filter { $0.hasSuffix(".json") }
+        #expect(bundled.types.count == files.count)
+        #expect(Set(bundled.types.keys) == Set(fromFolder.types.keys))
+        let roles = try RoleTable.bundled()
+        for (type, info) in bundled.types {
+            #expect(roles.types[type] != nil, "\(type) is not in roles.json")
+            let schema = try #require(bundled.schemas[type]?[info.version])
+            #expect(!schema.fields.isEmpty || type == "case.closed")
+            for field in schema.fields { #expect(bundled.sensitivities[field.sensitivity] != nil) }
+            #expect(fromFolder.schemas[type]?[info.version]?.json == schema.json, "\(type): bundled copy differs from Schemas/")
+        }
+        // Every domain type of the role table has a schema.
+        for type in roles.types.keys where !EventCatalog.coreTypes.contains(type) { #expect(bundled.types[type] != nil, "\(type) has no schema") }
+        #expect(bundled.sensitivities["complainant-identity"]?.publishable == false)
+        #expect(bundled.sensitivities["narrative"]?.publishable == false)
+    }
+
+    @Test("a schema field without a sensitivity, or an unsupported keyword, is refused when the catalog loads")
+    func schemaChecksAtLoad() throws {
+        let header = try JSONParser.parse(#"{"sensitivities": {"public": {"publishable": true}}, "types": {"x.y": {"version": 1, "stream": "x/{id}"}}}"#)
+        let noSensitivity = try JSONParser.parse(#"{"type": "object", "additionalProperties": false, "properties": {"id": {"type": "string"}}}"#)
+        #expect(throws: BlotterError.self) { try EventCatalog(header: header, schemas: [("x.y", 1, noSensitivity)]) }
+        let unsupported = try JSONParser.parse(#"{"type": "object", "additionalProperties": false, "properties": {"id": {"type": "string", "sensitivity": "public", "unevaluatedItems": false}}}"#)
+        do {
+            _ = try EventCatalog(header: header, schemas: [("x.y", 1, unsupported)])
+            Issue.record("accepted an unsupported keyword")
+        } catch {
+            #expect(error.message.contains("unevaluatedItems"))
+        }
+        let open = try JSONParser.parse(#"{"type": "object", "properties": {"id": {"type": "string", "sensitivity": "public"}}}"#)
+        #expect(throws: BlotterError.self) { try EventCatalog(header: header, schemas: [("x.y", 1, open)]) }
+    }
+
+    @Test("schema violations are refused with every pointer, keyword and message at once; the ledger is unchanged")
+    func violations() throws {
+        let desk = try CaseDesk()
+        let bad = try desk.signed("ia/intake", "complaint.received", "complaint/C-9", [
+            ("complaint_id", .string("C-9")), ("channel", .integer(3)),                         // wrong type
+            ("received_at", .string("2026-02-30T09:00:00Z")),                                  // bad date
+            ("allegations", .array([.object([("category", .string("Rudeness"))])])),           // unknown category
+            ("colour", .string("blue")),                                                       // unknown field
+        ])                                                                                     // incident_at missing
+        let error = try desk.refused(bad)
+        #expect(error.code == .schemaViolation)
+        let found = Set(error.violations.map { "\($0.instancePath) \($0.keyword)" })
+        #expect(found.isSuperset(of: ["/channel type", "/received_at format", "/allegations/0/category enum", "/colour additionalProperties", " required"]),
+                "\(error.violations)")
+        #expect(error.message.contains("\"incident_at\" is required"))
+        #expect(error.message.contains("/received_at (format)"))
+    }
+
+    @Test("a statement naming an unknown schema version, or withholding a field, is refused")
+    func versionsAndDisclosures() throws {
+        let desk = try CaseDesk()
+        try desk.complaint("C-1")
+        let v9 = try desk.signed("ia/cmdr", "case.opened", "case/IA-1", [("case_id", .string("IA-1")), ("complaints", .array([.string("C-1")])),
+                                                                        ("discovery_date", .string("2026-01-12"))], schema: 9)
+        #expect(try desk.refused(v9).message.contains("no schema version 9"))
+        var withheld = try desk.signed("ia/cmdr", "case.opened", "case/IA-1", [("case_id", .string("IA-1")), ("complaints", .array([.string("C-1")])),
+                                                                              ("discovery_date", .string("2026-01-12"))])
+        withheld.disclosures.removeLast()
+        #expect(try desk.refused(withheld).message.contains("not disclosed"))
+    }
+
+    @Test("an administrator registers a new schema version (a new field and category); statements use it without a rebuild")
+    func registerVersion() throws {
+        let desk = try CaseDesk()
+        let catalog = try desk.ledger.catalog()!
+        guard case var .object(schema) = catalog.schemas["case.allegation.added"]![1]!.json,
+              case var .object(properties) = schema.first(where: { $0.0 == "properties" })!.1 else { Issue.record("shape"); return }
+        properties.append(("body_camera_on", .object([("type", .string("boolean")), ("sensitivity", .string("public"))])))
+        properties = properties.map { name, value in
+            guard name == "category", case var .object(c) = value else { return (name, value) }
+            c = c.map { $0.0 == "enum" ? ("enum", .array(($0.1.arrayValue ?? []) + [.string("Sexual Misconduct")])) : $0 }
+            return (name, .object(c))
+        }
+        schema = schema.map { $0.0 == "properties" ? ("properties", .object(properties)) : $0 }
+        try desk.step("ia/admin", "schema.registered", "schemas/case.allegation.added",
+                      [("event_type", .string("case.allegation.added")), ("version", .integer(2)), ("schema", .object(schema))])
+        #expect(try desk.ledger.catalog()?.types["case.allegation.added"]?.version == 2)
+        try desk.complaint("C-1")
+        try desk.open("IA-1", complaints: ["C-1"])
+        try desk.step("ia/rivera", "case.allegation.added", "case/IA-1", [("allegation_id", .string("A1")), ("officer", .string("P-1")),
+                                                                            ("category", .string("Sexual Misconduct")), ("body_camera_on", .bool(false))], schema: 2)
+        // Version 1 still refuses the new field.
+        let old = try desk.signed("ia/rivera", "case.allegation.added", "case/IA-1", [("allegation_id", .string("A2")), ("officer", .string("P-1")),
+                                                                                     ("category", .string("Force")), ("body_camera_on", .bool(true))])
+        #expect(try desk.refused(old).code == .schemaViolation)
+        // Skipping a version is refused.
+        let skip = try desk.signed("ia/admin", "schema.registered", "schemas/case.allegation.added",
+                                   [("event_type", .string("case.allegation.added")), ("version", .integer(5)), ("schema", .object(schema))])
+        #expect(try desk.refused(skip).message.contains("next version is 3"))
+        // The registration survives a reopen of the file (the catalog is read back from the ledger).
+        let reopened = try Ledger.open(path: desk.t.path)
+        #expect(try reopened.catalog()?.types["case.allegation.added"]?.version == 2)
+    }
+}
+
+@Suite("Case lifecycle rules")
+struct LifecycleTests {
+    @Test("a case runs from complaint to close; the case view shows it all, with the signing actors")
+    func wholeLife() throws {
+        let desk = try CaseDesk()
+        try desk.complaint("C-1")
+        try desk.complaint("C-2", officer: "P-2", incident: "2026-01-09T10:00:00Z")
+        try desk.open("IA-1", complaints: ["C-1", "C-2"])
+        try desk.step("ia/cmdr", "case.assigned", "case/IA-1", [("investigator", .string("ia/rivera"))])
+        try desk.allegation("IA-1", "A1")
+        try desk.allegation("IA-1", "A2", officer: "P-2", category: "Discourtesy")
+        try desk.step("ia/rivera", "case.evidence.linked", "case/IA-1", [("evidence_id", .string("E1")), ("kind", .string("bodycam_video")),
+                                                                         ("sha256", .string(String(repeating: "ab", count: 32)))])
+        try desk.step("ia/rivera", "case.tolled", "case/IA-1", [("action", .string("start")), ("date", .string("2026-03-01")), ("reason", .string("criminal_proceeding"))])
+        try desk.step("ia/rivera", "case.tolled", "case/IA-1", [("action", .string("end")), ("date", .string("2026-04-30"))])
+        try desk.finding("IA-1", "A1", "sustained")
+        try desk.finding("IA-1", "A2", "exonerated")
+        try desk.step("ia/cmdr", "case.discipline.imposed", "case/IA-1", [("allegation_id", .string("A1")), ("penalty", .string("suspension")), ("days", .integer(10))])
+        try desk.step("ia/cmdr", "case.closed", "case/IA-1", [])
+        let v = try desk.view("IA-1")
+        #expect(v["status"] == .string("closed"))
+        #expect(v["investigator"] == .string("ia/rivera"))
+        #expect(v["complaints"]?.arrayValue?.count == 2)
+        #expect(v["officers"] == .array([.string("P-1"), .string("P-2")]))
+        let a1 = v["allegations"]?.arrayValue?.first { $0["allegation_id"] == .string("A1") }
+        #expect(a1?["recommended"] == .string("sustained") && a1?["final"] == .string("sustained") && a1?["final_by"] == .string("ia/cmdr"))
+        #expect(v["discipline"]?.arrayValue?.first?["days"] == .integer(10))
+        #expect(v["evidence"]?.arrayValue?.first?["sha256"] == .string(String(repeating: "ab", count: 32)))
+        // Discovered 2026-01-12; one year, plus 60 tolled days (March 1 to April 30) => due 2027-03-13.
+        #expect(v["deadline"]?["due"] == .string("2027-03-13"))
+        #expect(v["deadline"]?["tolled_days"] == .integer(60))
+        let timeline = v["timeline"]?.arrayValue ?? []
+        #expect(timeline.count == 2 + 13)   // two complaints, thirteen case steps
+        #expect(timeline.contains { $0["actor"] == .string("ia/cmdr") && $0["summary"]?.stringValue?.contains("suspension (10 days)") == true })
+        #expect(v["version"] == .integer(try desk.version("case/IA-1")))
+    }
+
+    @Test("closing with an allegation lacking a final finding, or a sustained one lacking discipline, is refused naming the rule")
+    func closeRules() throws {
+        let desk = try CaseDesk()
+        try desk.complaint("C-1")
+        try desk.open("IA-1", complaints: ["C-1"])
+        try desk.allegation("IA-1", "A1")
+        try desk.allegation("IA-1", "A2")
+        try desk.finding("IA-1", "A1", "sustained")
+        try desk.finding("IA-1", "A2", "unfounded", approve: false)
+        var e = try desk.refused(try desk.signed("ia/cmdr", "case.closed", "case/IA-1", []))
+        #expect(e.code == .lifecycle && e.rule == "close-needs-final-findings" && e.message.contains("A2"))
+        try desk.step("ia/cmdr", "case.finding.approved", "case/IA-1", [("allegation_id", .string("A2")), ("finding", .string("unfounded"))])
+        e = try desk.refused(try desk.signed("ia/cmdr", "case.closed", "case/IA-1", []))
+        #expect(e.rule == "close-needs-discipline" && e.message.contains("A1"))
+        // Discipline on the not-sustained allegation is refused.
+        e = try desk.refused(try desk.signed("ia/cmdr", "case.discipline.imposed", "case/IA-1", [("allegation_id", .string("A2")), ("penalty", .string("reprimand"))]))
+        #expect(e.rule == "discipline-needs-sustained" && e.message.contains("unfounded"))
+        try desk.step("ia/cmdr", "case.discipline.imposed", "case/IA-1", [("allegation_id", .string("A1")), ("penalty", .string("reprimand"))])
+        try desk.step("ia/cmdr", "case.closed", "case/IA-1", [])
+        // A finding on a closed case is refused; reopening (with a reason) allows it again.
+        e = try desk.refused(try desk.signed("ia/rivera", "case.finding.recorded", "case/IA-1", [("allegation_id", .string("A2")), ("finding", .string("sustained"))]))
+        #expect(e.rule == "case-must-be-open")
+        try desk.step("ia/cmdr", "case.reopened", "case/IA-1", [("reason", .string("New witness came forward after closure."))])
+        try desk.step("ia/rivera", "case.finding.recorded", "case/IA-1", [("allegation_id", .string("A2")), ("finding", .string("sustained"))])
+        #expect(try desk.view("IA-1")["reopened"] == .integer(1))
+        // Discipline may still be modified after the case closes (appeal), but only where it exists.
+        e = try desk.refused(try desk.signed("ia/cmdr", "case.discipline.modified", "case/IA-1",
+                                             [("allegation_id", .string("A2")), ("penalty", .string("training")), ("reason", .string("appeal"))]))
+        #expect(e.rule == "modify-needs-discipline")
+    }
+
+    @Test("opening needs received complaints; steps on an unopened case, approvals without a recommendation and double tolls are refused")
+    func orderRules() throws {
+        let desk = try CaseDesk()
+        var e = try desk.refused(try desk.signed("ia/cmdr", "case.opened", "case/IA-1", [("case_id", .string("IA-1")), ("complaints", .array([.string("C-404")])),
+                                                                                        ("discovery_date", .string("2026-01-12"))]))
+        #expect(e.rule == "case-needs-complaints" && e.message.contains("C-404"))
+        e = try desk.refused(try desk.signed("ia/rivera", "case.allegation.added", "case/IA-7", [("allegation_id", .string("A1")), ("officer", .string("P-1")),
+                                                                                               ("category", .string("Force"))]))
+        #expect(e.rule == "case-must-exist")
+        try desk.complaint("C-1")
+        // The stream must match the case id.
+        e = try desk.refused(try desk.signed("ia/cmdr", "case.opened", "case/IA-2", [("case_id", .string("IA-1")), ("complaints", .array([.string("C-1")])),
+                                                                                    ("discovery_date", .string("2026-01-12"))]))
+        #expect(e.rule == "stream")
+        try desk.open("IA-1", complaints: ["C-1"])
+        try desk.allegation("IA-1", "A1")
+        e = try desk.refused(try desk.signed("ia/cmdr", "case.finding.approved", "case/IA-1", [("allegation_id", .string("A1")), ("finding", .string("sustained"))]))
+        #expect(e.rule == "approve-needs-recommendation")
+        try desk.step("ia/rivera", "case.tolled", "case/IA-1", [("action", .string("start")), ("date", .string("2026-03-01")), ("reason", .string("civil_litigation"))])
+        e = try desk.refused(try desk.signed("ia/rivera", "case.tolled", "case/IA-1", [("action", .string("start")), ("date", .string("2026-03-05")), ("reason", .string("other"))]))
+        #expect(e.rule == "toll-already-open")
+        e = try desk.refused(try desk.signed("ia/rivera", "case.tolled", "case/IA-1", [("action", .string("end")), ("date", .string("2026-02-01"))]))
+        #expect(e.rule == "toll-end-before-start")
+        // A start without a reason breaks the schema's if/then.
+        #expect(try desk.refused(try desk.signed("ia/chen", "case.tolled", "case/IA-1", [("action", .string("start")), ("date", .string("2026-03-05"))])).code == .schemaViolation)
+    }
+
+    @Test("two investigators editing the same case: the second, with a stale stream version, is refused and told the current one")
+    func staleVersion() throws {
+        let desk = try CaseDesk()
+        try desk.complaint("C-1")
+        try desk.open("IA-1", complaints: ["C-1"])
+        let seen = try desk.version("case/IA-1")
+        let rivera = try desk.signed("ia/rivera", "case.allegation.added", "case/IA-1",
+                                     [("allegation_id", .string("A1")), ("officer", .string("P-1")), ("category", .string("Force"))], expect: seen)
+        let chen = try desk.signed("ia/chen", "case.allegation.added", "case/IA-1",
+                                   [("allegation_id", .string("A2")), ("officer", .string("P-1")), ("category", .string("Discourtesy"))], expect: seen)
+        _ = try desk.ledger.append(rivera)
+        let e = try desk.refused(chen)
+        #expect(e.code == .staleExpect && e.message.contains("current version is \(seen + 1)"))
+    }
+
+    @Test("deadlines: California one year from discovery, New York 18 months from the occurrence, tolling moves them out")
+    func deadlines() throws {
+        let d = Deadline.compute(rule: .californiaOneYear, discovery: CalendarDate("2024-02-29")!, occurrence: nil,
+                                 tolls: [(CalendarDate("2024-06-01")!, CalendarDate("2024-06-11")!)], today: CalendarDate("2025-03-01")!, closedOn: nil)
+        #expect(d.due == CalendarDate("2025-03-10"))  // 2025-02-28 + 10 tolled days
+        #expect(d.daysLeft == 9 && !d.overdue)
+        let ny = Deadline.compute(rule: .newYorkEighteenMonths, discovery: CalendarDate("2025-03-01")!, occurrence: CalendarDate("2024-08-31")!,
+                                  tolls: [(CalendarDate("2025-01-01")!, nil)], today: CalendarDate("2025-01-21")!, closedOn: nil)
+        #expect(ny.due == CalendarDate("2026-03-20"))  // 2026-02-28 + 20 days tolled so far
+        #expect(ny.tolling)
+        #expect(CalendarDate("2026-11-21")!.description == "2026-11-21")
+        #expect(CalendarDate("2025-02-29") == nil)
+    }
+}
