@@ -1,0 +1,196 @@
+import Blotter
+import BlotterCrypto
+import Foundation
+import GRDB
+import Testing
+
+/// Every row of every projection table, in a fixed order, as text.
+func projectionDump(_ path: String) throws -> [String: [String]] {
+    let queue = try DatabaseQueue(path: path)
+    defer { try? queue.close() }
+    return try queue.read { db in
+        var out: [String: [String]] = [:]
+        for table in Projector.tables {
+            let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map { $0["name"] as String }
+            out[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY \(columns.joined(separator: ", "))").map { $0.description }
+        }
+        return out
+    }
+}
+
+/// Field values of every entry, read straight from the entries and disclosures (not from projections).
+func rawEvents(_ ledger: Ledger) throws -> [(seq: Int64, type: String, stream: String, values: [String: JSONValue])] {
+    var out: [(Int64, String, String, [String: JSONValue])] = []
+    let n = try ledger.count()
+    var seq: Int64 = 0
+    while seq < n {
+        let batch = try ledger.store.read { try $0.entries(from: seq, limit: 2048) }
+        for stored in batch {
+            let entry = try Entry(bytes: stored.bytes)
+            var values: [String: JSONValue] = [:]
+            for (name, encoded) in stored.disclosures { values[name] = try Disclosure(encoded: encoded).value }
+            out.append((stored.seq, entry.statement.type, entry.statement.stream, values))
+        }
+        seq = (batch.last?.seq ?? n) + 1
+    }
+    return out
+}
+
+@Suite("Projections")
+struct ProjectionTests {
+    static let demoDirectory = TemporaryDirectory()
+    /// One demo ledger shared by the tests of this suite (built once).
+    static let demo: (path: String, report: Precinct120.Report) = {
+        let path = demoDirectory.path("p120.ledger")
+        var demo = Precinct120(events: 12_000)
+        let report = try! demo.build(path: path, keysDirectory: demoDirectory.path("keys"))
+        return (path, report)
+    }()
+
+    @Test("rebuild from the log produces exactly the tables the appends built, on a ledger of 12,000 entries")
+    func rebuildMatchesIncremental() throws {
+        let copy = Self.demoDirectory.path("rebuild.ledger")
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: Self.demo.path, toPath: copy)
+        let incremental = try projectionDump(copy)
+        #expect((incremental["p_cases"]?.count ?? 0) > 500)
+        #expect((incremental["p_timeline"]?.count ?? 0) > 5000)
+        let ledger = try Ledger.open(path: copy)
+        let n = try ledger.rebuildProjections()
+        try ledger.close()
+        #expect(n == Self.demo.report.entries)
+        let rebuilt = try projectionDump(copy)
+        for table in Projector.tables {
+            #expect(rebuilt[table] == incremental[table], "table \(table) differs after rebuild")
+        }
+    }
+
+    @Test("the demo verifies, and the independent Python verifier agrees")
+    func demoVerifies() throws {
+        let report = try LedgerVerifier(store: try SQLiteStore.open(path: Self.demo.path)).verify()
+        #expect(report.entries == Self.demo.report.entries)
+        let python = try pythonVerifier(Self.demo.path)
+        #expect(python.status == 0, "\(python.stdout) \(python.stderr)")
+    }
+
+    @Test("statistics and body-camera compliance agree with counts computed straight from the entries")
+    func viewsAgreeWithRawEntries() throws {
+        let ledger = try Ledger.open(path: Self.demo.path)
+        defer { try? ledger.close() }
+        let events = try rawEvents(ledger)
+        let catalog = try ledger.catalog()!
+        let views = { (body: (Views) throws -> JSONValue) throws -> JSONValue in
+            try ledger.store.read { try body(Views($0, catalog: catalog, today: CalendarDate(Timestamp.now()))) }
+        }
+        // Allegations by category and final finding.
+        var category: [String: String] = [:], final: [String: String] = [:]
+        for e in events where e.type == "case.allegation.added" { category[e.stream + "#" + e.values["allegation_id"]!.stringValue!] = e.values["category"]!.stringValue! }
+        for e in events where e.type == "case.finding.approved" { final[e.stream + "#" + e.values["allegation_id"]!.stringValue!] = e.values["finding"]!.stringValue! }
+        var expected: [String: Int64] = [:]
+        for (key, c) in category { expected["\(c)|\(final[key] ?? "pending")", default: 0] += 1 }
+        let stats = try views { try $0.statistics() }
+        var got: [String: Int64] = [:]
+        for row in stats["allegations_by_category_and_finding"]?.arrayValue ?? [] {
+            got["\(row["category"]!.stringValue!)|\(row["finding"]!.stringValue!)"] = row["allegations"]!.integerValue!
+        }
+        #expect(got == expected)
+        // Use of force with no recording from that officer within 30 minutes of the incident.
+        func time(_ v: JSONValue?) -> Int64 { Timestamp(rfc3339: v!.stringValue!, precision: .secondsOrMilliseconds)!.milliseconds }
+        let recordings = events.filter { $0.type == "bodycam.recording.captured" }
+        var missing: Set<String> = []
+        var late: Set<String> = []
+        for e in events where e.type == "use_of_force.reported" {
+            let t = time(e.values["incident_at"]), officer = e.values["officer"]!
+            let near = recordings.filter { $0.values["officer"] == officer && time($0.values["start"]) <= t + 1_800_000 && time($0.values["stop"]) >= t - 1_800_000 }
+            if near.isEmpty { missing.insert(e.values["report_id"]!.stringValue!) }
+            else if near.map({ time($0.values["start"]) - 1000 * ($0.values["pre_event_buffer_seconds"]?.integerValue ?? 0) }).min()! > t {
+                late.insert(e.values["report_id"]!.stringValue!)
+            }
+        }
+        let compliance = try views { try $0.bodycamCompliance() }
+        #expect(Set((compliance["use_of_force_without_recording"]?.arrayValue ?? []).map { $0["report_id"]!.stringValue! }) == missing)
+        #expect(Set((compliance["late_activations"]?.arrayValue ?? []).map { $0["report_id"]!.stringValue! }) == late)
+        #expect(!missing.isEmpty && !late.isEmpty)
+        let deletions = compliance["deletions"]?.arrayValue ?? []
+        #expect(deletions.contains { $0["evidence_id"] == .string(Self.demo.report.deletedRecording) && $0["unauthorised"] == .bool(true) })
+        #expect(deletions.contains { $0["unauthorised"] == .bool(false) && $0["authorised_by"] == .string("ia/cmdr.morales") })
+        let untied = events.filter { $0.type == "bodycam.evidence.accessed" && $0.values["case_id"] == nil }.count
+        #expect(compliance["accesses_not_tied_to_a_case"]?.arrayValue?.count == untied)
+    }
+
+    @Test("the flagged officer's flags name the events that raised them; the overdue case is overdue")
+    func flagsAndQueues() throws {
+        let ledger = try Ledger.open(path: Self.demo.path)
+        defer { try? ledger.close() }
+        let catalog = try ledger.catalog()!
+        let today = CalendarDate(Timestamp.now())
+        let officer = try ledger.store.read { try Views($0, catalog: catalog, today: today).officer(Self.demo.report.flaggedOfficer, rules: try EarlyInterventionRules.bundled()) }
+        let flags = officer["flags"]?.arrayValue ?? []
+        let ids = Set(flags.compactMap { $0["rule"]?.stringValue })
+        #expect(ids.isSuperset(of: ["complaints-12-months", "force-12-months", "sustained-allegations"]))
+        for flag in flags {
+            let seqs = (flag["events"]?.arrayValue ?? []).compactMap { $0["seq"]?.integerValue }
+            #expect(!seqs.isEmpty)
+            // Each named event is an entry that names this officer.
+            for seq in seqs.prefix(5) {
+                let stored = try ledger.entry(seq)
+                let named = try stored.disclosures.values.map { try Disclosure(encoded: $0).value }
+                #expect(named.contains { $0 == .string(Self.demo.report.flaggedOfficer) || $0.arrayValue?.contains(.string(Self.demo.report.flaggedOfficer)) == true })
+            }
+        }
+        // A peer with one complaint has no flags.
+        var filter = Views.QueueFilter()
+        filter.overdueOnly = true
+        let overdue = try ledger.store.read { try Views($0, catalog: catalog, today: today).queue(filter) }
+        #expect((overdue["cases"]?.arrayValue ?? []).contains { $0["case_id"] == .string(Self.demo.report.overdueCase) })
+        let tolled = try ledger.store.read { try Views($0, catalog: catalog, today: today).caseView(Self.demo.report.tolledCase) }
+        #expect(tolled["deadline"]?["tolling_now"] == .bool(true))
+        #expect(tolled["deadline"]?["overdue"] == .bool(false))
+    }
+}
+
+@Suite("Workflow from the command line")
+struct WorkflowCLITests {
+    @Test("complaint, case, allegation, finding, approval, refused close, discipline, close, show, list, officer, stats")
+    func workflow() throws {
+        let dir = TemporaryDirectory()
+        let cwd = dir.url.path
+        #expect(try blotter(["init", "--origin", "ia.example/ledger", "--admin", "ia/admin"], cwd: cwd).status == 0)
+        for (actor, role) in [("ia/lee", "intake"), ("ia/rivera", "investigator"), ("ia/morales", "commander")] {
+            let file = actor.replacingOccurrences(of: "/", with: "-") + ".pem"
+            #expect(try blotter(["keys", "generate", "--out", file], cwd: cwd).status == 0)
+            let r = try blotter(["keys", "register", "--key", "admin.key.pem", "--subject", actor, "--role", role, file], cwd: cwd)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        func run(_ args: [String]) throws -> ProcessResult {
+            let r = try blotter(args, cwd: cwd)
+            #expect(r.status == 0, "\(args.joined(separator: " ")): \(r.stderr)")
+            return r
+        }
+        try run(["complaint", "receive", "C-1", "--key", "ia-lee.pem", "--channel", "phone", "--incident-at", "2026-11-01T22:15:00Z",
+                 "--officer", "P-1007", "--allegation", "Force/Chokehold", "--narrative", "He grabbed my neck."])
+        try run(["case", "open", "IA-1", "--key", "ia-morales.pem", "--complaint", "C-1", "--discovery-date", "2026-11-02", "--unit", "IAB"])
+        try run(["case", "assign", "IA-1", "--key", "ia-morales.pem", "--investigator", "ia/rivera"])
+        try run(["case", "allegation", "IA-1", "--key", "ia-rivera.pem", "--id", "A1", "--officer", "P-1007", "--category", "Force", "--subcategory", "Chokehold"])
+        try run(["case", "finding", "IA-1", "--key", "ia-rivera.pem", "--allegation", "A1", "--finding", "sustained"])
+        try run(["case", "approve", "IA-1", "--key", "ia-morales.pem", "--allegation", "A1"])
+        let refused = try blotter(["case", "close", "IA-1", "--key", "ia-morales.pem"], cwd: cwd)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("close-needs-discipline") && refused.stderr.contains("A1"))
+        let wrongCategory = try blotter(["case", "allegation", "IA-1", "--key", "ia-rivera.pem", "--id", "A2", "--officer", "P-1007", "--category", "Rudeness"], cwd: cwd)
+        #expect(wrongCategory.status == 2 && wrongCategory.stderr.contains("/category"))
+        try run(["case", "discipline", "IA-1", "--key", "ia-morales.pem", "--allegation", "A1", "--penalty", "suspension", "--days", "10"])
+        try run(["case", "close", "IA-1", "--key", "ia-morales.pem"])
+        let show = try run(["case", "show", "IA-1"])
+        #expect(show.stdout.contains("CLOSED") && show.stdout.contains("suspension") && show.stdout.contains("ia/morales"))
+        let json = try JSONParser.parse(Array(try run(["case", "show", "IA-1", "--json"]).stdout.utf8))
+        #expect(json["allegations"]?.arrayValue?.first?["final"] == .string("sustained"))
+        #expect(json["discipline"]?.arrayValue?.first?["days"] == .integer(10))
+        #expect(try run(["case", "list", "--status", "all"]).stdout.contains("IA-1"))
+        #expect(try run(["officer", "show", "P-1007"]).stdout.contains("Chokehold"))
+        #expect(try run(["stats"]).stdout.contains("sustained"))
+        #expect(try run(["projections", "rebuild"]).stdout.contains("rebuilt projections"))
+        #expect(try run(["case", "show", "IA-1", "--json"]).stdout == (try run(["case", "show", "IA-1", "--json"]).stdout))
+        #expect(try run(["verify"]).status == 0)
+    }
+}
