@@ -20,6 +20,7 @@ struct DemoCommand: BlotterSubcommand {
         if force {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledger + suffix) }
             try? FileManager.default.removeItem(atPath: keys)
+            try? FileManager.default.removeItem(atPath: ledger + ".operator.pem")
         }
         guard !FileManager.default.fileExists(atPath: ledger) else {
             throw BlotterError(.ledgerState, "\(ledger) already exists; pass --force to replace it, or --ledger PATH")
@@ -39,7 +40,7 @@ struct DemoCommand: BlotterSubcommand {
         let ledgerPath = ledger
         // A signed checkpoint, so the Python verifier and witnesses have something to check.
         let l = try Ledger.open(path: ledgerPath)
-        let operatorKey = try loadPrivateKey(keys + "/operator.pem")
+        let operatorKey = try loadPrivateKey(ledger + ".operator.pem")
         _ = try l.checkpoint(operatorKey: operatorKey)
         try l.close()
         let size = String(verified.entries)

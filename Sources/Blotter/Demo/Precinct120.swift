@@ -68,7 +68,8 @@ public struct Precinct120 {
         try FileManager.default.createDirectory(atPath: keysDirectory, withIntermediateDirectories: true)
         keys["ia/admin"] = admin
         try write(admin, as: "ia/admin", into: keysDirectory)
-        try write(operatorKey, as: "operator", into: keysDirectory)
+        // The operator's checkpoint key where `blotter checkpoint` looks for it by default.
+        FileManager.default.createFile(atPath: path + ".operator.pem", contents: Data(try operatorKey.pkcs8PEM.utf8), attributes: [.posixPermissions: 0o600])
         var registrations: [Submission] = []
         for (actor, roles) in Self.staff + officers.map { ("pd/\($0)", ["officer"]) } {
             let key = try PrivateKey.generate(.ed25519)
