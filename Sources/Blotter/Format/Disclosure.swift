@@ -89,4 +89,22 @@ public struct Disclosure: Sendable, Equatable {
         self.value = items[2]
         self.digest = Disclosure.digest(of: encoded)
     }
+
+    /// The value a disclosure string holds, read without computing its digest: for rebuilding
+    /// views from disclosures already checked when they were appended (and by `verify`).
+    public static func value(ofEncoded encoded: String) throws(BlotterError) -> JSONValue {
+        guard let json = Base64.urlDecode(encoded) else {
+            throw BlotterError(.invalidStatement, "disclosure is not base64url without padding")
+        }
+        let parsed: JSONValue
+        do {
+            parsed = try JSONParser.parse(json)
+        } catch {
+            throw BlotterError(.invalidStatement, "disclosure does not hold valid JSON: \(error.message)")
+        }
+        guard case let .array(items) = parsed, items.count == 3 else {
+            throw BlotterError(.invalidStatement, "disclosure must be a JSON array [salt, name, value]")
+        }
+        return items[2]
+    }
 }

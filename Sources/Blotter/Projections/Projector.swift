@@ -42,6 +42,14 @@ public struct DomainEvent: Sendable {
 /// discipline, evidence, tolls, reviews, officer_events, uof, recordings, bodycam_access,
 /// bodycam_deletions; and `domain_catalog`, the catalog's history.
 public enum Projector {
+    /// Fields no projection reads (free text and identities of people other than officers and staff):
+    /// a rebuild does not decode them. A test checks that rebuilt tables equal the incremental ones.
+    static let unreadFields: Set<String> = [
+        "narrative", "description", "rationale", "note", "summary", "complainant_name", "complainant_contact", "complainant_age",
+        "complainant_juvenile", "witnesses", "subjects", "subject_injuries", "subject_medical_treatment", "location", "incident_location",
+        "subject_actions", "location_type", "incident_type", "contact_origin", "officer_injury_type",
+    ]
+
     /// Every table the projector owns, in creation order.
     public static let tables = [
         "domain_catalog", "p_complaints", "p_cases", "p_case_complaints", "p_timeline", "p_allegations", "p_discipline",

@@ -24,8 +24,8 @@ extension Ledger {
                     Result { () throws(BlotterError) -> DomainEvent in
                         let r = rows[i]
                         var values: [String: JSONValue] = [:]
-                        for (name, encoded) in r.disclosures {
-                            values[name] = try Disclosure(encoded: encoded).value
+                        for (name, encoded) in r.disclosures where !Projector.unreadFields.contains(name) || r.seq == 0 {
+                            values[name] = try Disclosure.value(ofEncoded: encoded)
                         }
                         return DomainEvent(seq: r.seq, type: r.type, stream: r.stream, actor: r.actor, at: r.at, recorded: r.recorded, values: values)
                     }
