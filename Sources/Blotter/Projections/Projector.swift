@@ -81,6 +81,7 @@ public enum Projector {
             final TEXT, final_by TEXT, final_seq INTEGER, PRIMARY KEY (case_id, allegation_id)) WITHOUT ROWID
         """,
         "CREATE INDEX p_allegations_by_officer ON p_allegations(officer)",
+        "CREATE INDEX p_allegations_by_added ON p_allegations(added_seq)",
         """
         CREATE TABLE p_discipline (seq INTEGER PRIMARY KEY, case_id TEXT NOT NULL, allegation_id TEXT NOT NULL, officer TEXT,
             action TEXT NOT NULL, penalty TEXT, days INTEGER, effective TEXT, reason TEXT, actor TEXT, at TEXT)
@@ -102,7 +103,8 @@ public enum Projector {
         CREATE TABLE p_officer_events (seq INTEGER NOT NULL, officer TEXT NOT NULL, kind TEXT NOT NULL, category TEXT, detail TEXT,
             at TEXT, ref TEXT, PRIMARY KEY (officer, seq, kind)) WITHOUT ROWID
         """,
-        "CREATE INDEX p_officer_events_by_kind ON p_officer_events(kind, officer)",
+        "CREATE INDEX p_officer_events_by_kind ON p_officer_events(kind, at, officer)",
+        "CREATE INDEX p_officer_events_by_officer ON p_officer_events(officer, kind, at)",
         """
         CREATE TABLE p_uof (report_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, officer TEXT, incident_at TEXT, agency TEXT,
             municipality TEXT, force_types TEXT, subjects_count INTEGER, subjects_injured INTEGER, great_bodily_injury INTEGER,
