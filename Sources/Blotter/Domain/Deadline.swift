@@ -23,14 +23,7 @@ public struct CalendarDate: Sendable, Comparable, Hashable, CustomStringConverti
     public init(days: Int64) { self.days = days }
 
     public init(year: Int64, month: Int64, day: Int64) {
-        // Howard Hinnant's days_from_civil.
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        days = era * 146097 + doe - 719468
+        days = Int64(Timestamp.daysFromCivil(year: Int(year), month: Int(month), day: Int(day)))
     }
 
     /// Reads `YYYY-MM-DD`, or the date part of an RFC 3339 time.
@@ -48,21 +41,11 @@ public struct CalendarDate: Sendable, Comparable, Hashable, CustomStringConverti
 
     public init(_ time: Timestamp) { days = Int64((Double(time.milliseconds) / 86_400_000).rounded(.down)) }
 
-    static func daysIn(_ y: Int64, _ m: Int64) -> Int64 {
-        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
-        return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][Int(m - 1)]
-    }
+    static func daysIn(_ y: Int64, _ m: Int64) -> Int64 { Int64(Timestamp.daysIn(month: Int(m), year: Int(y))) }
 
     public var components: (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        let (y, m, d) = Timestamp.civilFromDays(Int(days))
+        return (Int64(y), Int64(m), Int64(d))
     }
 
     /// The same day `months` later; the last day of the month where that day does not exist.

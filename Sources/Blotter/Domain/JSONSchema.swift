@@ -384,9 +384,7 @@ public struct JSONSchema: Sendable {
         }
         guard b.count >= 10, let year = digits(0, 4), b[4] == 45, let month = digits(5, 2), b[7] == 45, let day = digits(8, 2),
               (1...12).contains(month), day >= 1 else { return false }
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        guard day <= days else { return false }
+        guard day <= Timestamp.daysIn(month: month, year: year) else { return false }
         if format == "date" { return b.count == 10 }
         guard b.count >= 20, b[10] == 84 || b[10] == 116, let hour = digits(11, 2), b[13] == 58, let minute = digits(14, 2),
               b[16] == 58, let second = digits(17, 2), hour <= 23, minute <= 59, second <= 60 else { return false }
