@@ -65,18 +65,7 @@ public struct Disclosure: Sendable, Equatable {
     /// Parses a disclosure string.
     /// - Throws: ``BlotterError`` `.invalidStatement` naming what is wrong with it.
     public init(encoded: String) throws(BlotterError) {
-        guard let json = Base64.urlDecode(encoded) else {
-            throw BlotterError(.invalidStatement, "disclosure is not base64url without padding")
-        }
-        let parsed: JSONValue
-        do {
-            parsed = try JSONParser.parse(json)
-        } catch {
-            throw BlotterError(.invalidStatement, "disclosure does not hold valid JSON: \(error.message)")
-        }
-        guard case let .array(items) = parsed, items.count == 3 else {
-            throw BlotterError(.invalidStatement, "disclosure must be a JSON array [salt, name, value]")
-        }
+        let items = try Disclosure.items(ofEncoded: encoded)
         guard case let .string(salt) = items[0], let saltBytes = Base64.urlDecode(salt), saltBytes.count >= 16 else {
             throw BlotterError(.invalidStatement, "disclosure salt must be base64url of at least 16 bytes")
         }
@@ -93,6 +82,11 @@ public struct Disclosure: Sendable, Equatable {
     /// The value a disclosure string holds, read without computing its digest: for rebuilding
     /// views from disclosures already checked when they were appended (and by `verify`).
     public static func value(ofEncoded encoded: String) throws(BlotterError) -> JSONValue {
+        try items(ofEncoded: encoded)[2]
+    }
+
+    /// The three members `[salt, name, value]` of a disclosure string, unchecked beyond their count.
+    static func items(ofEncoded encoded: String) throws(BlotterError) -> [JSONValue] {
         guard let json = Base64.urlDecode(encoded) else {
             throw BlotterError(.invalidStatement, "disclosure is not base64url without padding")
         }
@@ -105,6 +99,6 @@ public struct Disclosure: Sendable, Equatable {
         guard case let .array(items) = parsed, items.count == 3 else {
             throw BlotterError(.invalidStatement, "disclosure must be a JSON array [salt, name, value]")
         }
-        return items[2]
+        return items
     }
 }
