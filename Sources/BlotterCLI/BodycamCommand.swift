@@ -35,11 +35,8 @@ struct BodycamIngestCommand: BlotterSubcommand {
     func execute() throws {
         let ledger = try ledgerOptions.open()
         defer { try? ledger.close() }
-        let key = try signer.privateKey()
-        guard let identity = try ledger.identity() else { throw BlotterError(.ledgerState, "the ledger has no genesis entry") }
-        guard let record = try ledger.store.read({ try $0.keyRecord(key.publicKey.keyID) }) else {
-            throw BlotterError(.keyNotValid, "key \(key.publicKey.keyID) is not registered in this ledger")
-        }
+        let (key, actor, origin) = try signer.signer(ledger)
+        let catalog = try ledger.catalog()
         let text = try readInput(file)
         var submissions: [Submission] = []
         var lineOf: [Int] = []
@@ -76,10 +73,10 @@ struct BodycamIngestCommand: BlotterSubcommand {
             let stream = "bodycam/\(evidence)"
             let version = try versions[stream] ?? ledger.store.read { try $0.streamVersion(stream) }
             versions[stream] = version + 1
-            let schema = try ledger.catalog()?.types[type]?.version ?? 1
+            let schema = catalog?.types[type]?.version ?? 1
             do {
-                submissions.append(try StatementDraft(log: identity.origin, type: type, schema: schema, stream: stream, expect: version,
-                                                      actor: record.actor, at: time, fields: fields).sign(with: key))
+                submissions.append(try StatementDraft(log: origin, type: type, schema: schema, stream: stream, expect: version,
+                                                      actor: actor, at: time, fields: fields).sign(with: key))
             } catch let error as BlotterError {
                 throw error.prefixed("\(file) line \(lineNumber): ")
             }

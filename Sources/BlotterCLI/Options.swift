@@ -66,15 +66,8 @@ struct StatementOptions: ParsableArguments {
         } else {
             throw BlotterError(.invalidInput, "key \(keyID) is not registered in this ledger; register it, or pass --actor")
         }
-        var time = Timestamp.now()
-        if let at {
-            guard let parsed = Timestamp(rfc3339: at, precision: .secondsOrMilliseconds) else {
-                throw BlotterError(.invalidInput, "--at \"\(at)\" must be RFC 3339 UTC like 2026-11-21T14:03:00Z")
-            }
-            time = parsed
-        }
         let draft = StatementDraft(log: identity.origin, type: type, schema: schema, stream: stream, expect: expect,
-                                   actor: actor, at: time, fields: try fieldValues())
+                                   actor: actor, at: try statementTime(at), fields: try fieldValues())
         return try draft.sign(with: privateKey)
     }
 
@@ -87,15 +80,25 @@ struct StatementOptions: ParsableArguments {
             }
             fields = members
         }
-        for item in field {
-            guard let eq = item.firstIndex(of: "=") else {
-                throw BlotterError(.invalidInput, "--field \"\(item)\" must be NAME=VALUE")
-            }
-            let name = String(item[..<eq])
-            let text = String(item[item.index(after: eq)...])
-            let value = (try? JSONParser.parse(text)) ?? .string(text)
-            fields.append((name, value))
-        }
+        fields += try field.map(parseFieldOption)
         return fields
     }
+}
+
+/// The value of `--at`, or now: RFC 3339 UTC with none or three fractional digits.
+func statementTime(_ at: String?) throws -> Timestamp {
+    guard let at else { return .now() }
+    guard let parsed = Timestamp(rfc3339: at, precision: .secondsOrMilliseconds) else {
+        throw BlotterError(.invalidInput, "--at \"\(at)\" must be RFC 3339 UTC like 2026-11-21T14:03:00Z")
+    }
+    return parsed
+}
+
+/// One `--field NAME=VALUE`: VALUE is read as JSON if it parses, else as a string.
+func parseFieldOption(_ item: String) throws -> (String, JSONValue) {
+    guard let eq = item.firstIndex(of: "=") else {
+        throw BlotterError(.invalidInput, "--field \"\(item)\" must be NAME=VALUE")
+    }
+    let text = String(item[item.index(after: eq)...])
+    return (String(item[..<eq]), (try? JSONParser.parse(text)) ?? .string(text))
 }

@@ -24,31 +24,24 @@ struct SignerOptions: ParsableArguments {
         return try loadPrivateKey(path)
     }
 
-    func time() throws -> Timestamp {
-        guard let at else { return .now() }
-        guard let t = Timestamp(rfc3339: at, precision: .secondsOrMilliseconds) else {
-            throw BlotterError(.invalidInput, "--at \"\(at)\" must be RFC 3339 UTC like 2026-11-21T14:03:00Z")
-        }
-        return t
-    }
-
-    /// Signs and appends one step; returns the receipt.
-    func append(_ ledger: Ledger, type: String, stream: String, fields: [(String, JSONValue?)]) throws -> AppendReceipt {
+    /// Your key, the actor it is registered to, and the ledger's origin.
+    func signer(_ ledger: Ledger) throws -> (key: PrivateKey, actor: String, origin: String) {
         let key = try privateKey()
         guard let identity = try ledger.identity() else { throw BlotterError(.ledgerState, "the ledger has no genesis entry") }
         guard let record = try ledger.store.read({ try $0.keyRecord(key.publicKey.keyID) }) else {
             throw BlotterError(.keyNotValid, "key \(key.publicKey.keyID) is not registered in this ledger")
         }
-        var values: [(String, JSONValue)] = fields.compactMap { name, value in value.map { (name, $0) } }
-        for item in field {
-            guard let eq = item.firstIndex(of: "=") else { throw BlotterError(.invalidInput, "--field \"\(item)\" must be NAME=VALUE") }
-            let text = String(item[item.index(after: eq)...])
-            values.append((String(item[..<eq]), (try? JSONParser.parse(text)) ?? .string(text)))
-        }
+        return (key, record.actor, identity.origin)
+    }
+
+    /// Signs and appends one step; returns the receipt.
+    func append(_ ledger: Ledger, type: String, stream: String, fields: [(String, JSONValue?)]) throws -> AppendReceipt {
+        let (key, actor, origin) = try signer(ledger)
+        let values = fields.compactMap { name, value in value.map { (name, $0) } } + (try field.map(parseFieldOption))
         let version = try expect ?? ledger.store.read { try $0.streamVersion(stream) }
         let schema = try ledger.catalog()?.types[type]?.version ?? 1
-        let draft = StatementDraft(log: identity.origin, type: type, schema: schema, stream: stream, expect: version,
-                                   actor: record.actor, at: try time(), fields: values)
+        let draft = StatementDraft(log: origin, type: type, schema: schema, stream: stream, expect: version,
+                                   actor: actor, at: try statementTime(at), fields: values)
         return try ledger.append(try draft.sign(with: key))
     }
 }
