@@ -28,6 +28,8 @@ public final class Ledger: Sendable {
     let clock: @Sendable () -> Timestamp
     /// The compiled event catalog, with the seq of the last catalog change it includes.
     private let catalogCache = Mutex<(seq: Int64, catalog: EventCatalog)?>(nil)
+    /// The identity from entry 0, once read.
+    private let identityCache = Mutex<LedgerIdentity?>(nil)
 
     public init(store: any LedgerStore, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
         self.store = store
@@ -40,7 +42,10 @@ public final class Ledger: Sendable {
     }
 
     /// The ledger's identity from its genesis entry; nil for an empty store.
+    /// Entry 0 never changes, so it is read once; a domain ledger's genesis carries the whole event
+    /// catalog (tens of kilobytes), which every append would otherwise decode and hash again.
     public func identity() throws -> LedgerIdentity? {
+        if let cached = identityCache.withLock({ $0 }) { return cached }
         guard let genesis = try store.read({ try $0.entries(from: 0, limit: 1) }).first, genesis.seq == 0 else { return nil }
         let entry = try Entry(bytes: genesis.bytes)
         let disclosures = try genesis.disclosures.values.map { s throws(BlotterError) in try Disclosure(encoded: s) }
@@ -48,6 +53,7 @@ public final class Ledger: Sendable {
         guard case let .genesis(identity, _) = try LedgerRules.check(
             entry.statement, disclosures: try submission.checkDisclosures(), seq: 0, identity: nil, state: EmptyState()).change
         else { throw BlotterError(.ledgerState, "entry 0 is not a valid ledger.created") }
+        identityCache.withLock { $0 = identity }
         return identity
     }
 
