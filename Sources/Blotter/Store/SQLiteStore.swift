@@ -360,16 +360,12 @@ private struct Access: LedgerWriting {
             var values: [SQLValue] = []
             values.reserveCapacity(row.count)
             for i in 0..<row.count {
-                switch row[i] as DatabaseValue {
-                case let v where v.isNull: values.append(.null)
-                case let v:
-                    switch v.storage {
-                    case let .int64(n): values.append(.integer(n))
-                    case let .double(d): values.append(.real(d))
-                    case let .string(s): values.append(.text(s))
-                    case let .blob(b): values.append(.text(String(decoding: b, as: UTF8.self)))
-                    case .null: values.append(.null)
-                    }
+                switch (row[i] as DatabaseValue).storage {
+                case .null: values.append(.null)
+                case let .int64(n): values.append(.integer(n))
+                case let .double(d): values.append(.real(d))
+                case let .string(s): values.append(.text(s))
+                case let .blob(b): values.append(.text(String(decoding: b, as: UTF8.self)))
                 }
             }
             out.append(values)
