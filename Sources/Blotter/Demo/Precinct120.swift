@@ -69,7 +69,7 @@ public struct Precinct120 {
         keys["ia/admin"] = admin
         try write(admin, as: "ia/admin", into: keysDirectory)
         // The operator's checkpoint key where `blotter checkpoint` looks for it by default.
-        FileManager.default.createFile(atPath: path + ".operator.pem", contents: Data(try operatorKey.pkcs8PEM.utf8), attributes: [.posixPermissions: 0o600])
+        try write(operatorKey, to: path + ".operator.pem")
         var registrations: [Submission] = []
         for (actor, roles) in Self.staff + officers.map { ("pd/\($0)", ["officer"]) } {
             let key = try PrivateKey.generate(.ed25519)
@@ -110,7 +110,10 @@ public struct Precinct120 {
     }
 
     func write(_ key: PrivateKey, as actor: String, into directory: String) throws {
-        let file = directory + "/" + actor.replacingOccurrences(of: "/", with: "_") + ".pem"
+        try write(key, to: directory + "/" + actor.replacingOccurrences(of: "/", with: "_") + ".pem")
+    }
+
+    func write(_ key: PrivateKey, to file: String) throws {
         FileManager.default.createFile(atPath: file, contents: Data(try key.pkcs8PEM.utf8), attributes: [.posixPermissions: 0o600])
     }
 
