@@ -121,17 +121,17 @@ struct SchemaValidationTests {
     func violations() throws {
         let desk = try CaseDesk()
         let bad = try desk.signed("ia/intake", "complaint.received", "complaint/C-9", [
-            ("complaint_id", .string("C-9")), ("channel", .integer(3)),                         // wrong type
+            ("channel", .integer(3)),                                                          // wrong type
             ("received_at", .string("2026-02-30T09:00:00Z")),                                  // bad date
             ("allegations", .array([.object([("category", .string("Rudeness"))])])),           // unknown category
             ("colour", .string("blue")),                                                       // unknown field
-        ])                                                                                     // incident_at missing
+        ])                                                                                     // complaint_id missing
         let error = try desk.refused(bad)
         #expect(error.code == .schemaViolation)
         let found = Set(error.violations.map { "\($0.instancePath) \($0.keyword)" })
         #expect(found.isSuperset(of: ["/channel type", "/received_at format", "/allegations/0/category enum", "/colour additionalProperties", " required"]),
                 "\(error.violations)")
-        #expect(error.message.contains("\"incident_at\" is required"))
+        #expect(error.message.contains("\"complaint_id\" is required"))
         #expect(error.message.contains("/received_at (format)"))
     }
 

@@ -26,6 +26,7 @@ enum BundledSchemas {
         "oversight.review.recorded.v1.json": PackageResources.oversight_review_recorded_v1_json,
         "record.sealed.v1.json": PackageResources.record_sealed_v1_json,
         "schema.registered.v1.json": PackageResources.schema_registered_v1_json,
+        "use_of_force.amended.v1.json": PackageResources.use_of_force_amended_v1_json,
         "use_of_force.reported.v1.json": PackageResources.use_of_force_reported_v1_json,
         "use_of_force.reviewed.v1.json": PackageResources.use_of_force_reviewed_v1_json,
     ]

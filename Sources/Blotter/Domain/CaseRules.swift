@@ -131,9 +131,10 @@ public enum CaseRules {
             if let row = try db.rows("SELECT seq FROM p_uof WHERE report_id = ?", [.text(id)]).first {
                 throw refuse("report-once", "use-of-force report \(id) was already filed at entry \(row[0].display ?? "?")")
             }
-        case "use_of_force.reviewed":
+        case "use_of_force.reviewed", "use_of_force.amended":
             if try db.rows("SELECT 1 FROM p_uof WHERE report_id = ?", [.text(id)]).isEmpty {
-                throw refuse("review-needs-report", "there is no use-of-force report \(id) to review")
+                let amend = e.type == "use_of_force.amended"
+                throw refuse(amend ? "amend-needs-report" : "review-needs-report", "there is no use-of-force report \(id) to \(amend ? "amend" : "review")")
             }
         case "bodycam.recording.captured":
             if let row = try db.rows("SELECT seq FROM p_recordings WHERE evidence_id = ?", [.text(id)]).first {

@@ -96,8 +96,28 @@ public final class Ledger: Sendable {
     ///   ledger is then unchanged.
     public func append(_ submissions: [Submission]) throws -> [AppendReceipt] {
         if submissions.isEmpty { return [] }
-        let identity = try self.identity()
         let label = { (i: Int) in submissions.count == 1 ? "" : "statement \(i + 1) of \(submissions.count): " }
+        let outcome = try append(groups: [AppendGroup(submissions)], isolated: false)[0]
+        switch outcome {
+        case let .appended(receipts): return receipts.map { $0! }
+        case let .refused(index, error): throw error.prefixed(label(index))
+        }
+    }
+
+    /// Appends groups of statements, each all or nothing: a group with a refused statement leaves no
+    /// trace (its writes are rolled back to a savepoint) and the other groups go on. One transaction
+    /// for all, so the call as a whole is atomic against a crash. Used by `blotter import`, where a
+    /// group is the statements made from one row.
+    /// - Returns: one outcome per group, in order.
+    /// - Throws: only for failures that are not a refusal of a statement (storage errors).
+    public func append(groups: [AppendGroup]) throws -> [AppendOutcome] {
+        try append(groups: groups, isolated: true)
+    }
+
+    private func append(groups: [AppendGroup], isolated: Bool) throws -> [AppendOutcome] {
+        let submissions = groups.flatMap(\.submissions)
+        if submissions.isEmpty { return groups.map { _ in .appended([]) } }
+        let identity = try self.identity()
 
         // Keys the statements' key ids can already be resolved to: registered, or introduced earlier
         // in this batch. Key ids are digests of the key, so a key found this way is the only one.
@@ -139,115 +159,60 @@ public final class Ledger: Sendable {
                                          signatureChecked: checked == true, schemaValidated: validated)
             }
         }
-        var ready: [PreparedStatement] = []
+        // A group with a statement refused here is refused before the lock is taken.
+        var outcomes: [AppendOutcome?] = Array(repeating: nil, count: groups.count)
+        var ready: [PreparedStatement?] = []
         ready.reserveCapacity(submissions.count)
-        for (i, p) in prepared.enumerated() {
-            switch p {
-            case let .success(value): ready.append(value)
-            case let .failure(error): throw error.prefixed(label(i))
-            }
-        }
-        return try store.write { writer in
-            let state = BatchState(base: writer)
-            var count = try writer.count()
-            var identity = identity
-            var prevHash = Entry.genesisPrev
-            var previousRecorded: Timestamp? = nil
-            if count > 0, let last = try writer.entryBytes(from: count - 1, limit: 1).first {
-                prevHash = Entry.hash(last.bytes)
-                previousRecorded = try Entry(bytes: last.bytes).recordedTime
-            }
-            if identity == nil && count > 0 { identity = try self.identity() }
-            // The Merkle tree's right edge; each entry's leaf is added in this same transaction.
-            var frontier = try MerkleFrontier(size: count, stored: Ledger.storedHash(writer))
-            var receipts: [AppendReceipt] = []
-            var usedNonces: [String: Int64] = [:]
-            var catalog = catalog
-            for (i, submission) in submissions.enumerated() {
-                let statement = submission.statement
-                do {
-                    let nonceKey = statement.key + "/" + statement.at + "/" + statement.nonce
-                    if let existing = try usedNonces[nonceKey] ?? writer.entry(keyID: statement.key, at: statement.at, nonce: statement.nonce) {
-                        receipts.append(try duplicateReceipt(of: statement, at: existing, writer: writer))
-                        continue
-                    }
-                    let seq = count
-                    let (signer, change) = try LedgerRules.check(
-                        statement, disclosures: ready[i].disclosures, seq: seq, identity: identity, state: state)
-                    if !ready[i].signatureChecked {
-                        guard signer.publicKey.isValidSignature(statement.signatureBytes ?? [], for: ready[i].signingInput) else {
-                            throw BlotterError(.badSignature, "signature does not verify with key \(statement.key)")
-                        }
-                    }
-                    var recorded = clock()
-                    if let previousRecorded, recorded < previousRecorded { recorded = previousRecorded }
-                    try LedgerRules.checkTimes(at: statement.atTime, recorded: recorded, previousRecorded: previousRecorded)
-                    let recordedText = recorded.rfc3339Milliseconds
-                    let bytes = Entry.canonicalBytes(seq: seq, prev: prevHash, recorded: recordedText, statementBytes: ready[i].statementBytes)
-                    guard bytes.count <= Entry.maxBytes else {
-                        throw BlotterError(.tooLarge, "entry would be \(bytes.count) bytes, more than the limit of \(Entry.maxBytes); reference large evidence by its SHA-256 instead")
-                    }
-                    let event = DomainEvent(seq: seq, type: statement.type, stream: statement.stream, actor: statement.actor,
-                                            at: statement.at, recorded: recordedText, values: ready[i].values)
-                    if var domain = catalog, !EventCatalog.coreTypes.contains(statement.type) {
-                        if !ready[i].schemaValidated { try domain.validate(statement, values: ready[i].values) }
-                        if let pattern = domain.types[statement.type]?.stream { try CaseRules.checkStream(event, pattern: pattern) }
-                        try CaseRules.check(event, writer)
-                        if statement.type == "schema.registered", let schema = event.values["schema"] {
-                            try domain.register(type: event.values["event_type"]?.stringValue ?? "", version: event.values["version"]?.integerValue ?? 0, json: schema)
-                            catalog = domain
-                        }
-                    }
-                    if seq == 0, let json = event.values["catalog"] {
-                        do {
-                            catalog = try EventCatalog(genesis: json)
-                        } catch let error as BlotterError {
-                            throw error.prefixed("ledger.created: catalog: ")
-                        }
-                        try Projector.install(writer)
-                    }
-                    let version = try state.streamVersion(statement.stream) + 1
-                    try writer.insert(seq: seq, bytes: bytes, statement: statement, streamVersion: version,
-                                      recorded: recordedText, disclosures: submission.disclosures)
-                    for f in frontier.append(TreeHash.leaf(bytes)) {
-                        try writer.insertTreeHash(level: f.level, index: f.index, hash: f.hash)
-                    }
-                    state.streams[statement.stream] = version
-                    if catalog != nil { try Projector.apply(event, writer) }
-                    switch change {
-                    case let .genesis(newIdentity, admin):
-                        identity = newIdentity
-                        try writer.insertKey(admin)
-                        state.keys[admin.keyID] = admin
-                    case let .registerKey(record):
-                        try writer.insertKey(record)
-                        state.keys[record.keyID] = record
-                    case let .revokeKey(keyID):
-                        try writer.revokeKey(keyID, seq: seq)
-                        if var record = try state.keyRecord(keyID) {
-                            record.revokedSeq = seq
-                            state.keys[keyID] = record
-                        }
-                    case .none:
-                        break
-                    }
-                    let hash = Entry.hash(bytes)
-                    receipts.append(AppendReceipt(seq: seq, entryHash: hash, recorded: recordedText, duplicate: false))
-                    usedNonces[nonceKey] = seq
-                    prevHash = hash
-                    previousRecorded = recorded
-                    count += 1
-                } catch let error as BlotterError {
-                    throw error.prefixed(label(i))
+        var first = 0
+        for (g, group) in groups.enumerated() {
+            for i in 0..<group.submissions.count {
+                switch prepared[first + i] {
+                case let .success(value): ready.append(value)
+                case let .failure(error):
+                    ready.append(nil)
+                    if outcomes[g] == nil { outcomes[g] = .refused(index: i, error) }
                 }
             }
-            return receipts
+            first += group.submissions.count
+        }
+        if !isolated, case let .refused(i, error)? = outcomes[0] { return [.refused(index: i, error)] }
+        return try store.write { writer in
+            var batch = try BatchWriter(ledger: self, writer: writer, identity: identity, catalog: catalog)
+            var first = 0
+            for (g, group) in groups.enumerated() {
+                defer { first += group.submissions.count }
+                if outcomes[g] != nil { continue }
+                if isolated { try writer.execute("SAVEPOINT blotter_group", []) }
+                let saved = batch.snapshot()
+                var receipts: [AppendReceipt?] = []
+                do {
+                    for (i, submission) in group.submissions.enumerated() {
+                        if let tag = group.onceTags[i], batch.tags.contains(tag) {
+                            receipts.append(nil)
+                            continue
+                        }
+                        do {
+                            receipts.append(try batch.append(submission, ready[first + i]!))
+                        } catch let error as BlotterError {
+                            throw GroupRefusal(index: i, error: error)
+                        }
+                        if let tag = group.onceTags[i] { batch.tags.insert(tag) }
+                    }
+                    if isolated { try writer.execute("RELEASE blotter_group", []) }
+                    outcomes[g] = .appended(receipts)
+                } catch let refusal as GroupRefusal {
+                    guard isolated else { throw refusal.error.prefixed(groups[0].submissions.count == 1 ? "" : "statement \(refusal.index + 1) of \(groups[0].submissions.count): ") }
+                    try writer.execute("ROLLBACK TO blotter_group", [])
+                    try writer.execute("RELEASE blotter_group", [])
+                    batch.restore(saved)
+                    outcomes[g] = .refused(index: refusal.index, refusal.error)
+                }
+            }
+            return outcomes.map { $0! }
         }
     }
 
-    /// The receipt for a statement whose key, time and nonce are already in the ledger: the same
-    /// statement again is a duplicate; a different one reuses a nonce and is refused.
-    private func duplicateReceipt(of statement: Statement, at seq: Int64, writer: any LedgerWriting) throws -> AppendReceipt {
+    fileprivate func duplicateReceipt(of statement: Statement, at seq: Int64, writer: any LedgerWriting) throws -> AppendReceipt {
         guard let stored = try writer.entryBytes(from: seq, limit: 1).first, stored.seq == seq else {
             throw BlotterError(.storage, "entry \(seq) is missing")
         }
@@ -409,4 +374,160 @@ private final class BatchState: LedgerStateReading {
 struct EmptyState: LedgerStateReading {
     func keyRecord(_ keyID: String) throws -> KeyRecord? { nil }
     func streamVersion(_ stream: String) throws -> Int64 { 0 }
+}
+
+/// Statements appended together by ``Ledger/append(groups:)``: all or none of them.
+public struct AppendGroup: Sendable {
+    public var submissions: [Submission]
+    /// Per statement, an optional tag: a statement whose tag was appended by an earlier group of the
+    /// same call is skipped (its receipt is nil). Lets each row carry the statements its record
+    /// shares with other rows (a complaint and its case), appended by whichever row comes first.
+    public var onceTags: [String?]
+
+    public init(_ submissions: [Submission], onceTags: [String?]? = nil) {
+        self.submissions = submissions
+        self.onceTags = onceTags ?? Array(repeating: nil, count: submissions.count)
+        precondition(self.onceTags.count == submissions.count, "one tag (or nil) per statement")
+    }
+}
+
+/// What became of one ``AppendGroup``.
+public enum AppendOutcome: Sendable {
+    /// Every statement was appended (or was a duplicate); nil where a tag skipped it.
+    case appended([AppendReceipt?])
+    /// The statement at `index` of the group was refused; nothing of the group was written.
+    case refused(index: Int, BlotterError)
+}
+
+private struct GroupRefusal: Error {
+    let index: Int
+    let error: BlotterError
+}
+
+/// The serial half of an append: the chain, tree, rules and projections, one statement at a time,
+/// inside the write transaction.
+private struct BatchWriter {
+    let ledger: Ledger
+    let writer: any LedgerWriting
+    let state: BatchState
+    var count: Int64
+    var identity: LedgerIdentity?
+    var prevHash: String = Entry.genesisPrev
+    var previousRecorded: Timestamp? = nil
+    /// The Merkle tree's right edge; each entry's leaf is added in this same transaction.
+    var frontier: MerkleFrontier
+    var usedNonces: [String: Int64] = [:]
+    var catalog: EventCatalog?
+    var tags: Set<String> = []
+
+    init(ledger: Ledger, writer: any LedgerWriting, identity: LedgerIdentity?, catalog: EventCatalog?) throws {
+        self.ledger = ledger
+        self.writer = writer
+        self.state = BatchState(base: writer)
+        self.count = try writer.count()
+        self.identity = identity
+        self.catalog = catalog
+        if count > 0, let last = try writer.entryBytes(from: count - 1, limit: 1).first {
+            prevHash = Entry.hash(last.bytes)
+            previousRecorded = try Entry(bytes: last.bytes).recordedTime
+        }
+        if identity == nil && count > 0 { self.identity = try ledger.identity() }
+        frontier = try MerkleFrontier(size: count, stored: Ledger.storedHash(writer))
+    }
+
+    struct Snapshot {
+        let count: Int64, identity: LedgerIdentity?, prevHash: String, previousRecorded: Timestamp?, frontier: MerkleFrontier
+        let usedNonces: [String: Int64], catalog: EventCatalog?, tags: Set<String>, keys: [String: KeyRecord], streams: [String: Int64]
+    }
+
+    func snapshot() -> Snapshot {
+        Snapshot(count: count, identity: identity, prevHash: prevHash, previousRecorded: previousRecorded, frontier: frontier,
+                 usedNonces: usedNonces, catalog: catalog, tags: tags, keys: state.keys, streams: state.streams)
+    }
+
+    mutating func restore(_ s: Snapshot) {
+        count = s.count
+        identity = s.identity
+        prevHash = s.prevHash
+        previousRecorded = s.previousRecorded
+        frontier = s.frontier
+        usedNonces = s.usedNonces
+        catalog = s.catalog
+        tags = s.tags
+        state.keys = s.keys
+        state.streams = s.streams
+    }
+
+    mutating func append(_ submission: Submission, _ ready: PreparedStatement) throws -> AppendReceipt {
+        let statement = submission.statement
+        let nonceKey = statement.key + "/" + statement.at + "/" + statement.nonce
+        if let existing = try usedNonces[nonceKey] ?? writer.entry(keyID: statement.key, at: statement.at, nonce: statement.nonce) {
+            return try ledger.duplicateReceipt(of: statement, at: existing, writer: writer)
+        }
+        let seq = count
+        let (signer, change) = try LedgerRules.check(statement, disclosures: ready.disclosures, seq: seq, identity: identity, state: state)
+        if !ready.signatureChecked {
+            guard signer.publicKey.isValidSignature(statement.signatureBytes ?? [], for: ready.signingInput) else {
+                throw BlotterError(.badSignature, "signature does not verify with key \(statement.key)")
+            }
+        }
+        var recorded = ledger.clock()
+        if let previousRecorded, recorded < previousRecorded { recorded = previousRecorded }
+        try LedgerRules.checkTimes(at: statement.atTime, recorded: recorded, previousRecorded: previousRecorded)
+        let recordedText = recorded.rfc3339Milliseconds
+        let bytes = Entry.canonicalBytes(seq: seq, prev: prevHash, recorded: recordedText, statementBytes: ready.statementBytes)
+        guard bytes.count <= Entry.maxBytes else {
+            throw BlotterError(.tooLarge, "entry would be \(bytes.count) bytes, more than the limit of \(Entry.maxBytes); reference large evidence by its SHA-256 instead")
+        }
+        let event = DomainEvent(seq: seq, type: statement.type, stream: statement.stream, actor: statement.actor,
+                                at: statement.at, recorded: recordedText, values: ready.values)
+        if var domain = catalog, !EventCatalog.coreTypes.contains(statement.type) {
+            if !ready.schemaValidated { try domain.validate(statement, values: ready.values) }
+            if let pattern = domain.types[statement.type]?.stream { try CaseRules.checkStream(event, pattern: pattern) }
+            try CaseRules.check(event, writer)
+            if statement.type == "schema.registered", let schema = event.values["schema"] {
+                try domain.register(type: event.values["event_type"]?.stringValue ?? "", version: event.values["version"]?.integerValue ?? 0, json: schema)
+                catalog = domain
+            }
+        }
+        if seq == 0, let json = event.values["catalog"] {
+            do {
+                catalog = try EventCatalog(genesis: json)
+            } catch {
+                throw error.prefixed("ledger.created: catalog: ")
+            }
+            try Projector.install(writer)
+        }
+        let version = try state.streamVersion(statement.stream) + 1
+        try writer.insert(seq: seq, bytes: bytes, statement: statement, streamVersion: version,
+                          recorded: recordedText, disclosures: submission.disclosures)
+        for f in frontier.append(TreeHash.leaf(bytes)) {
+            try writer.insertTreeHash(level: f.level, index: f.index, hash: f.hash)
+        }
+        state.streams[statement.stream] = version
+        if catalog != nil { try Projector.apply(event, writer) }
+        switch change {
+        case let .genesis(newIdentity, admin):
+            identity = newIdentity
+            try writer.insertKey(admin)
+            state.keys[admin.keyID] = admin
+        case let .registerKey(record):
+            try writer.insertKey(record)
+            state.keys[record.keyID] = record
+        case let .revokeKey(keyID):
+            try writer.revokeKey(keyID, seq: seq)
+            if var record = try state.keyRecord(keyID) {
+                record.revokedSeq = seq
+                state.keys[keyID] = record
+            }
+        case .none:
+            break
+        }
+        let hash = Entry.hash(bytes)
+        usedNonces[nonceKey] = seq
+        prevHash = hash
+        previousRecorded = recorded
+        count += 1
+        return AppendReceipt(seq: seq, entryHash: hash, recorded: recordedText, duplicate: false)
+    }
 }

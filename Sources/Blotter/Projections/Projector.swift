@@ -54,6 +54,7 @@ public enum Projector {
     public static let tables = [
         "domain_catalog", "p_complaints", "p_cases", "p_case_complaints", "p_timeline", "p_allegations", "p_discipline",
         "p_evidence", "p_tolls", "p_reviews", "p_officer_events", "p_uof", "p_recordings", "p_bodycam_access", "p_bodycam_deletions",
+        "p_imports",
     ]
 
     static let schema: [String] = [
@@ -84,7 +85,7 @@ public enum Projector {
         "CREATE INDEX p_allegations_by_added ON p_allegations(added_seq)",
         """
         CREATE TABLE p_discipline (seq INTEGER PRIMARY KEY, case_id TEXT NOT NULL, allegation_id TEXT NOT NULL, officer TEXT,
-            action TEXT NOT NULL, penalty TEXT, days INTEGER, effective TEXT, reason TEXT, actor TEXT, at TEXT)
+            action TEXT NOT NULL, penalty TEXT, days INTEGER, effective TEXT, reason TEXT, actor TEXT, at TEXT, detail TEXT)
         """,
         "CREATE INDEX p_discipline_by_case ON p_discipline(case_id, allegation_id)",
         "CREATE INDEX p_discipline_by_officer ON p_discipline(officer)",
@@ -97,7 +98,7 @@ public enum Projector {
         CREATE TABLE p_tolls (case_id TEXT NOT NULL, start_seq INTEGER NOT NULL, start_date TEXT NOT NULL, end_date TEXT, end_seq INTEGER,
             reason TEXT, PRIMARY KEY (case_id, start_seq)) WITHOUT ROWID
         """,
-        "CREATE TABLE p_reviews (seq INTEGER PRIMARY KEY, case_id TEXT NOT NULL, body TEXT, outcome TEXT, actor TEXT, at TEXT)",
+        "CREATE TABLE p_reviews (seq INTEGER PRIMARY KEY, case_id TEXT NOT NULL, body TEXT, outcome TEXT, actor TEXT, at TEXT, allegation_id TEXT, recommendation TEXT)",
         "CREATE INDEX p_reviews_by_case ON p_reviews(case_id)",
         """
         CREATE TABLE p_officer_events (seq INTEGER NOT NULL, officer TEXT NOT NULL, kind TEXT NOT NULL, category TEXT, detail TEXT,
@@ -125,6 +126,12 @@ public enum Projector {
         """
         CREATE TABLE p_bodycam_deletions (seq INTEGER PRIMARY KEY, evidence_id TEXT NOT NULL, kind TEXT NOT NULL, requested_by TEXT,
             authorised_by TEXT, authority TEXT, reason TEXT, actor TEXT, at TEXT)
+        """,
+        // Imported statements by (mapping, record key, event of the mapping): what `blotter import` compares a row with.
+        """
+        CREATE TABLE p_imports (mapping TEXT NOT NULL, record TEXT NOT NULL, event TEXT NOT NULL, digest TEXT NOT NULL,
+            file TEXT NOT NULL, row INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
+            PRIMARY KEY (mapping, record, event)) WITHOUT ROWID
         """,
     ]
 
@@ -216,10 +223,10 @@ public enum Projector {
         case "case.discipline.imposed", "case.discipline.modified":
             let officer = try db.rows("SELECT officer FROM p_allegations WHERE case_id = ? AND allegation_id = ?", [.text(id), e.string("allegation_id")]).first?[0] ?? .null
             try db.execute("""
-                INSERT INTO p_discipline (seq, case_id, allegation_id, officer, action, penalty, days, effective, reason, actor, at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO p_discipline (seq, case_id, allegation_id, officer, action, penalty, days, effective, reason, actor, at, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.integer(e.seq), .text(id), e.string("allegation_id"), officer, .text(e.type == "case.discipline.imposed" ? "imposed" : "modified"),
-                      e.string("penalty"), e.int("days"), e.string("effective"), e.string("reason"), .text(e.actor), .text(e.at)])
+                      e.string("penalty"), e.int("days"), e.string("effective"), e.string("reason"), .text(e.actor), .text(e.at), e.string("detail")])
             if let o = officer.text {
                 try officerEvent(db, e, officer: o, kind: "discipline", category: e.values["penalty"]?.stringValue,
                                  detail: e.values["days"]?.integerValue.map { "\($0) days" }, at: e.at, ref: "case/\(id)#\(e.values["allegation_id"]?.stringValue ?? "")")
@@ -236,8 +243,9 @@ public enum Projector {
         case "case.reopened":
             try db.execute("UPDATE p_cases SET status = 'open', closed_seq = NULL, closed_at = NULL, reopened = reopened + 1 WHERE case_id = ?", [.text(id)])
         case "oversight.review.recorded":
-            try db.execute("INSERT INTO p_reviews (seq, case_id, body, outcome, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
-                           [.integer(e.seq), .text(id), e.string("body"), e.string("outcome"), .text(e.actor), .text(e.at)])
+            try db.execute("INSERT INTO p_reviews (seq, case_id, body, outcome, actor, at, allegation_id, recommendation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [.integer(e.seq), .text(id), e.string("body"), e.string("outcome"), .text(e.actor), .text(e.at),
+                            e.string("allegation_id"), e.string("recommendation")])
         case "use_of_force.reported":
             try db.execute("""
                 INSERT OR REPLACE INTO p_uof (report_id, seq, officer, incident_at, agency, municipality, force_types, subjects_count,
@@ -249,6 +257,16 @@ public enum Projector {
                 try officerEvent(db, e, officer: officer, kind: "use_of_force", category: e.strings("force_types").first,
                                  detail: e.strings("force_types").joined(separator: ", "), at: e.values["incident_at"]?.stringValue ?? e.at, ref: "uof/\(id)")
             }
+        case "use_of_force.amended":
+            try db.execute("""
+                UPDATE p_uof SET officer = COALESCE(?, officer), incident_at = COALESCE(?, incident_at), agency = COALESCE(?, agency),
+                    municipality = COALESCE(?, municipality), force_types = COALESCE(?, force_types), subjects_count = COALESCE(?, subjects_count),
+                    subjects_injured = COALESCE(?, subjects_injured), great_bodily_injury = COALESCE(?, great_bodily_injury),
+                    death = COALESCE(?, death), video_footage = COALESCE(?, video_footage) WHERE report_id = ?
+                """, [e.string("officer"), e.string("incident_at"), e.string("agency"), e.string("municipality"),
+                      e.values["force_types"] == nil ? .null : .text(e.strings("force_types").joined(separator: ", ")),
+                      e.int("subjects_count"), e.int("subjects_injured"), e.bool("great_bodily_injury"), e.bool("death"),
+                      e.bool("video_footage"), .text(id)])
         case "use_of_force.reviewed":
             try db.execute("UPDATE p_uof SET review_outcome = ?, review_seq = ?, reviewed_by = ?, case_id = COALESCE(?, case_id) WHERE report_id = ?",
                            [e.string("outcome"), .integer(e.seq), .text(e.actor), e.string("case_id"), .text(id)])
@@ -278,6 +296,13 @@ public enum Projector {
         default:
             break
         }
+        if let source = e.values["source"] {
+            try db.execute("INSERT OR REPLACE INTO p_imports (mapping, record, event, digest, file, row, seq, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           [source["mapping"]?.stringValue.map(SQLValue.text) ?? .null, source["record"]?.stringValue.map(SQLValue.text) ?? .null,
+                            source["event"]?.stringValue.map(SQLValue.text) ?? .null, source["digest"]?.stringValue.map(SQLValue.text) ?? .null,
+                            source["file"]?.stringValue.map(SQLValue.text) ?? .null, source["row"]?.integerValue.map(SQLValue.integer) ?? .null,
+                            .integer(e.seq), .text(e.type)])
+        }
         if e.stream.hasPrefix("case/"), e.type.hasPrefix("case.") || e.type == "oversight.review.recorded" {
             try db.execute("INSERT OR REPLACE INTO p_timeline (case_id, seq, at, recorded, actor, type, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            [.text(id), .integer(e.seq), .text(e.at), .text(e.recorded), .text(e.actor), .text(e.type), .text(summary(e))])
@@ -303,10 +328,11 @@ public enum Projector {
         switch e.type {
         case "case.opened":
             return "case opened from complaint\(e.strings("complaints").count == 1 ? "" : "s") \(e.strings("complaints").joined(separator: ", "))"
-                + (e.values["unit"]?.stringValue.map { " in \($0)" } ?? "") + ", discovered \(s("discovery_date"))"
+                + (e.values["unit"]?.stringValue.map { " in \($0)" } ?? "") + (e.values["discovery_date"]?.stringValue.map { ", discovered \($0)" } ?? "")
         case "case.assigned": return "assigned to \(s("investigator"))"
         case "case.allegation.added":
-            return "allegation \(s("allegation_id")) added: \(allegationLabel(.object(e.values.map { ($0.key, $0.value) }))) against officer \(s("officer"))"
+            let label = allegationLabel(.object(e.values.map { ($0.key, $0.value) }))
+            return "allegation \(s("allegation_id")) added:\(label.isEmpty ? "" : " " + label) against officer \(s("officer"))"
         case "case.allegation.amended": return "allegation \(s("allegation_id")) amended"
         case "case.evidence.linked": return "evidence \(s("evidence_id")) (\(s("kind"))) linked, sha256 \(s("sha256").prefix(16))…"
         case "case.finding.recorded": return "finding recommended on \(s("allegation_id")): \(s("finding"))"
@@ -319,7 +345,9 @@ public enum Projector {
             return e.values["action"]?.stringValue == "start" ? "deadline tolled from \(s("date")): \(s("reason"))" : "tolling ended \(s("date"))"
         case "case.closed": return "case closed"
         case "case.reopened": return "case reopened"
-        case "oversight.review.recorded": return "oversight review by \(e.values["body"]?.stringValue ?? e.actor): \(s("outcome"))"
+        case "oversight.review.recorded":
+            return "oversight review by \(e.values["body"]?.stringValue ?? e.actor)\(e.values["allegation_id"]?.stringValue.map { " of \($0)" } ?? ""): \(s("outcome"))"
+                + (e.values["recommendation"]?.stringValue.map { " — \($0)" } ?? "")
         default: return e.type
         }
     }

@@ -167,6 +167,13 @@ public final class SQLiteStore: LedgerStore {
         }
     }
 
+    /// Writes a consistent copy of the whole ledger to a new file at `path` (SQLite's VACUUM INTO).
+    public func copy(to path: String) throws {
+        try mapErrors {
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+        }
+    }
+
     public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
         try mapErrors {
             try queue.writeWithoutTransaction { db in

@@ -1,0 +1,165 @@
+import ArgumentParser
+import Blotter
+import BlotterCrypto
+import Foundation
+
+struct ImportCommand: BlotterSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Import a CSV or JSON Lines export through a declarative mapping, idempotently.",
+        discussion: """
+            The mapping (Schemas/import-mapping.schema.json; examples in Tools/mappings) says which rows make
+            which statements, from which columns. Each statement is signed with your key (registered with the
+            importer role) and records its source: mapping, file SHA-256, row, record key.
+
+            Importing the same file again adds nothing; a newer export adds what is new, and amends what
+            changed where the mapping says how. Rows refused by a schema or lifecycle rule are skipped and
+            written, as they were plus the reason, to the rejects file, which can be fixed and imported again.
+            The file is read once before anything is written: a file cut off mid-row, not UTF-8, with uneven
+            rows, or without a column the mapping reads is refused with the line and nothing is written.
+            """)
+    @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var output: OutputOptions
+    @Option(name: .long, help: "The mapping file (JSON).") var mapping: String
+    @Option(name: .long, help: "Your importer key (PKCS#8 PEM); default $BLOTTER_KEY.") var key: String?
+    @Flag(name: .long, help: "Check everything (mapping, file, schemas, lifecycle rules) against a copy of the ledger; write nothing.")
+    var dryRun = false
+    @Option(name: .long, help: "Write the full report (JSON) here.") var report: String?
+    @Option(name: .long, help: "Write rejected rows here, as they were plus blotter_row, blotter_column, blotter_reason (default: NAME.rejected.csv or .jsonl in the current directory).")
+    var rejects: String?
+    @Option(name: .long, help: "Rows per transaction.") var batch: Int = 1000
+    @Flag(name: .long, help: "No progress lines on stderr.") var quiet = false
+    @Argument(help: "The export to import.") var file: String
+
+    func execute() throws {
+        guard batch > 0 else { throw BlotterError(.invalidInput, "--batch must be at least 1") }
+        guard let keyPath = key ?? ProcessInfo.processInfo.environment["BLOTTER_KEY"] else {
+            throw BlotterError(.invalidInput, "give the importer's signing key with --key FILE or BLOTTER_KEY")
+        }
+        let privateKey = try loadPrivateKey(keyPath)
+        var ledgerPath = ledgerOptions.path
+        guard FileManager.default.fileExists(atPath: ledgerPath) else { throw BlotterError(.ledgerState, "no ledger at \(ledgerPath)") }
+        var scratch: String? = nil
+        if dryRun {
+            // A dry run imports into a copy (same directory, same permissions) and deletes it: every rule is
+            // checked exactly as a real run would, and the ledger is not opened for writing.
+            let copy = ledgerPath + ".dry-run-\(getpid())"
+            let original = try Ledger.open(path: ledgerPath)
+            defer { try? original.close() }
+            guard let store = original.store as? SQLiteStore else { throw BlotterError(.invalidInput, "--dry-run needs a SQLite ledger") }
+            try store.copy(to: copy)
+            scratch = copy
+            ledgerPath = copy
+        }
+        defer {
+            if let scratch {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
+            }
+        }
+        let ledger = try Ledger.open(path: ledgerPath)
+        defer { try? ledger.close() }
+        guard let catalog = try ledger.catalog() else {
+            throw BlotterError(.ledgerState, "\(ledgerOptions.path) has no event catalog (created with --no-catalog); import needs one")
+        }
+        let map = try ImportMapping.load(path: mapping, catalog: catalog)
+        let importer = try Importer(ledger: ledger, mapping: map, key: privateKey)
+        importer.batchRows = batch
+        if !quiet {
+            importer.progress = { p in
+                let rate = p.seconds > 0 ? Int(Double(p.rowsDone) / p.seconds) : 0
+                printError("import: \(p.rowsDone) of \(p.rowsTotal) rows (\(p.rowsTotal == 0 ? 100 : p.rowsDone * 100 / p.rowsTotal)%), \(p.statements) statements, \(rate) rows/s")
+            }
+        }
+        let base = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        let rejectsPath = rejects ?? "\(base).rejected.\(map.format == .csv ? "csv" : "jsonl")"
+        var writer: RejectsWriter? = nil
+        var header: [String] = []
+        if map.format == .csv {
+            var reader = try SourceReader(path: file, format: .csv, delimiter: map.delimiter)
+            header = reader.header
+            reader.close()
+        }
+        importer.onReject = { record, rejection in
+            if writer == nil { writer = try RejectsWriter(path: rejectsPath, format: map.format, header: header, delimiter: map.delimiter) }
+            try writer?.write(record, rejection)
+        }
+        var result = try importer.run(path: file)
+        try writer?.close()
+        result.dryRun = dryRun
+        if let report { try writeFile(report, show(result.json()) + "\n") }
+        if output.json {
+            try emitJSON(result.json())
+            return
+        }
+        emit("\(dryRun ? "dry run (nothing written): " : "")\(file) through mapping \(map.name)")
+        emit("  file SHA-256 \(result.fileDigest)")
+        emit("  rows read \(result.rowsRead): imported \(result.rowsImported), unchanged \(result.rowsUnchanged), rejected \(result.rejected.count)"
+             + (result.rowsWithoutEvents > 0 ? ", no event under the mapping \(result.rowsWithoutEvents)" : ""))
+        emit("  statements \(dryRun ? "that would be " : "")written \(result.statementsWritten) in \(String(format: "%.1f", result.seconds)) s"
+             + (result.seconds > 0 ? " (\(Int(Double(result.rowsRead) / result.seconds)) rows/s)" : ""))
+        for (type, n) in result.statements.sorted(by: { $0.key < $1.key }) {
+            emit("    \(type): \(n)\(result.amendments[type].map { " (\($0) amendments)" } ?? "")")
+        }
+        if !result.defaults.isEmpty {
+            emit("  values translated by a default:")
+            for d in result.defaults.values.sorted(by: { ($0.column, $0.value) < ($1.column, $1.value) }) {
+                emit("    \(d.column) \"\(d.value)\" -> \(show(d.to)): \(d.count) row\(d.count == 1 ? "" : "s") (first row \(d.firstRow))")
+            }
+        }
+        if !result.changesNotApplied.isEmpty {
+            emit("  changed in the source but not amended (the mapping says report): \(result.changesNotApplied.count)")
+            for c in result.changesNotApplied.prefix(10) { emit("    row \(c.row) record \(c.record): \(c.reason)") }
+        }
+        if !result.rejected.isEmpty {
+            emit("  rejected rows (written to \(rejectsPath)):")
+            for r in result.rejected.prefix(10) {
+                emit("    row \(r.row) (line \(r.line))\(r.column.map { " column \($0)" } ?? ""): \(r.reason)")
+            }
+            if result.rejected.count > 10 { emit("    ... and \(result.rejected.count - 10) more\(report.map { " (all in \($0))" } ?? "")") }
+        }
+    }
+}
+
+/// Writes rejected rows as they were read, plus where and why, in the source's own format so that
+/// the file can be corrected and imported again with the same mapping.
+final class RejectsWriter {
+    static let extra = ["blotter_row", "blotter_column", "blotter_reason"]
+    let handle: FileHandle
+    let format: SourceFormat
+    let delimiter: UInt8
+    /// Header positions kept (earlier blotter_* columns of a re-imported rejects file are replaced).
+    let keep: [Int]
+
+    init(path: String, format: SourceFormat, header: [String], delimiter: UInt8) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw BlotterError(.invalidInput, "cannot write rejected rows to \(path)")
+        }
+        self.handle = handle
+        self.format = format
+        self.delimiter = delimiter
+        keep = header.indices.filter { !Self.extra.contains(header[$0]) }
+        if format == .csv { try line(keep.map { header[$0] } + Self.extra) }
+    }
+
+    func write(_ record: SourceRecord, _ r: ImportReport.Rejection) throws {
+        switch format {
+        case .csv:
+            try line(keep.map { $0 < record.raw.count ? record.raw[$0] : "" } + [String(r.row), r.column ?? "", r.reason])
+        case .jsonl:
+            var members = (try? JSONParser.parse(record.raw.first ?? "{}"))?.objectValue ?? []
+            members.removeAll { $0.0 == "blotter_rejected" }
+            members.append(("blotter_rejected", .object([("row", .integer(Int64(r.row))), ("column", r.column.map(JSONValue.string) ?? .null),
+                                                         ("reason", .string(r.reason))])))
+            try handle.write(contentsOf: Array(CanonicalJSON.encode(.object(members))) + [0x0A])
+        }
+    }
+
+    private func line(_ cells: [String]) throws {
+        let d = Character(UnicodeScalar(delimiter))
+        let text = cells.map { c in
+            c.contains(where: { $0 == d || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + c.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : c
+        }.joined(separator: String(d))
+        try handle.write(contentsOf: Array((text + "\r\n").utf8))
+    }
+
+    func close() throws { try handle.close() }
+}
