@@ -87,7 +87,9 @@ struct ImportCommand: BlotterSubcommand {
         result.dryRun = dryRun
         if let report { try writeFile(report, show(result.json()) + "\n") }
         if output.json {
-            try emitJSON(result.json())
+            var json = result.json().objectValue ?? []
+            if let peak = peakMemoryKiB() { json.append(("peak_memory_kib", .integer(peak))) }
+            try emitJSON(.object(json))
             return
         }
         emit("\(dryRun ? "dry run (nothing written): " : "")\(file) through mapping \(map.name)")

@@ -1,0 +1,431 @@
+import Foundation
+import Testing
+@testable import Blotter
+import BlotterCrypto
+
+let sharedData = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+let njFile = sharedData.appendingPathComponent("nj-use-of-force.csv").path
+let ccrbFile = sharedData.appendingPathComponent("nyc-ccrb-penalties.csv").path
+let njMapping = repositoryRoot.appendingPathComponent("Tools/mappings/nj-use-of-force.json").path
+let ccrbMapping = repositoryRoot.appendingPathComponent("Tools/mappings/nyc-ccrb-penalties.json").path
+
+/// A ledger with the bundled catalog and a key registered as importer.
+struct ImportDesk {
+    let t: TestLedger
+    let key: PrivateKey
+    var ledger: Ledger { t.ledger }
+
+    init() throws {
+        t = try TestLedger(catalog: try EventCatalog.bundled())
+        key = try t.register("import/legacy", roles: ["importer"])
+    }
+
+    func importer(_ mappingPath: String) throws -> Importer {
+        let mapping = try ImportMapping.load(path: mappingPath, catalog: try #require(try ledger.catalog()))
+        return try Importer(ledger: ledger, mapping: mapping, key: key)
+    }
+
+    func run(_ mappingPath: String, _ file: String) throws -> ImportReport {
+        try importer(mappingPath).run(path: file)
+    }
+
+    func mapping(_ json: String) throws -> ImportMapping {
+        try ImportMapping(bytes: Array(json.utf8), catalog: try #require(try ledger.catalog()))
+    }
+
+    func count() throws -> Int64 { try ledger.count() }
+
+    func rows(_ sql: String, _ args: [SQLValue] = []) throws -> [[SQLValue]] { try ledger.store.read { try $0.rows(sql, args) } }
+}
+
+/// Figures from tests/Fixtures/import/figures.py (Python's csv module, no Blotter code).
+func pythonFigures(_ args: [String]) throws -> JSONValue {
+    let r = try run("/usr/bin/env", ["python3", repositoryRoot.appendingPathComponent("Tests/BlotterTests/Fixtures/import/figures.py").path] + args)
+    #expect(r.status == 0, "\(r.stderr)")
+    return try JSONParser.parse(r.stdout)
+}
+
+func write(_ text: String, to path: String) throws { try Data(text.utf8).write(to: URL(fileURLWithPath: path)) }
+
+/// The first `n` records of the NJ file (header included), as text, with `edit` applied to each record's cells.
+func njSample(_ n: Int, edit: (Int, inout [String: String]) -> Bool = { _, _ in true }) throws -> String {
+    var reader = try SourceReader(path: njFile, format: .csv)
+    defer { reader.close() }
+    var lines = [reader.header.map(csvCell).joined(separator: ",")]
+    var i = 0
+    while i < n, let r = try reader.next() {
+        var cells = Dictionary(uniqueKeysWithValues: zip(reader.header, r.raw))
+        if edit(i, &cells) { lines.append(reader.header.map { csvCell(cells[$0] ?? "") }.joined(separator: ",")) }
+        i += 1
+    }
+    return lines.joined(separator: "\r\n") + "\r\n"
+}
+
+func csvCell(_ s: String) -> String {
+    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
+}
+
+@Suite("CSV and JSON Lines reading")
+struct SourceReaderTests {
+    func records(_ text: [UInt8], _ format: SourceFormat = .csv) throws -> (header: [String], rows: [SourceRecord]) {
+        let dir = TemporaryDirectory()
+        let path = dir.path("f")
+        try Data(text).write(to: URL(fileURLWithPath: path))
+        var reader = try SourceReader(path: path, format: format)
+        defer { reader.close() }
+        var out: [SourceRecord] = []
+        while let r = try reader.next() { out.append(r) }
+        return (reader.header, out)
+    }
+
+    func failure(_ text: [UInt8], _ format: SourceFormat = .csv) -> String {
+        do {
+            _ = try records(text, format)
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test("RFC 4180: quotes, doubled quotes, delimiters and line breaks inside quotes, CRLF, a byte-order mark, blank lines")
+    func rfc4180() throws {
+        let text = Array("\u{FEFF}id,name,note\r\n1,\"Smith, J\",\"said \"\"stop\"\"\"\r\n\r\n2,Lee,\"two\r\nlines\"\r\n3,,\n".utf8)
+        let (header, rows) = try records(text)
+        #expect(header == ["id", "name", "note"])
+        #expect(rows.count == 3)
+        #expect(rows[0].cells["name"] == .string("Smith, J"))
+        #expect(rows[0].cells["note"] == .string("said \"stop\""))
+        #expect(rows[1].cells["note"] == .string("two\r\nlines"))
+        #expect(rows[1].line == 4)
+        #expect(rows[2].line == 6 && rows[2].number == 3)
+        #expect(rows[2].cells["name"] == .string("") && rows[2].cells["note"] == .string(""))
+    }
+
+    @Test("a file cut off inside a quoted field names the line where the field opened")
+    func cutOff() {
+        let message = failure(Array("id,note\n1,ok\n2,\"never\nclosed".utf8))
+        #expect(message.contains("line 4") && message.contains("opened on line 3") && message.contains("cut off"), "\(message)")
+    }
+
+    @Test("a record with a different number of fields than the header names its line")
+    func unevenColumns() {
+        let message = failure(Array("a,b,c\n1,2,3\n4,5\n".utf8))
+        #expect(message.contains("line 3") && message.contains("2 fields") && message.contains("header has 3"), "\(message)")
+    }
+
+    @Test("bytes that are not UTF-8 (a Windows-1252 export) name the line; UTF-16 is refused at the start")
+    func encoding() {
+        let latin1: [UInt8] = Array("id,name\n1,ok\n2,Jos".utf8) + [0xE9] + Array("\n".utf8)
+        let message = failure(latin1)
+        #expect(message.contains("line 3") && message.contains("not UTF-8"), "\(message)")
+        let utf16: [UInt8] = [0xFF, 0xFE] + Array("i\0d\0".utf8)
+        #expect(failure(utf16).contains("UTF-16"))
+    }
+
+    @Test("JSON Lines: one object per line; a cut-off last line names its line")
+    func jsonLines() throws {
+        let (_, rows) = try records(Array("{\"id\": 1, \"tags\": [\"a\"]}\n\n{\"id\": 2}\n".utf8), .jsonl)
+        #expect(rows.count == 2 && rows[1].line == 3 && rows[0].cells["tags"] == .array([.string("a")]))
+        let message = failure(Array("{\"id\": 1}\n{\"id\": 2, \"x\"".utf8), .jsonl)
+        #expect(message.contains("line 2") && message.contains("cut off"), "\(message)")
+        #expect(failure(Array("[1, 2]\n".utf8), .jsonl).contains("must be a JSON object"))
+    }
+}
+
+@Suite("Import mappings are checked before any row is read")
+struct MappingCheckTests {
+    func refusal(_ desk: ImportDesk, _ json: String) -> String {
+        do {
+            _ = try desk.mapping(json)
+            return "accepted"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    let base = #"{"mapping": "t", "format": "csv", "record": ["id"], "events": [%@]}"#
+
+    @Test("unknown event type, unknown field, an unfilled required field, a mapped source, a bad shape: refused with the reason")
+    func refusals() throws {
+        let desk = try ImportDesk()
+        func event(_ e: String) -> String { base.replacingOccurrences(of: "%@", with: e) }
+        #expect(refusal(desk, event(#"{"name": "x", "type": "complaint.filed", "fields": {}}"#)).contains("unknown event type \"complaint.filed\""))
+        let unknownField = refusal(desk, event(#"{"name": "x", "type": "use_of_force.reported", "fields": {"report_id": {"column": "id"}, "incident_at": {"column": "t"}, "force_types": {"column": "f", "split": ","}, "colour": {"column": "c"}}}"#))
+        #expect(unknownField.contains("field colour") && unknownField.contains("has no field \"colour\""), "\(unknownField)")
+        let unfilled = refusal(desk, event(#"{"name": "x", "type": "use_of_force.reported", "fields": {"report_id": {"column": "id"}}}"#))
+        #expect(unfilled.contains("requires fields incident_at, force_types"), "\(unfilled)")
+        let source = refusal(desk, event(#"{"name": "x", "type": "use_of_force.reviewed", "fields": {"report_id": {"column": "id"}, "outcome": {"const": "referred"}, "source": {"const": 1}}}"#))
+        #expect(source.contains("source is written by the importer"), "\(source)")
+        let shape = refusal(desk, #"{"mapping": "Bad Name", "format": "xls", "record": [], "events": []}"#)
+        #expect(shape.contains("/mapping") && shape.contains("/format") && shape.contains("/events"), "\(shape)")
+        let noStream = refusal(desk, event(#"{"name": "x", "type": "case.allegation.added", "fields": {"allegation_id": {"column": "id"}, "officer": {"column": "o"}}}"#))
+        #expect(noStream.contains("give \"stream\""), "\(noStream)")
+    }
+
+    @Test("a mapping that reads a column the file lacks is refused before anything is written")
+    func missingColumn() throws {
+        let desk = try ImportDesk()
+        let dir = TemporaryDirectory()
+        let mappingPath = dir.path("m.json")
+        var json = String(decoding: try Data(contentsOf: URL(fileURLWithPath: njMapping)), as: UTF8.self)
+        json = json.replacingOccurrences(of: "\"agency_name\"", with: "\"agency\"")
+        try write(json, to: mappingPath)
+        let before = try desk.t.fileDigest()
+        do {
+            _ = try desk.run(mappingPath, njFile)
+            Issue.record("imported with a missing column")
+        } catch {
+            #expect("\(error)".contains("column \"agency\"") && "\(error)".contains("does not have"), "\(error)")
+        }
+        #expect(try desk.t.fileDigest() == before)
+        #expect(try desk.count() == 2)
+    }
+
+    @Test("a key without the importer role is refused before any row is read")
+    func role() throws {
+        let desk = try ImportDesk()
+        let intake = try desk.t.register("ia/intake", roles: ["intake"])
+        let mapping = try ImportMapping.load(path: njMapping, catalog: try #require(try desk.ledger.catalog()))
+        #expect(throws: BlotterError.self) { try Importer(ledger: desk.ledger, mapping: mapping, key: intake) }
+    }
+}
+
+/// Both real files imported once into one ledger, shared by the tests below.
+final class ImportedPublicData: @unchecked Sendable {
+    static let shared: Result<ImportedPublicData, any Error> = Result { try ImportedPublicData() }
+    let desk: ImportDesk
+    let nj: ImportReport
+    let ccrb: ImportReport
+
+    init() throws {
+        desk = try ImportDesk()
+        nj = try desk.run(njMapping, njFile)
+        ccrb = try desk.run(ccrbMapping, ccrbFile)
+    }
+}
+
+@Suite("The two public files, imported in full")
+struct PublicDataImportTests {
+    @Test("New Jersey use of force: every row, and figures equal to Python's from the CSV")
+    func newJersey() throws {
+        let data = try ImportedPublicData.shared.get()
+        let figures = try pythonFigures(["nj", njFile])
+        let rows = figures["rows"]?.integerValue ?? -1
+        #expect(data.nj.rowsRead == Int(rows) && data.nj.rowsImported == Int(rows) && data.nj.rejected.isEmpty)
+        #expect(data.nj.statements["use_of_force.reported"] == Int(rows))
+        let d = data.desk
+        #expect(try d.rows("SELECT COUNT(*) FROM p_uof")[0][0].integer == rows)
+        for (agency, n) in figures["by_agency"]?.objectValue ?? [] {
+            #expect(try d.rows("SELECT COUNT(*) FROM p_uof WHERE agency = ?", [.text(agency)])[0][0].integer == n.integerValue, "\(agency)")
+        }
+        #expect(try d.rows("SELECT COUNT(*) FROM p_uof WHERE officer IS NULL")[0][0].integer == figures["without_officer_name"]?.integerValue)
+        #expect(try d.rows("SELECT SUM(subjects_count) FROM p_uof")[0][0].integer == figures["subjects"]?.integerValue)
+        #expect(try d.rows("SELECT SUM(subjects_injured) FROM p_uof")[0][0].integer == figures["subjects_injured"]?.integerValue)
+        #expect(try d.rows("SELECT COUNT(*) FROM p_uof WHERE video_footage = 1")[0][0].integer == figures["with_video"]?.integerValue)
+    }
+
+    @Test("NYC CCRB penalties: cases, allegations, findings and discipline equal Python's figures; sample case views match the rows")
+    func ccrb() throws {
+        let data = try ImportedPublicData.shared.get()
+        let samples = ["202303046", "200000045", "201707222", "202410887", "200717883"]
+        let figures = try pythonFigures(["ccrb", ccrbFile] + samples)
+        let r = data.ccrb
+        #expect(r.rowsRead == Int(figures["rows"]?.integerValue ?? -1) && r.rejected.isEmpty, "\(r.rejected.prefix(3))")
+        #expect(r.statements["case.opened"] == Int(figures["complaints"]?.integerValue ?? -1))
+        #expect(r.statements["complaint.received"] == Int(figures["complaints"]?.integerValue ?? -1))
+        #expect(r.statements["case.allegation.added"] == Int(figures["rows"]?.integerValue ?? -1))
+        #expect(r.statements["case.finding.approved"] == Int(figures["final_findings"]?.integerValue ?? -1))
+        #expect(r.statements["case.discipline.imposed"] == Int(figures["discipline"]?.integerValue ?? -1))
+        let d = data.desk
+        #expect(try d.rows("SELECT COUNT(*) FROM p_allegations WHERE final = 'not_sustained'")[0][0].integer == figures["not_sustained"]?.integerValue)
+        // Every value translated by a default is in the report, with its column.
+        #expect(r.defaults.values.contains { $0.column == "NYPD Officer Penalty" && $0.value == "Closed Administratively" && $0.count == 142 })
+        let catalog = try #require(try d.ledger.catalog())
+        for (caseID, expected) in figures["cases"]?.objectValue ?? [] {
+            let view = try d.ledger.store.read { try Views($0, catalog: catalog, today: CalendarDate("2026-11-21")!).caseView(caseID) }
+            let allegations = view["allegations"]?.arrayValue ?? []
+            #expect(allegations.count == expected.objectValue?.count, "\(caseID)")
+            for (id, want) in expected.objectValue ?? [] {
+                let a = allegations.first { $0["allegation_id"] == .string(id) }
+                #expect(a?["officer"] == want["officer"], "\(caseID) \(id)")
+                #expect(a?["final"] == want["final"], "\(caseID) \(id)")
+                let discipline = (view["discipline"]?.arrayValue ?? []).filter { $0["allegation_id"] == .string(id) }
+                if case let .string(text)? = want["penalty_text"] {
+                    #expect(discipline.count == 1 && discipline.first?["detail"] == .string(text), "\(caseID) \(id)")
+                } else {
+                    #expect(discipline.isEmpty, "\(caseID) \(id)")
+                }
+            }
+        }
+    }
+
+    @Test("importing the same files again adds nothing, and the ledger verifies with both verifiers")
+    func idempotent() throws {
+        let data = try ImportedPublicData.shared.get()
+        let before = try data.desk.count()
+        let again = try data.desk.run(njMapping, njFile)
+        #expect(again.statementsWritten == 0 && again.rowsUnchanged == again.rowsRead)
+        let ccrbAgain = try data.desk.run(ccrbMapping, ccrbFile)
+        #expect(ccrbAgain.statementsWritten == 0 && ccrbAgain.rowsUnchanged == ccrbAgain.rowsRead)
+        #expect(try data.desk.count() == before)
+        #expect(try LedgerVerifier(store: data.desk.ledger.store).verify().entries == before)
+        let python = try pythonVerifier(data.desk.t.path)
+        #expect(python.status == 0, "\(python.stdout)\(python.stderr)")
+    }
+}
+
+@Suite("Import: newer exports, rejected rows, interruption")
+struct ImportBehaviourTests {
+    @Test("a newer export adds only what is new and amends what changed; the earlier statements stay")
+    func newerExport() throws {
+        let desk = try ImportDesk()
+        let dir = TemporaryDirectory()
+        let first = dir.path("nj-1.csv"), second = dir.path("nj-2.csv")
+        try write(try njSample(200), to: first)
+        // The newer export: rows 0-2 corrected, row 3 gone, 2 rows added at the end.
+        try write(try njSample(202) { i, cells in
+            if i < 3 { cells["type_of_force"] = "Compliance hold" }
+            return i != 3
+        }, to: second)
+        let a = try desk.run(njMapping, first)
+        #expect(a.statements["use_of_force.reported"] == 200)
+        let seqBefore = try desk.count()
+        let b = try desk.run(njMapping, second)
+        #expect(b.statements["use_of_force.reported"] == 2, "\(b.statements)")
+        #expect(b.statements["use_of_force.amended"] == 3 && b.amendments["use_of_force.amended"] == 3)
+        #expect(b.rowsUnchanged == 196)
+        #expect(try desk.count() == seqBefore + 5)
+        // The amendment is in the case file of the report; the original report is still entry it was.
+        let amended = try desk.rows("SELECT report_id, force_types FROM p_uof WHERE force_types = 'Compliance hold'")
+        #expect(amended.count == 3)
+        let original = try desk.rows("SELECT seq FROM p_uof WHERE report_id = ?", [amended[0][0]])[0][0].integer!
+        #expect(original < seqBefore)
+        // And a third run of the newer file adds nothing.
+        #expect(try desk.run(njMapping, second).statementsWritten == 0)
+    }
+
+    @Test("rows refused by the schema or a lifecycle rule are reported with row and column and skipped; the fixed rejects file imports")
+    func rejectedRows() throws {
+        let desk = try ImportDesk()
+        let dir = TemporaryDirectory()
+        let file = dir.path("nj.csv"), rejects = dir.path("rejects.csv")
+        try write(try njSample(50) { i, cells in
+            if i == 4 { cells["incident_date_utc"] = "yesterday" }
+            if i == 9 { cells["number_subjects_injured_in_incident"] = "two" }
+            if i == 14 { cells["type_of_force"] = String(repeating: "x", count: 150) }
+            return true
+        }, to: file)
+        let importer = try desk.importer(njMapping)
+        var writer: [String] = []
+        importer.onReject = { record, rejection in writer.append("\(record.number)|\(rejection.column ?? "")|\(rejection.reason)") }
+        let report = try importer.run(path: file)
+        #expect(report.rowsImported == 47 && report.rejected.count == 3)
+        let byRow = Dictionary(uniqueKeysWithValues: report.rejected.map { ($0.row, $0) })
+        #expect(byRow[5]?.column == "incident_date_utc" && byRow[5]?.reason.contains("yesterday") == true)
+        #expect(byRow[10]?.column == "number_subjects_injured_in_incident" && byRow[10]?.reason.contains("whole number") == true)
+        #expect(byRow[15]?.column == "type_of_force" && byRow[15]?.reason.contains("/force_types/0") == true, "\(String(describing: byRow[15]))")
+        #expect(writer.count == 3)
+
+        // Through the CLI: the rejects file carries the rows as they were plus the reason, and imports once fixed.
+        let cliDesk = try ImportDesk()
+        try cliDesk.t.ledger.close()
+        let keyPath = dir.path("importer.pem")
+        try write(cliDesk.key.pkcs8PEM, to: keyPath)
+        let r = try blotter(["import", "--ledger", cliDesk.t.path, "--key", keyPath, "--mapping", njMapping, "--rejects", rejects, "--quiet", file])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("rejected 3") && r.stdout.contains("row 5 (line 6) column incident_date_utc"), "\(r.stdout)")
+        var text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: rejects)), as: UTF8.self)
+        #expect(text.hasPrefix("unique_report_id,") && text.contains("blotter_reason"))
+        text = text.replacingOccurrences(of: "yesterday", with: "2020-12-01T10:00:00Z").replacingOccurrences(of: ",two,", with: ",2,")
+            .replacingOccurrences(of: String(repeating: "x", count: 150), with: "Compliance hold")
+        try write(text, to: rejects)
+        let fixed = try blotter(["import", "--ledger", cliDesk.t.path, "--key", keyPath, "--mapping", njMapping, "--quiet", "--json", rejects])
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        let json = try JSONParser.parse(fixed.stdout)
+        #expect(json["rows_imported"] == .integer(3) && json["rows_rejected"] == .integer(0), "\(fixed.stdout)")
+    }
+
+    @Test("JSON Lines with a lifecycle refusal: that row is reported, the rest import")
+    func jsonLinesLifecycle() throws {
+        let desk = try ImportDesk()
+        let dir = TemporaryDirectory()
+        let mappingPath = dir.path("m.json"), file = dir.path("legacy.jsonl")
+        try write(#"""
+            {"mapping": "legacy-ia", "format": "jsonl", "record": ["case", "officer"],
+             "events": [
+               {"name": "complaint", "type": "complaint.received", "key": ["case"], "when": [{"column": "new", "in": ["true"]}],
+                "fields": {"complaint_id": {"template": "L-{case}"}, "channel": {"const": "other"}, "received_at": {"column": "received", "parse": "date-time", "date_format": "DD.MM.YYYY hh:mm"}}},
+               {"name": "case", "type": "case.opened", "key": ["case"], "when": [{"column": "new", "in": ["true"]}],
+                "fields": {"case_id": {"column": "case"}, "complaints": {"template": "L-{case}", "split": ";"}}},
+               {"name": "allegation", "type": "case.allegation.added", "stream": "case/{case}",
+                "fields": {"allegation_id": {"template": "A-{officer}"}, "officer": {"column": "officer"},
+                           "category": {"column": "kind", "translate": {"F": "Force", "D": "Discourtesy"}, "default": "Other Misconduct"}}}
+             ]}
+            """#, to: mappingPath)
+        try write("""
+            {"case": "IA-7", "officer": "P1", "new": true, "received": "03.02.2019 14:30", "kind": "F"}
+            {"case": "IA-7", "officer": "P2", "kind": "X"}
+            {"case": "IA-8", "officer": "P1", "kind": "D"}
+            """, to: file)
+        let report = try desk.run(mappingPath, file)
+        #expect(report.rowsImported == 2 && report.rejected.count == 1)
+        #expect(report.rejected.first?.row == 3 && report.rejected.first?.reason.contains("case-must-exist") == true, "\(report.rejected)")
+        #expect(report.defaults.values.contains { $0.column == "kind" && $0.value == "X" && $0.to == .string("Other Misconduct") })
+        #expect(try desk.rows("SELECT received_at FROM p_complaints WHERE complaint_id = 'L-IA-7'")[0][0].text == "2019-02-03T14:30:00Z")
+        #expect(try desk.rows("SELECT COUNT(*) FROM p_allegations WHERE case_id = 'IA-7'")[0][0].integer == 2)
+    }
+
+    @Test("a dry run checks everything and writes nothing")
+    func dryRun() throws {
+        let desk = try ImportDesk()
+        let dir = TemporaryDirectory()
+        let file = dir.path("nj.csv"), keyPath = dir.path("importer.pem")
+        try write(try njSample(30), to: file)
+        try write(desk.key.pkcs8PEM, to: keyPath)
+        try desk.t.ledger.close()
+        let before = try desk.t.fileDigest()
+        let r = try blotter(["import", "--dry-run", "--ledger", desk.t.path, "--key", keyPath, "--mapping", njMapping, "--quiet", file])
+        #expect(r.status == 0 && r.stdout.contains("dry run") && r.stdout.contains("use_of_force.reported: 30"), "\(r.stdout)\(r.stderr)")
+        #expect(try desk.t.fileDigest() == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: URL(fileURLWithPath: desk.t.path).deletingLastPathComponent().path)
+            .allSatisfy { !$0.contains("dry-run") })
+    }
+
+    @Test("an import killed with SIGKILL leaves a ledger that verifies; running it again completes it without duplicates")
+    func sigkill() throws {
+        let desk = try ImportDesk()
+        let dir = TemporaryDirectory()
+        let keyPath = dir.path("importer.pem")
+        try write(desk.key.pkcs8PEM, to: keyPath)
+        try desk.t.ledger.close()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: blotterExecutable)
+        p.arguments = ["import", "--ledger", desk.t.path, "--key", keyPath, "--mapping", njMapping, "--batch", "200", "--quiet", njFile]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Kill it once some batches have committed.
+        var seen: Int64 = 0
+        for _ in 0..<600 where seen < 800 {
+            usleep(20_000)
+            if let l = try? Ledger.open(path: desk.t.path) { seen = (try? l.count()) ?? 0; try? l.close() }
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal, "the import finished before it could be killed")
+        let opened = try Ledger.open(path: desk.t.path)
+        let partial = try opened.count()
+        #expect(partial > 2 && partial < 5515, "\(partial)")
+        #expect(try LedgerVerifier(store: opened.store).verify().entries == partial)
+        try opened.close()
+        let r = try blotter(["import", "--ledger", desk.t.path, "--key", keyPath, "--mapping", njMapping, "--quiet", "--json", njFile])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try JSONParser.parse(r.stdout)
+        #expect(report["rows_imported"]?.integerValue == 5515 - partial && report["rows_rejected"] == .integer(0), "\(r.stdout.prefix(400))")
+        let done = try Ledger.open(path: desk.t.path)
+        defer { try? done.close() }
+        #expect(try done.count() == 5515)
+        #expect(try done.store.read { try $0.rows("SELECT COUNT(DISTINCT report_id) FROM p_uof", []) }[0][0].integer == 5513)
+        #expect(try LedgerVerifier(store: done.store).verify().entries == 5515)
+    }
+}
