@@ -2,7 +2,8 @@
 # Blotter's main job on the embedded default (one SQLite file, no server): `blotter demo` builds the
 # Precinct 120 ledger (cases through their whole life, use of force, body-camera feeds), then the
 # case file, queues, an officer's history with early-intervention flags, body-camera compliance and
-# statistics; then a case worked step by step from the command line (with refusals); both verifiers;
+# statistics; then a case worked step by step from the command line (with refusals); the two public
+# files of ../shared/data imported through their mappings; both verifiers;
 # then what an oversight body does: take a signed checkpoint, cosign it as a witness, check the cosigned checkpoint, get and
 # check a receipt (tlog-proof) for one entry, and export the public tiles mirror.
 set -euo pipefail
@@ -39,6 +40,16 @@ run case approve IA-2026-9001 --key "$KEYS/ia_cmdr.morales.pem" --allegation A1
 run case discipline IA-2026-9001 --key "$KEYS/ia_cmdr.morales.pem" --allegation A1 --penalty command_discipline
 run case close IA-2026-9001 --key "$KEYS/ia_cmdr.morales.pem"
 run case show IA-2026-9001
+
+echo; echo "# importing existing records: the New Jersey use-of-force export and the NYC CCRB penalties file,"
+echo "# through the declarative mappings in Tools/mappings, signed by an importer key"
+"$BLOTTER" keys generate --out importer.pem >/dev/null
+run keys register --key "$KEYS/ia_admin.pem" --subject import/legacy --role importer importer.pub.pem
+run import --key importer.pem --mapping "$REPO/Tools/mappings/nj-use-of-force.json" "$REPO/../shared/data/nj-use-of-force.csv"
+run import --key importer.pem --mapping "$REPO/Tools/mappings/nyc-ccrb-penalties.json" "$REPO/../shared/data/nyc-ccrb-penalties.csv" --report ccrb-import.json
+echo; echo "# the same file again adds nothing:"
+run import --key importer.pem --mapping "$REPO/Tools/mappings/nj-use-of-force.json" "$REPO/../shared/data/nj-use-of-force.csv" --quiet
+run case show CCRB-202303046
 run verify
 echo; echo "\$ python3 Tools/verify_ledger.py $BLOTTER_LEDGER"
 python3 "$REPO/Tools/verify_ledger.py" "$BLOTTER_LEDGER"

@@ -16,7 +16,7 @@ struct KeysRegisterCommand: BlotterSubcommand {
     @Option(name: .long, help: "The actor the key is for, e.g. ia/rivera.")
     var subject: String
 
-    @Option(name: .long, help: "A role for the key (repeatable): admin, intake, investigator, commander, officer, supervisor, evidence-system, oversight, custodian.")
+    @Option(name: .long, help: "A role for the key (repeatable): admin, intake, investigator, commander, officer, supervisor, evidence-system, oversight, custodian, importer.")
     var role: [String] = []
 
     @Argument(help: "The key to register: a PEM public key (or private key, whose public half is used).")

@@ -140,7 +140,7 @@ struct LedgerRefusalTests {
             (code, fragment) = (.keyNotValid, "is ed25519, statement says ecdsa-p256-sha256")
         case .roleNotAllowed:
             submission = try t.statement("ia/rivera", type: "case.finding.approved", stream: "case/IA-1")
-            (code, fragment) = (.roleNotAllowed, "needs one of [commander]")
+            (code, fragment) = (.roleNotAllowed, "needs one of [commander, importer]")
         case .staleExpect:
             submission = try t.statement("ia/rivera", expect: 2)
             (code, fragment) = (.staleExpect, "expected version 2, current version is 0")

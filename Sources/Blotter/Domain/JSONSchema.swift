@@ -154,7 +154,8 @@ public struct JSONSchema: Sendable {
     }
 
     static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return s }
+        return s.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 
     /// Resolves `#` or `#/json/pointer` (percent-decoded, ~0 and ~1 unescaped) in `root`.

@@ -188,12 +188,10 @@ public final class Importer {
 
     func importBatch(_ records: [SourceRecord], digest fileDigest: String, report: inout ImportReport) throws {
         // Map every row, then look up what the ledger has for its events in one read.
-        var mapped: [Result<[(ImportMapping.EventMap, String, [(String, JSONValue)], String, [DefaultUse])], RowError>] = []
+        let mapped = parallelMap(records.count) { i in Result { () throws(RowError) in try self.mapRow(records[i]) } }
         var lookups: Set<String> = []
-        for r in records {
-            let result = Result { () throws(RowError) in try mapRow(r) }
+        for result in mapped {
             if case let .success(events) = result { for e in events { lookups.insert(e.1 + "\u{0}" + e.0.name) } }
-            mapped.append(result)
         }
         var prior: [String: Prior] = [:]
         try ledger.store.read { db in
@@ -431,12 +429,27 @@ public final class Importer {
     func text(_ v: JSONValue?) -> String? {
         switch v {
         case nil, .null?: return nil
-        case let .string(s)?: return s.trimmingCharacters(in: .whitespacesAndNewlines)
+        case let .string(s)?: return trimmed(s)
         case let .integer(n)?: return String(n)
         case let .double(d)?: return String(d)
         case let .bool(b)?: return b ? "true" : "false"
         case let v?: return String(decoding: (try? CanonicalJSON.encode(v)) ?? [], as: UTF8.self)
         }
+    }
+
+    /// `s` without leading and trailing white space (ASCII quickly; other white space through Foundation).
+    func trimmed(_ s: String) -> String {
+        let utf8 = s.utf8
+        func space(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        guard let first = utf8.first, let last = utf8.last else { return s }
+        if first < 0x80 && last < 0x80 {
+            if !space(first) && !space(last) { return s }
+            guard let start = utf8.firstIndex(where: { !space($0) }) else { return "" }
+            let end = utf8.lastIndex(where: { !space($0) })!
+            let inner = String(s[start...end])
+            if let f = inner.utf8.first, let l = inner.utf8.last, f < 0x80, l < 0x80 { return inner }
+        }
+        return s.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     func isPlaceholder(_ s: String, _ own: Set<String>?) -> Bool {
@@ -498,7 +511,11 @@ public final class Importer {
         if case let .array(a)? = value {
             pieces = a
         } else if let s = text(value), !s.isEmpty, let separator = f.split {
-            pieces = s.components(separatedBy: separator).map(JSONValue.string)
+            if separator.count == 1, let c = separator.first {
+                pieces = s.split(separator: c, omittingEmptySubsequences: false).map { .string(String($0)) }
+            } else {
+                pieces = s.components(separatedBy: separator).map(JSONValue.string)
+            }
         } else {
             return []
         }
@@ -514,7 +531,7 @@ public final class Importer {
         guard var s = text(value), !isPlaceholder(s, f.placeholders) else { return nil }
         if let m = f.match {
             guard let captured = m.capture(s) else { return nil }
-            s = captured.trimmingCharacters(in: .whitespaces)
+            s = trimmed(captured)
             if s.isEmpty { return nil }
         }
         if let table = f.translate {
