@@ -13,6 +13,10 @@ swift build -c release --product blotter
 BLOTTER="$PWD/.build/release/blotter"
 REPO="$PWD"
 DEMO="${DEMO_DIR:-$PWD/demo}"
+# The public data files: $BLOTTER_DATA, or ../shared/data next to the repository, or /work/shared/data.
+DATA="${BLOTTER_DATA:-$REPO/../shared/data}"
+[ -f "$DATA/nj-use-of-force.csv" ] || DATA=/work/shared/data
+[ -f "$DATA/nj-use-of-force.csv" ] || { echo "demo: the public data files (nj-use-of-force.csv, nyc-ccrb-penalties.csv) are not in \$BLOTTER_DATA, ../shared/data or /work/shared/data" >&2; exit 5; }
 rm -rf "$DEMO" && mkdir -p "$DEMO" && cd "$DEMO"
 export BLOTTER_LEDGER="$DEMO/precinct120.ledger"
 run() { echo; echo "\$ blotter $*"; "$BLOTTER" "$@"; }
@@ -45,10 +49,10 @@ echo; echo "# importing existing records: the New Jersey use-of-force export and
 echo "# through the declarative mappings in Tools/mappings, signed by an importer key"
 "$BLOTTER" keys generate --out importer.pem >/dev/null
 run keys register --key "$KEYS/ia_admin.pem" --subject import/legacy --role importer importer.pub.pem
-run import --key importer.pem --mapping "$REPO/Tools/mappings/nj-use-of-force.json" "$REPO/../shared/data/nj-use-of-force.csv"
-run import --key importer.pem --mapping "$REPO/Tools/mappings/nyc-ccrb-penalties.json" "$REPO/../shared/data/nyc-ccrb-penalties.csv" --report ccrb-import.json
+run import --key importer.pem --mapping "$REPO/Tools/mappings/nj-use-of-force.json" "$DATA/nj-use-of-force.csv"
+run import --key importer.pem --mapping "$REPO/Tools/mappings/nyc-ccrb-penalties.json" "$DATA/nyc-ccrb-penalties.csv" --report ccrb-import.json
 echo; echo "# the same file again adds nothing:"
-run import --key importer.pem --mapping "$REPO/Tools/mappings/nj-use-of-force.json" "$REPO/../shared/data/nj-use-of-force.csv" --quiet
+run import --key importer.pem --mapping "$REPO/Tools/mappings/nj-use-of-force.json" "$DATA/nj-use-of-force.csv" --quiet
 run case show CCRB-202303046
 run verify
 echo; echo "\$ python3 Tools/verify_ledger.py $BLOTTER_LEDGER"

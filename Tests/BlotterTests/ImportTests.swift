@@ -3,7 +3,13 @@ import Testing
 @testable import Blotter
 import BlotterCrypto
 
-let sharedData = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+/// The public data files (../shared/data next to the repository, or $BLOTTER_DATA, or /work/shared/data).
+let sharedData: URL = {
+    let candidates = [ProcessInfo.processInfo.environment["BLOTTER_DATA"].map { URL(fileURLWithPath: $0) },
+                      repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data"),
+                      URL(fileURLWithPath: "/work/shared/data")].compactMap { $0 }
+    return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("nj-use-of-force.csv").path) } ?? candidates[0]
+}()
 let njFile = sharedData.appendingPathComponent("nj-use-of-force.csv").path
 let ccrbFile = sharedData.appendingPathComponent("nyc-ccrb-penalties.csv").path
 let njMapping = repositoryRoot.appendingPathComponent("Tools/mappings/nj-use-of-force.json").path
