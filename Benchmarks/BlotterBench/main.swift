@@ -184,7 +184,6 @@ if let n = importRows {
     while let r = try reader.next() { records.append(r.raw) }
     reader.close()
     let idColumn = reader.header.firstIndex(of: "unique_report_id")!
-    func cell(_ s: String) -> String { s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
     for rows in [n / 5, n] {
         let csv = directory + "/nj-\(rows).csv"
         FileManager.default.createFile(atPath: csv, contents: nil)
@@ -194,7 +193,7 @@ if let n = importRows {
         for i in 0..<rows {
             var r = records[i % records.count]
             r[idColumn] += i < records.count ? "" : "r\(i / records.count)"
-            chunk += r.map(cell).joined(separator: ",") + "\r\n"
+            chunk += SourceReader.csvLine(r) + "\r\n"
             if chunk.utf8.count > 1 << 20 { out.write(Data(chunk.utf8)); chunk = "" }
         }
         out.write(Data(chunk.utf8))

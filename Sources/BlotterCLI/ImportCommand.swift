@@ -72,14 +72,8 @@ struct ImportCommand: BlotterSubcommand {
         let base = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
         let rejectsPath = rejects ?? "\(base).rejected.\(map.format == .csv ? "csv" : "jsonl")"
         var writer: RejectsWriter? = nil
-        var header: [String] = []
-        if map.format == .csv {
-            var reader = try SourceReader(path: file, format: .csv, delimiter: map.delimiter)
-            header = reader.header
-            reader.close()
-        }
-        importer.onReject = { record, rejection in
-            if writer == nil { writer = try RejectsWriter(path: rejectsPath, format: map.format, header: header, delimiter: map.delimiter) }
+        importer.onReject = { [unowned importer] record, rejection in
+            if writer == nil { writer = try RejectsWriter(path: rejectsPath, format: map.format, header: importer.header, delimiter: map.delimiter) }
             try writer?.write(record, rejection)
         }
         var result = try importer.run(path: file)
@@ -156,11 +150,7 @@ final class RejectsWriter {
     }
 
     private func line(_ cells: [String]) throws {
-        let d = Character(UnicodeScalar(delimiter))
-        let text = cells.map { c in
-            c.contains(where: { $0 == d || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + c.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : c
-        }.joined(separator: String(d))
-        try handle.write(contentsOf: Array((text + "\r\n").utf8))
+        try handle.write(contentsOf: Array((SourceReader.csvLine(cells, delimiter: delimiter) + "\r\n").utf8))
     }
 
     func close() throws { try handle.close() }

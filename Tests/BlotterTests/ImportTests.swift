@@ -57,19 +57,16 @@ func write(_ text: String, to path: String) throws { try Data(text.utf8).write(t
 func njSample(_ n: Int, edit: (Int, inout [String: String]) -> Bool = { _, _ in true }) throws -> String {
     var reader = try SourceReader(path: njFile, format: .csv)
     defer { reader.close() }
-    var lines = [reader.header.map(csvCell).joined(separator: ",")]
+    var lines = [SourceReader.csvLine(reader.header)]
     var i = 0
     while i < n, let r = try reader.next() {
         var cells = Dictionary(uniqueKeysWithValues: zip(reader.header, r.raw))
-        if edit(i, &cells) { lines.append(reader.header.map { csvCell(cells[$0] ?? "") }.joined(separator: ",")) }
+        if edit(i, &cells) { lines.append(SourceReader.csvLine(reader.header.map { cells[$0] ?? "" })) }
         i += 1
     }
     return lines.joined(separator: "\r\n") + "\r\n"
 }
 
-func csvCell(_ s: String) -> String {
-    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-}
 
 @Suite("CSV and JSON Lines reading")
 struct SourceReaderTests {

@@ -11,12 +11,11 @@ public enum CaseRules {
     /// Checks that the stream follows the catalog's pattern, e.g. `case/{case_id}`: with the field
     /// present the stream must be exactly that; without it, the stream must have the prefix.
     public static func checkStream(_ e: DomainEvent, pattern: String) throws {
-        guard let open = pattern.firstIndex(of: "{"), let close = pattern.firstIndex(of: "}") else {
+        let (prefix, parsedField) = EventCatalog.streamParts(pattern)
+        guard let field = parsedField else {
             guard e.stream == pattern else { throw refuse("stream", "\(e.type) belongs in stream \(pattern), not \(e.stream)") }
             return
         }
-        let prefix = String(pattern[..<open])
-        let field = String(pattern[pattern.index(after: open)..<close])
         if let value = e.values[field]?.stringValue {
             guard e.stream == prefix + value else {
                 throw refuse("stream", "\(e.type) with \(field) \(value) belongs in stream \(prefix)\(value), not \(e.stream)")

@@ -70,6 +70,16 @@ public struct EventCatalog: Sendable {
         /// The stream pattern, e.g. `case/{case_id}`.
         public let stream: String
         public let description: String
+
+        /// The stream pattern split at its `{field}`: the prefix, and the field that fills it (nil for
+        /// a fixed stream, whose prefix is the whole pattern).
+        public var streamParts: (prefix: String, field: String?) { EventCatalog.streamParts(stream) }
+    }
+
+    /// `case/{case_id}` → (`case/`, `case_id`); `catalog` → (`catalog`, nil).
+    public static func streamParts(_ pattern: String) -> (prefix: String, field: String?) {
+        guard let open = pattern.firstIndex(of: "{"), let close = pattern.firstIndex(of: "}") else { return (pattern, nil) }
+        return (String(pattern[..<open]), String(pattern[pattern.index(after: open)..<close]))
     }
 
     public let sensitivities: [String: SensitivityClass]

@@ -167,12 +167,7 @@ public struct ImportMapping: Sendable {
             throw BlotterError(.invalidInput, "\(at): \(type) requires field\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")), which the mapping does not fill")
         }
         // Streams: the catalog pattern, filled from the field it names, unless the mapping gives a template.
-        var prefix = info.stream
-        var field: String? = nil
-        if let open = info.stream.firstIndex(of: "{"), let close = info.stream.firstIndex(of: "}") {
-            prefix = String(info.stream[..<open])
-            field = String(info.stream[info.stream.index(after: open)..<close])
-        }
+        let (prefix, field) = info.streamParts
         let stream = try e["stream"]?.stringValue.map { s throws(BlotterError) in try Template(s, at: "\(at): stream") }
         if stream == nil, let field, !mapped.contains(field) {
             throw BlotterError(.invalidInput, "\(at): \(type) belongs in stream \(info.stream) but has no field \(field); give \"stream\", e.g. \"\(prefix){Some Column}\"")
@@ -207,8 +202,7 @@ public struct ImportMapping: Sendable {
             guard lacking.isEmpty else {
                 throw BlotterError(.invalidInput, "\(at): amend: \(t) requires \(lacking.joined(separator: ", ")), which neither the event nor the amend fields fill")
             }
-            if let pf = ai.stream.firstIndex(of: "{").map({ String(ai.stream[ai.stream.index(after: $0)..<(ai.stream.firstIndex(of: "}") ?? ai.stream.endIndex)]) }),
-               stream == nil, !covered.contains(pf) {
+            if let pf = ai.streamParts.field, stream == nil, !covered.contains(pf) {
                 throw BlotterError(.invalidInput, "\(at): amend: \(t) belongs in stream \(ai.stream) but has no field \(pf)")
             }
             amendType = t

@@ -92,6 +92,8 @@ public final class Importer {
     public var progress: ((ImportProgress) -> Void)?
     /// Called with each rejected record (and the header, for CSV), to write a file that can be fixed and imported again.
     public var onReject: ((SourceRecord, ImportReport.Rejection) throws -> Void)?
+    /// The CSV header of the file last checked or imported (empty for JSON Lines).
+    public private(set) var header: [String] = []
 
     public init(ledger: Ledger, mapping: ImportMapping, key: PrivateKey) throws {
         guard let catalog = try ledger.catalog() else {
@@ -119,7 +121,7 @@ public final class Importer {
 
     /// Reads the whole file once (digest, structure, columns) and refuses it before anything is
     /// written if it is cut off, not UTF-8, has uneven rows, or lacks a column the mapping reads.
-    public func check(path: String) throws -> (digest: String, rows: Int, header: [String]) {
+    public func check(path: String) throws -> (digest: String, rows: Int) {
         var reader = try SourceReader(path: path, format: mapping.format, delimiter: mapping.delimiter)
         defer { reader.close() }
         var rows = 0
@@ -129,13 +131,14 @@ public final class Importer {
             if mapping.format == .jsonl { names.formUnion(r.cells.keys) }
         }
         try mapping.check(columns: mapping.format == .csv ? Set(reader.header) : names, file: path)
-        return (try reader.digest(), rows, reader.header)
+        header = reader.header
+        return (try reader.digest(), rows)
     }
 
     public func run(path: String) throws -> ImportReport {
         let started = Date()
         var report = ImportReport(file: path, mapping: mapping.name, mappingDigest: mapping.digest)
-        let (digest, total, _) = try check(path: path)
+        let (digest, total) = try check(path: path)
         report.fileDigest = digest
         var reader = try SourceReader(path: path, format: mapping.format, delimiter: mapping.delimiter)
         defer { reader.close() }

@@ -72,6 +72,15 @@ public struct SourceReader {
     /// Closes the file.
     public func close() { fclose(file) }
 
+    /// One CSV record as this reader reads it back: a field holding the delimiter, a quote or a line
+    /// break is quoted, with its quotes doubled. No line end.
+    public static func csvLine(_ cells: [String], delimiter: UInt8 = UInt8(ascii: ",")) -> String {
+        let d = Character(UnicodeScalar(delimiter))
+        return cells.map { c in
+            c.contains(where: { $0 == d || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + c.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : c
+        }.joined(separator: String(d))
+    }
+
     /// SHA-256 (hex) of the whole file; reads to the end first if needed. Call after the last record.
     public mutating func digest() throws -> String {
         while !atEOF || position < end {

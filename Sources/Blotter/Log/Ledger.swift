@@ -96,13 +96,15 @@ public final class Ledger: Sendable {
     ///   ledger is then unchanged.
     public func append(_ submissions: [Submission]) throws -> [AppendReceipt] {
         if submissions.isEmpty { return [] }
-        let label = { (i: Int) in submissions.count == 1 ? "" : "statement \(i + 1) of \(submissions.count): " }
         let outcome = try append(groups: [AppendGroup(submissions)], isolated: false)[0]
         switch outcome {
         case let .appended(receipts): return receipts.map { $0! }
-        case let .refused(index, error): throw error.prefixed(label(index))
+        case let .refused(index, error): throw error.prefixed(Self.label(index, of: submissions.count))
         }
     }
+
+    /// Where a refused statement sits in a batch, for its error message.
+    static func label(_ index: Int, of count: Int) -> String { count == 1 ? "" : "statement \(index + 1) of \(count): " }
 
     /// Appends groups of statements, each all or nothing: a group with a refused statement leaves no
     /// trace (its writes are rolled back to a savepoint) and the other groups go on. One transaction
@@ -201,7 +203,7 @@ public final class Ledger: Sendable {
                     if isolated { try writer.execute("RELEASE blotter_group", []) }
                     outcomes[g] = .appended(receipts)
                 } catch let refusal as GroupRefusal {
-                    guard isolated else { throw refusal.error.prefixed(groups[0].submissions.count == 1 ? "" : "statement \(refusal.index + 1) of \(groups[0].submissions.count): ") }
+                    guard isolated else { throw refusal.error.prefixed(Self.label(refusal.index, of: group.submissions.count)) }
                     try writer.execute("ROLLBACK TO blotter_group", [])
                     try writer.execute("RELEASE blotter_group", [])
                     batch.restore(saved)

@@ -297,11 +297,10 @@ public enum Projector {
             break
         }
         if let source = e.values["source"] {
+            func text(_ name: String) -> SQLValue { source[name]?.stringValue.map(SQLValue.text) ?? .null }
             try db.execute("INSERT OR REPLACE INTO p_imports (mapping, record, event, digest, file, row, seq, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           [source["mapping"]?.stringValue.map(SQLValue.text) ?? .null, source["record"]?.stringValue.map(SQLValue.text) ?? .null,
-                            source["event"]?.stringValue.map(SQLValue.text) ?? .null, source["digest"]?.stringValue.map(SQLValue.text) ?? .null,
-                            source["file"]?.stringValue.map(SQLValue.text) ?? .null, source["row"]?.integerValue.map(SQLValue.integer) ?? .null,
-                            .integer(e.seq), .text(e.type)])
+                           [text("mapping"), text("record"), text("event"), text("digest"), text("file"),
+                            source["row"]?.integerValue.map(SQLValue.integer) ?? .null, .integer(e.seq), .text(e.type)])
         }
         if e.stream.hasPrefix("case/"), e.type.hasPrefix("case.") || e.type == "oversight.review.recorded" {
             try db.execute("INSERT OR REPLACE INTO p_timeline (case_id, seq, at, recorded, actor, type, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
