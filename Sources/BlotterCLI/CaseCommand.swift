@@ -193,7 +193,13 @@ struct CaseShowCommand: BlotterSubcommand {
         emit("  unit          \(cell(v["unit"]))   classification \(cell(v["classification"]))")
         emit("  investigator  \(cell(v["investigator"]))")
         if v["closed_at"] != .null { emit("  closed        \(cell(v["closed_at"])) (entry \(cell(v["closed_seq"])))") }
-        var deadline = "due \(cell(d?["due"])) under \(cell(d?["rule_text"])); discovered \(cell(v["discovery_date"]))"
+        let sealed = v["sealed"]?.arrayValue ?? []
+        func sealedNote(_ seq: JSONValue?, _ field: String) -> String? {
+            sealed.first { $0["seq"] == seq && ($0["field"] == .string(field) || $0["field"] == .string("*")) }
+                .map { "sealed under \(cell($0["authority"])) (entry \(cell($0["sealed_seq"])))" }
+        }
+        let discovered = v["discovery_date"] == .null ? sealedNote(v["opened_seq"], "discovery_date") ?? "-" : cell(v["discovery_date"])
+        var deadline = "due \(cell(d?["due"])) under \(cell(d?["rule_text"])); discovered \(discovered)"
         if let left = d?["days_left"]?.integerValue {
             if v["status"] == .string("closed") {
                 deadline += left < 0 ? " — closed \(-left) days late" : " — closed with \(left) days to spare"
@@ -222,7 +228,17 @@ struct CaseShowCommand: BlotterSubcommand {
         emit("OVERSIGHT REVIEWS")
         table(["entry", "body", "outcome", "by", "at"], rows(v["oversight_reviews"], ["seq", "body", "outcome", "actor", "at"]))
         emit("TIMELINE (who did what, signed)")
-        table(["entry", "at", "actor", "what"], rows(v["timeline"], ["seq", "at", "actor", "summary"]))
+        table(["entry", "at", "actor", "what"], (v["timeline"]?.arrayValue ?? []).map { item in
+            let mark = sealed.contains { $0["seq"] == item["seq"] } ? " [sealed]" : ""
+            return [cell(item["seq"]), cell(item["at"]), cell(item["actor"]), cell(item["summary"]) + mark]
+        })
+        if !sealed.isEmpty {
+            emit("SEALED (values destroyed; the entries and their digests remain)")
+            table(["entry", "type", "field", "authority", "sealed by", "at"], sealed.map { s in
+                [cell(s["seq"]), cell(s["type"]), s["field"] == .string("*") ? "(every field)" : cell(s["field"]), cell(s["authority"]),
+                 "\(cell(s["actor"])) (entry \(cell(s["sealed_seq"])))", cell(s["at"])]
+            })
+        }
         emit("")
         emit("Every line above is a signed entry; check any of them with `blotter entry SEQ` and `blotter prove inclusion SEQ`.")
     }

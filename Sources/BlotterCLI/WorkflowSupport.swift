@@ -17,33 +17,39 @@ struct SignerOptions: ParsableArguments {
     @Option(name: .long, parsing: .singleValue, help: "An extra field as NAME=VALUE (JSON if it parses, else a string). Repeatable.")
     var field: [String] = []
 
-    func privateKey() throws -> PrivateKey {
-        guard let path = key ?? ProcessInfo.processInfo.environment["BLOTTER_KEY"] else {
-            throw BlotterError(.invalidInput, "give your signing key with --key FILE or BLOTTER_KEY")
-        }
-        return try loadPrivateKey(path)
-    }
-
     /// Your key, the actor it is registered to, and the ledger's origin.
-    func signer(_ ledger: Ledger) throws -> (key: PrivateKey, actor: String, origin: String) {
-        let key = try privateKey()
-        guard let identity = try ledger.identity() else { throw BlotterError(.ledgerState, "the ledger has no genesis entry") }
-        guard let record = try ledger.store.read({ try $0.keyRecord(key.publicKey.keyID) }) else {
-            throw BlotterError(.keyNotValid, "key \(key.publicKey.keyID) is not registered in this ledger")
-        }
-        return (key, record.actor, identity.origin)
-    }
+    func signer(_ ledger: Ledger) throws -> (key: PrivateKey, actor: String, origin: String) { try registeredSigner(ledger, keyPath: key) }
 
     /// Signs and appends one step; returns the receipt.
     func append(_ ledger: Ledger, type: String, stream: String, fields: [(String, JSONValue?)]) throws -> AppendReceipt {
-        let (key, actor, origin) = try signer(ledger)
         let values = fields.compactMap { name, value in value.map { (name, $0) } } + (try field.map(parseFieldOption))
-        let version = try expect ?? ledger.store.read { try $0.streamVersion(stream) }
-        let schema = try ledger.catalog()?.types[type]?.version ?? 1
-        let draft = StatementDraft(log: origin, type: type, schema: schema, stream: stream, expect: version,
-                                   actor: actor, at: try statementTime(at), fields: values)
-        return try ledger.append(try draft.sign(with: key))
+        return try signAndAppend(ledger, keyPath: key, at: at, expect: expect, type: type, stream: stream, fields: values)
     }
+}
+
+/// Signs one statement with the key at `keyPath` (default $BLOTTER_KEY) as the actor that key is
+/// registered to, at the stream's current version unless `expect` is given, and appends it.
+func signAndAppend(_ ledger: Ledger, keyPath: String?, at: String?, expect: Int64?, type: String, stream: String,
+                   fields: [(String, JSONValue)]) throws -> AppendReceipt {
+    let (key, actor, origin) = try registeredSigner(ledger, keyPath: keyPath)
+    let version = try expect ?? ledger.store.read { try $0.streamVersion(stream) }
+    let schema = try ledger.catalog()?.types[type]?.version ?? 1
+    let draft = StatementDraft(log: origin, type: type, schema: schema, stream: stream, expect: version,
+                               actor: actor, at: try statementTime(at), fields: fields)
+    return try ledger.append(try draft.sign(with: key))
+}
+
+/// The key at `keyPath` (default $BLOTTER_KEY), the actor it is registered to, and the ledger's origin.
+func registeredSigner(_ ledger: Ledger, keyPath: String?) throws -> (key: PrivateKey, actor: String, origin: String) {
+    guard let path = keyPath ?? ProcessInfo.processInfo.environment["BLOTTER_KEY"] else {
+        throw BlotterError(.invalidInput, "give your signing key with --key FILE or BLOTTER_KEY")
+    }
+    let key = try loadPrivateKey(path)
+    guard let identity = try ledger.identity() else { throw BlotterError(.ledgerState, "the ledger has no genesis entry") }
+    guard let record = try ledger.store.read({ try $0.keyRecord(key.publicKey.keyID) }) else {
+        throw BlotterError(.keyNotValid, "key \(key.publicKey.keyID) is not registered in this ledger")
+    }
+    return (key, record.actor, identity.origin)
 }
 
 /// Opens a ledger that has projections (its genesis carried an event catalog).

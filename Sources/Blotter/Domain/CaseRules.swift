@@ -144,6 +144,8 @@ public enum CaseRules {
                 throw refuse("delete-needs-recording", "there is no recording \(id) to delete")
             }
             if row[0] != .null { throw refuse("delete-once", "recording \(id) was already deleted at entry \(row[0].display ?? "?")") }
+        case "record.sealed":
+            try Sealing.check(e, db)
         default:
             break
         }

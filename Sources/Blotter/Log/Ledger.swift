@@ -507,7 +507,16 @@ private struct BatchWriter {
             try writer.insertTreeHash(level: f.level, index: f.index, hash: f.hash)
         }
         state.streams[statement.stream] = version
-        if catalog != nil { try Projector.apply(event, writer) }
+        if catalog != nil {
+            if statement.type == "record.sealed" {
+                // Destroy the sealed values, then rebuild every projection from what remains (this entry
+                // included), so no view keeps a copy; all in this transaction.
+                try Sealing.destroy(event, writer)
+                _ = try Projector.replay(writer, total: seq + 1)
+            } else {
+                try Projector.apply(event, writer)
+            }
+        }
         switch change {
         case let .genesis(newIdentity, admin):
             identity = newIdentity

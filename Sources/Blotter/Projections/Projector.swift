@@ -54,7 +54,7 @@ public enum Projector {
     public static let tables = [
         "domain_catalog", "p_complaints", "p_cases", "p_case_complaints", "p_timeline", "p_allegations", "p_discipline",
         "p_evidence", "p_tolls", "p_reviews", "p_officer_events", "p_uof", "p_recordings", "p_bodycam_access", "p_bodycam_deletions",
-        "p_imports",
+        "p_imports", "p_sealed",
     ]
 
     static let schema: [String] = [
@@ -132,6 +132,11 @@ public enum Projector {
         CREATE TABLE p_imports (mapping TEXT NOT NULL, record TEXT NOT NULL, event TEXT NOT NULL, digest TEXT NOT NULL,
             file TEXT NOT NULL, row INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
             PRIMARY KEY (mapping, record, event)) WITHOUT ROWID
+        """,
+        // Sealed fields (`*` = the whole entry), from record.sealed statements.
+        """
+        CREATE TABLE p_sealed (seq INTEGER NOT NULL, field TEXT NOT NULL, sealed_seq INTEGER NOT NULL, authority TEXT, actor TEXT, at TEXT,
+            PRIMARY KEY (seq, field)) WITHOUT ROWID
         """,
     ]
 
@@ -293,6 +298,8 @@ public enum Projector {
                 try db.execute("UPDATE p_recordings SET deleted_seq = ?, deleted_by = ?, deletion_authorised_by = ? WHERE evidence_id = ?",
                                [.integer(e.seq), .text(e.actor), e.string("authorised_by"), .text(id)])
             }
+        case "record.sealed":
+            try Sealing.project(e, db)
         default:
             break
         }
@@ -323,7 +330,7 @@ public enum Projector {
 
     /// One line saying what the event did, for the case timeline.
     static func summary(_ e: DomainEvent) -> String {
-        func s(_ n: String) -> String { e.values[n]?.stringValue ?? "(sealed)" }
+        func s(_ n: String) -> String { e.values[n]?.stringValue ?? "(not disclosed)" }
         switch e.type {
         case "case.opened":
             return "case opened from complaint\(e.strings("complaints").count == 1 ? "" : "s") \(e.strings("complaints").joined(separator: ", "))"

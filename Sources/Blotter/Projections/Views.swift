@@ -31,8 +31,9 @@ public struct Views {
 
     // MARK: case view
 
-    /// The deadline of one case, from its row and tolling periods.
-    func deadline(caseID: String, rule: String?, discovery: String?, closedAt: String?) throws -> Deadline {
+    /// The deadline of one case, from its row and tolling periods. Without a discovery date (not
+    /// given, or sealed) the deadline runs from the day the case was opened.
+    func deadline(caseID: String, rule: String?, discovery: String?, opened: String?, closedAt: String?) throws -> Deadline {
         let tolls = try all("SELECT start_date, end_date FROM p_tolls WHERE case_id = ? ORDER BY start_seq", [.text(caseID)]).compactMap { r -> (start: CalendarDate, end: CalendarDate?)? in
             guard let s = r[0].text.flatMap(CalendarDate.init) else { return nil }
             return (s, r[1].text.flatMap(CalendarDate.init))
@@ -41,7 +42,7 @@ public struct Views {
             SELECT MIN(c.incident_at) FROM p_complaints c JOIN p_case_complaints cc ON cc.complaint_id = c.complaint_id WHERE cc.case_id = ?
             """, [.text(caseID)]).first?[0].text.flatMap(CalendarDate.init)
         let ruleValue = DeadlineRule(rawValue: rule ?? catalog.deadlineRule) ?? .californiaOneYear
-        let discoveryDate = discovery.flatMap(CalendarDate.init) ?? today
+        let discoveryDate = discovery.flatMap(CalendarDate.init) ?? opened.flatMap { CalendarDate(String($0.prefix(10))) } ?? today
         return Deadline.compute(rule: ruleValue, discovery: discoveryDate, occurrence: occurrence, tolls: tolls, today: today,
                                 closedOn: closedAt.flatMap(CalendarDate.init))
     }
@@ -61,7 +62,7 @@ public struct Views {
             throw BlotterError(.notFound, "there is no case \(caseID)")
         }
         guard case var .object(members) = Self.object(caseColumns, row) else { return .null }
-        let d = try deadline(caseID: caseID, rule: row[9].text, discovery: row[8].text, closedAt: row[12].text)
+        let d = try deadline(caseID: caseID, rule: row[9].text, discovery: row[8].text, opened: row[4].text, closedAt: row[12].text)
         let complaints = try all("""
             SELECT c.complaint_id, c.seq, c.received_at, c.incident_at, c.channel, c.precinct, c.officers, c.allegations
             FROM p_case_complaints cc JOIN p_complaints c ON c.complaint_id = cc.complaint_id WHERE cc.case_id = ? ORDER BY c.seq
@@ -87,6 +88,11 @@ public struct Views {
                                             try all("SELECT seq, body, allegation_id, outcome, recommendation, actor, at FROM p_reviews WHERE case_id = ? ORDER BY seq", [.text(caseID)]))),
             ("timeline", Self.list(["seq", "at", "recorded", "actor", "type", "summary"],
                                    try all("SELECT seq, at, recorded, actor, type, summary FROM p_timeline WHERE case_id = ? ORDER BY seq", [.text(caseID)]))),
+            // What was sealed in this case's entries, and by whose authority (never the value).
+            ("sealed", Self.list(["seq", "type", "field", "authority", "sealed_seq", "actor", "at"], try all("""
+                SELECT s.seq, t.type, s.field, s.authority, s.sealed_seq, s.actor, s.at FROM p_sealed s JOIN p_timeline t ON t.seq = s.seq
+                WHERE t.case_id = ? ORDER BY s.seq, s.field
+                """, [.text(caseID)]))),
         ]
         return .object(members)
     }
@@ -114,7 +120,7 @@ public struct Views {
         var out: [(Int64, JSONValue)] = []
         for r in try all(sql, args) {
             let id = r[0].text ?? ""
-            let d = try deadline(caseID: id, rule: r[6].text, discovery: r[5].text, closedAt: r[7].text)
+            let d = try deadline(caseID: id, rule: r[6].text, discovery: r[5].text, opened: r[4].text, closedAt: r[7].text)
             if filter.overdueOnly && !(d.overdue && r[1].text == "open") { continue }
             if let within = filter.dueWithin, (d.daysLeft ?? Int64.max) > within { continue }
             let age = r[4].text.flatMap(CalendarDate.init).map { today.days - $0.days } ?? 0

@@ -37,6 +37,9 @@ public protocol LedgerStore: AnyObject, Sendable {
     func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T
     /// Flushes and closes; the store cannot be used afterwards.
     func close() throws
+    /// Rewrites the store so that content deleted earlier (destroyed disclosures) leaves no copy in
+    /// its files: for SQLite, VACUUM, then a WAL checkpoint that truncates the log.
+    func compact() throws
 }
 
 /// Reads a ledger's contents.
@@ -114,6 +117,10 @@ public protocol LedgerWriting: LedgerReading {
     func insertTreeHash(level: Int, index: Int64, hash: TreeHash) throws
     /// Stores a signed checkpoint note.
     func insertCheckpoint(size: Int64, note: String) throws
+    /// Deletes the stored disclosures of entry `seq`: the named fields, or all of them for nil.
+    /// Returns how many were deleted. Used only when a `record.sealed` statement is appended.
+    @discardableResult
+    func destroyDisclosures(seq: Int64, fields: [String]?) throws -> Int
     /// Runs a statement that changes the domain tables (projections, catalog), in the same
     /// transaction as the entries, so an append and the views it changes commit together.
     func execute(_ sql: String, _ arguments: [SQLValue]) throws

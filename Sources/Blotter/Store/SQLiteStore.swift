@@ -167,6 +167,15 @@ public final class SQLiteStore: LedgerStore {
         }
     }
 
+    public func compact() throws {
+        try mapErrors {
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM")
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        }
+    }
+
     /// Writes a consistent copy of the whole ledger to a new file at `path` (SQLite's VACUUM INTO).
     public func copy(to path: String) throws {
         try mapErrors {
@@ -378,6 +387,19 @@ private struct Access: LedgerWriting {
             out.append(values)
         }
         return out
+    }
+
+    func destroyDisclosures(seq: Int64, fields: [String]?) throws -> Int {
+        if let fields {
+            var deleted = 0
+            for field in fields {
+                try db.cachedStatement(sql: "DELETE FROM disclosures WHERE seq = ? AND field = ?").execute(arguments: [seq, field])
+                deleted += db.changesCount
+            }
+            return deleted
+        }
+        try db.cachedStatement(sql: "DELETE FROM disclosures WHERE seq = ?").execute(arguments: [seq])
+        return db.changesCount
     }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws {
