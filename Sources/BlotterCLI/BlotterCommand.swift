@@ -27,7 +27,7 @@ struct BlotterCommand: ParsableCommand {
             LogCommand.self, EntryCommand.self, VerifyCommand.self, CheckpointCommand.self, OperatorKeyCommand.self,
             ProveCommand.self, WitnessCommand.self, TilesCommand.self,
             DemoCommand.self, ComplaintCommand.self, CaseCommand.self, OfficerCommand.self, UofCommand.self, BodycamCommand.self,
-            StatsCommand.self, ProjectionsCommand.self, SchemasCommand.self, ImportCommand.self, SealCommand.self,
+            StatsCommand.self, ProjectionsCommand.self, SchemasCommand.self, ImportCommand.self, SealCommand.self, ExportCommand.self, VerifyExportCommand.self,
         ]
     )
 }
