@@ -55,21 +55,28 @@ public struct ExportVerifier {
         func streamVersion(_ stream: String) throws -> Int64 { expect }
     }
 
+    /// Collects problems apart from the report, which the checks update at the same time.
+    final class Sink {
+        var problems: [Problem] = []
+        func add(_ place: String, _ message: String) {
+            if problems.count < ExportVerifier.maxProblems { problems.append(Problem(place: place, message: message)) }
+        }
+    }
+
     public func verify() -> Report {
         let started = Date()
         var report = Report()
-        func problem(_ place: String, _ message: String) {
-            if report.problems.count < Self.maxProblems { report.problems.append(Problem(place: place, message: message)) }
-        }
+        let sink = Sink()
         do {
-            try run(&report, problem)
+            try run(&report, sink.add)
         } catch let stop as Stop {
-            problem(stop.problem.place, stop.problem.message)
+            sink.add(stop.problem.place, stop.problem.message)
         } catch let error as BlotterError {
-            problem("bundle", error.message)
+            sink.add("bundle", error.message)
         } catch {
-            problem("bundle", "\(error)")
+            sink.add("bundle", "\(error)")
         }
+        report.problems = sink.problems
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
@@ -344,11 +351,11 @@ public struct ExportVerifier {
         defer { try? FileManager.default.removeItem(at: tmp) }
         let lines = (p["entries"]?.arrayValue ?? []).map { (try? CanonicalJSON.encode($0)) ?? [] }
         try Data(lines.map { $0 + [0x0A] }.joined()).write(to: tmp)
-        var sub = report
-        sub.problems = []
+        var sub = Report()
         let verifier = ExportVerifier(directory: tmp.deletingLastPathComponent().path, key: key)
-        let carried = try verifier.entries(tmp.lastPathComponent, checkpoint: checkpoint, origin: checkpoint.origin, sub: &sub)
-        for q in sub.problems { problem("\(place) \(q.place.replacingOccurrences(of: tmp.lastPathComponent, with: "entries"))", q.message) }
+        let carried = try verifier.entries(tmp.lastPathComponent, checkpoint: checkpoint, origin: checkpoint.origin, &sub) { at, message in
+            problem("\(place) \(at.replacingOccurrences(of: tmp.lastPathComponent, with: "entries"))", message)
+        }
         guard let seq = p["entry"]?.integerValue, let entry = carried[seq], entry.statement.type == "disclosure.published" else {
             problem(place, "does not carry a verified disclosure.published entry"); return
         }
@@ -362,11 +369,3 @@ public struct ExportVerifier {
     }
 }
 
-extension ExportVerifier {
-    func entries(_ name: String, checkpoint: Checkpoint, origin: String, sub: inout Report) throws -> [Int64: Carried] {
-        var problems: [Problem] = []
-        let out = try entries(name, checkpoint: checkpoint, origin: origin, &sub) { problems.append(Problem(place: $0, message: $1)) }
-        sub.problems += problems
-        return out
-    }
-}
