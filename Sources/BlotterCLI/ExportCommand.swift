@@ -41,37 +41,15 @@ struct ExportCommand: BlotterSubcommand {
         let (ledger, catalog) = try openDomain(ledgerOptions)
         defer { try? ledger.close() }
         let policy = try DisclosurePolicy.load(path: self.policy, catalog: catalog)
-        let (_, actor, _) = try registeredSigner(ledger, keyPath: key)
-        let signerRoles = try ledger.store.read { try $0.allKeys() }.filter { $0.actor == actor }.flatMap(\.roles)
-        let allowed = try ledger.identity()?.roleTable.types["disclosure.published"] ?? []
-        guard signerRoles.contains(where: allowed.contains) else {
-            throw BlotterError(.roleNotAllowed, "\(actor) has roles [\(signerRoles.joined(separator: ", "))]; recording a publication needs one of [\(allowed.joined(separator: ", "))]; nothing was exported")
+        guard let keyPath = key ?? ProcessInfo.processInfo.environment["BLOTTER_KEY"] else {
+            throw BlotterError(.invalidInput, "give the custodian's key with --key FILE or BLOTTER_KEY: each export is recorded in the ledger")
         }
-        let operatorKey = try loadPrivateKey(ledgerOptions.operatorKeyPath(self.operatorKey))
-        do {
-            _ = try LedgerVerifier(store: ledger.store).verify(since: nil) { _, _ in }
-        } catch let error as BlotterError where error.code == .verificationFailed {
-            throw BlotterError(.verificationFailed, "the ledger fails verification, so nothing was exported: \(error.description)")
-        }
-        let checkpoint = try ledger.checkpoint(operatorKey: operatorKey)
-        let export = try DisclosureExport(policy: policy, catalog: catalog, checkpoint: checkpoint,
-                                          pseudonymSecret: DisclosureExport.pseudonymSecret(operatorKey: operatorKey, policy: policy.name),
-                                          directory: out)
-        let summary = try export.write(ledger: ledger)
-        let size = try Checkpoint(text: checkpoint.text).size
-        let receipt = try signAndAppend(ledger, keyPath: key, at: nil, expect: nil, type: "disclosure.published", stream: "disclosures", fields: [
-            ("manifest_sha256", .string(summary.manifestDigest)), ("policy", .string(policy.name)), ("policy_sha256", .string(policy.digest)),
-            ("checkpoint_size", .integer(size)), ("records", .integer(Int64(summary.total))),
-        ])
-        let later = try ledger.checkpoint(operatorKey: operatorKey)
-        let laterSize = try Checkpoint(text: later.text).size
-        let entries = try ledger.store.read { try DisclosureExport.carriedEntries($0, used: [receipt.seq: ["*"]], size: laterSize) }
-        let consistency = try ledger.consistencyProof(oldSize: size, newSize: laterSize)
-        let publication = JSONValue.object([
-            ("entry", .integer(receipt.seq)), ("checkpoint", .string(later.serialized)),
-            ("consistency", .array(consistency.proof.map { .string($0.base64) })), ("entries", .array(entries)),
-        ])
-        try Data(CanonicalJSON.encode(publication) + [0x0A]).write(to: URL(fileURLWithPath: out).appendingPathComponent("publication.json"))
+        let published = try DisclosureExport.publish(ledger: ledger, catalog: catalog, policy: policy,
+                                                     operatorKey: try loadPrivateKey(ledgerOptions.operatorKeyPath(operatorKey)),
+                                                     custodianKey: try loadPrivateKey(keyPath), directory: out)
+        let summary = published.summary
+        let size = published.checkpointSize
+        let receipt = (seq: published.seq, ())
         if output.json {
             try emitJSON(.object([
                 ("out", .string(out)), ("policy", .string(policy.name)), ("policy_sha256", .string(policy.digest)),

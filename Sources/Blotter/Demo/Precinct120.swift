@@ -24,7 +24,14 @@ public struct Precinct120 {
         public let reopenedCase = "IA-2025-0004"
         public let flaggedOfficer = "P-1007"
         public let deletedRecording = "AXON-9000001"
+        /// With ``Precinct120/markSensitive``: every marker string written.
+        public var markers: [String] = []
     }
+
+    /// Replace every string inside a field that is not publishable, or is an exact location, with a
+    /// unique marker (`MKR<n>Z`), so a test can prove no such value reaches a public export.
+    public var markSensitive = false
+    var catalog: EventCatalog?
 
     /// Staff actors and their roles; officers (`pd/P-1001`, ...) are added per run.
     static let staff: [(String, [String])] = [
@@ -126,11 +133,33 @@ public struct Precinct120 {
         _ = try ledger.append(try signed.map { try $0.get() })
     }
 
-    mutating func say(_ actor: String, _ type: String, _ stream: String, at ms: Int64, _ fields: [(String, JSONValue)]) {
+    mutating func say(_ actor: String, _ type: String, _ stream: String, at ms: Int64, _ given: [(String, JSONValue)]) {
+        var fields = given
+        if markSensitive {
+            if catalog == nil { catalog = try? EventCatalog.bundled() }
+            if let catalog, let version = catalog.types[type]?.version, let schema = catalog.schemas[type]?[version] {
+                fields = fields.map { name, value in
+                    guard let s = schema.sensitivity(of: name), s == "location" || catalog.sensitivities[s]?.publishable == false else { return (name, value) }
+                    return (name, mark(value))
+                }
+            }
+        }
         let version = versions[stream] ?? 0
         versions[stream] = version + 1
         let at = Timestamp(milliseconds: min(ms, today.milliseconds - 60_000))
         pending.append(StatementDraft(log: Self.origin, type: type, stream: stream, expect: version, actor: actor, at: at, fields: fields))
+    }
+
+    mutating func mark(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string:
+            let marker = "MKR\(report.markers.count)Z-withheld"
+            report.markers.append(marker)
+            return .string(marker)
+        case let .array(items): return .array(items.map { mark($0) })
+        case let .object(members): return .object(members.map { ($0.0, mark($0.1)) })
+        default: return value
+        }
     }
 
     static func time(_ ms: Int64) -> JSONValue { .string(Timestamp(milliseconds: ms / 1000 * 1000).rfc3339) }
