@@ -69,3 +69,19 @@ run checkpoint verify --key "$LOG_KEY" --witness "$WITNESS_KEY" --quorum 1 cosig
 "$BLOTTER" entry 300 --raw > entry3.json
 run prove verify --key "$LOG_KEY" --entry entry3.json entry3.tlog-proof
 run tiles export mirror
+
+echo; echo "# public disclosure: a court seals a complaint's narrative; then releases under two policies, each checked"
+echo "# by both verifiers; the witness-cosigned checkpoint travels with the first"
+SEALED_SEQ="$("$BLOTTER" log --stream complaint/C-2026-90001 --json | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["seq"])')"
+run seal --entry "$SEALED_SEQ" --field narrative --authority "Superior Court order 2026-CV-0142 (demo)" --key "$KEYS/records_ortiz.pem"
+rm -rf release-ca release-ny
+run export --policy "$REPO/Tools/policies/ca-sb1421.json" --out release-ca --key "$KEYS/records_ortiz.pem" --checkpoint cosigned.txt
+run verify-export release-ca --key "$LOG_KEY"
+echo "\$ python3 Tools/verify_export.py release-ca --key $LOG_KEY"
+python3 "$REPO/Tools/verify_export.py" release-ca --key "$LOG_KEY"
+run export --policy "$REPO/Tools/policies/ny-50a.json" --out release-ny --key "$KEYS/records_ortiz.pem"
+run verify-export release-ny --key "$LOG_KEY"
+python3 "$REPO/Tools/verify_export.py" release-ny --key "$LOG_KEY"
+echo "# the first rows of the New York-style allegations table:"
+head -4 release-ny/data/allegations.csv
+run log --stream disclosures

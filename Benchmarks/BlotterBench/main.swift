@@ -310,7 +310,9 @@ if let n = exportRecords {
         bytes += ((try? FileManager.default.attributesOfItem(atPath: out + "/" + name)[.size] as? Int) ?? 0) ?? 0
     }
     line("export \(records) records (\(report["entries"]?.integerValue ?? 0) entries with proofs, \(report["proved_values"]?.integerValue ?? 0) proved values) in \(fmt(export.seconds, 1)) s end to end (target < 30 s); bundle \(bytes / 1_048_576) MiB; peak memory \((report["peak_memory_kib"]?.integerValue ?? 0) / 1024) MiB")
-    line("  of which: verifying the ledger first \(fmt(verifySeconds, 1)) s (measured alone); writing the bundle \(fmt(report["seconds"].flatMap { if case let .double(d) = $0 { return d } else { return nil } } ?? 0, 1)) s")
+    func number(_ v: JSONValue?) -> Double { if case let .double(d)? = v { return d } else { return Double(v?.integerValue ?? 0) } }
+    let phases = (report["phases"]?.objectValue ?? []).map { "\($0.0) \(fmt(number($0.1), 1)) s" }.joined(separator: ", ")
+    line("  of which: verifying the ledger first \(fmt(verifySeconds, 1)) s (measured alone); writing the bundle \(fmt(number(report["seconds"]), 1)) s (\(phases))")
     let vkey = spawn(blotterPath, ["operator-key", "--ledger", path]).output.trimmingCharacters(in: .whitespacesAndNewlines)
     let check = spawn(blotterPath, ["verify-export", out, "--key", vkey, "--json"])
     let checked = try JSONParser.parse(check.output.trimmingCharacters(in: .whitespacesAndNewlines))

@@ -37,6 +37,9 @@ struct ExportCommand: BlotterSubcommand {
     @Option(name: .long, help: "The operator's checkpoint key (default LEDGER.operator.pem).")
     var operatorKey: String?
 
+    @Option(name: .long, help: "A checkpoint of this log that witnesses cosigned: the bundle's proofs lead to it, its cosignatures travel with it, and only entries it covers are published (default: a new checkpoint of the whole ledger).")
+    var checkpoint: String?
+
     func execute() throws {
         let (ledger, catalog) = try openDomain(ledgerOptions)
         defer { try? ledger.close() }
@@ -46,7 +49,8 @@ struct ExportCommand: BlotterSubcommand {
         }
         let published = try DisclosureExport.publish(ledger: ledger, catalog: catalog, policy: policy,
                                                      operatorKey: try loadPrivateKey(ledgerOptions.operatorKeyPath(operatorKey)),
-                                                     custodianKey: try loadPrivateKey(keyPath), directory: out)
+                                                     custodianKey: try loadPrivateKey(keyPath), directory: out,
+                                                     cosigned: try checkpoint.map { try SignedNote(parsing: String(decoding: try readInput($0), as: UTF8.self)) })
         let summary = published.summary
         let size = published.checkpointSize
         let receipt = (seq: published.seq, ())
@@ -58,6 +62,7 @@ struct ExportCommand: BlotterSubcommand {
                 ("entries", .integer(Int64(summary.entries))), ("proved_values", .integer(Int64(summary.provedValues))),
                 ("unproved_values", .integer(Int64(summary.unprovedValues))), ("manifest_sha256", .string(summary.manifestDigest)),
                 ("published_seq", .integer(receipt.seq)), ("seconds", .double(summary.seconds)),
+                ("phases", .object(summary.phases.map { ($0.0, .double($0.1)) })),
                 ("peak_memory_kib", peakMemoryKiB().map { .integer($0) } ?? .null),
             ]))
         } else {

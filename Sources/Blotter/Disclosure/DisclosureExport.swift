@@ -12,6 +12,8 @@ public struct DisclosureExport {
         public var unprovedValues = 0
         public var manifestDigest = ""
         public var seconds = 0.0
+        /// Seconds spent on the records, the carried entries and their proofs, and the file digests.
+        public var phases: [(String, Double)] = []
         public var total: Int { records.reduce(0) { $0 + $1.count } }
     }
 
@@ -77,7 +79,7 @@ public struct DisclosureExport {
 
         mutating func stream(_ name: String) throws -> [Item] {
             if let cached = streams[name] { return cached }
-            if streams.count > 50_000 { streams.removeAll(keepingCapacity: true) }
+            if streams.count > 2_000 { streams.removeAll(keepingCapacity: true) }
             var disclosures: [Int64: [String: String]] = [:]
             for r in try db.rows("""
                 SELECT d.seq, d.field, d.disclosure FROM entries e JOIN disclosures d ON d.seq = e.seq WHERE e.stream = ? AND e.seq < ?
@@ -240,17 +242,23 @@ public struct DisclosureExport {
             var reader = Reader(db: db, size: size, sealed: sealed)
             /// seq → fields whose disclosures the bundle carries.
             var used: [Int64: Set<String>] = [:]
+            var mark = Date()
             for dataset in policy.datasets {
                 let count = try writeDataset(dataset, &reader, &used, &summary)
                 summary.records.append((dataset.name, count))
             }
+            summary.phases.append(("records", Date().timeIntervalSince(mark)))
+            mark = Date()
             summary.entries = try writeEntries(db, &used, identity: identity)
+            summary.phases.append(("entries and proofs", Date().timeIntervalSince(mark)))
         }
+        let mark = Date()
         try writeDictionary()
         try Data(policy.bytes).write(to: directory.appendingPathComponent("policy.json"))
         try Data(checkpoint.serialized.utf8).write(to: directory.appendingPathComponent("checkpoint"))
         try Data(Self.readme(policy, summary).utf8).write(to: directory.appendingPathComponent("README.txt"))
         summary.manifestDigest = try writeManifest(identity: identity, summary: summary, createdAt: createdAt)
+        summary.phases.append(("dictionary and manifest", Date().timeIntervalSince(mark)))
         summary.seconds = Date().timeIntervalSince(started)
         return summary
     }
@@ -323,57 +331,83 @@ public struct DisclosureExport {
     /// registrations (and revocations) of every key that signed one of them, each with the
     /// disclosures the bundle publishes and its inclusion proof.
     func writeEntries(_ db: any LedgerReading, _ used: inout [Int64: Set<String>], identity: LedgerIdentity) throws -> Int {
-        let lines = try Self.carriedEntries(db, used: used, size: size)
         let out = try Output(directory.appendingPathComponent("proofs/entries.jsonl"))
-        for line in lines { try out.write(json: line) }
+        let count = try Self.carriedEntries(db, used: used, size: size) { try out.write(json: $0) }
         try out.close()
-        return lines.count
+        return count
     }
 
     /// The entries `used` names (with the disclosures of the fields named; `*` = all), the genesis,
     /// and the registrations (and revocations) of every key that signed one of them, closed over the
-    /// keys that signed those; each with its inclusion proof in the tree of `size`, in seq order.
-    public static func carriedEntries(_ db: any LedgerReading, used given: [Int64: Set<String>], size: Int64) throws -> [JSONValue] {
+    /// keys that signed those; each with its inclusion proof in the tree of `size`, in seq order,
+    /// given to `emit` one at a time. Returns how many.
+    @discardableResult
+    public static func carriedEntries(_ db: any LedgerReading, used given: [Int64: Set<String>], size: Int64,
+                                      emit: (JSONValue) throws -> Void) throws -> Int {
         let everything: Set<String> = ["*"]
         var used = given
         used[0] = everything
-        var pending = Array(used.keys)
-        var parsed: [Int64: (bytes: [UInt8], disclosures: [String: String])] = [:]
-        while let seq = pending.popLast() {
-            guard parsed[seq] == nil else { continue }
-            guard let stored = try db.entries(from: seq, limit: 1).first, stored.seq == seq else {
-                throw BlotterError(.storage, "entry \(seq) is missing")
+        // The keys that signed them (from the derived key_id column: a wrong one would only make the
+        // bundle fail verification), and the entries that registered and revoked those keys.
+        var keys: Set<String> = []
+        var pending = Set(used.keys)
+        while !pending.isEmpty {
+            var found: Set<String> = []
+            for range in chunks(pending.sorted()) {
+                for r in try db.rows("SELECT seq, key_id FROM entries WHERE seq BETWEEN ? AND ?", [.integer(range.lowerBound), .integer(range.upperBound)])
+                where pending.contains(r[0].integer ?? -1) {
+                    if let k = r[1].text, !keys.contains(k) { found.insert(k) }
+                }
             }
-            parsed[seq] = (stored.bytes, stored.disclosures)
-            let statement = try Entry.parse(stored: stored.bytes).entry.statement
-            guard let key = try db.keyRecord(statement.key) else { continue }
-            for s in [key.registeredSeq, key.revokedSeq].compactMap({ $0 }) where s < size && used[s] != everything {
-                used[s] = everything
-                pending.append(s)
+            pending = []
+            for k in found {
+                keys.insert(k)
+                guard let record = try db.keyRecord(k) else { continue }
+                for s in [record.registeredSeq, record.revokedSeq].compactMap({ $0 }) where s < size && used[s] != everything {
+                    used[s] = everything
+                    pending.insert(s)
+                }
             }
         }
         let stored = Ledger.storedHash(db)
-        // One SQLite connection: proofs are read serially. Hashes near the root are shared by every
-        // proof, so they are cached.
+        // One SQLite connection: proofs are read serially. Neighbouring proofs share most hashes.
         var cache: [Int64: TreeHash] = [:]
         let cached: MerkleTree.StoredHash = { level, index in
-            guard level >= 8 else { return try stored(level, index) }
             let key = Int64(level) << 56 | index
             if let h = cache[key] { return h }
             let h = try stored(level, index)
+            if cache.count > 4_000_000 { cache.removeAll(keepingCapacity: true) }
             cache[key] = h
             return h
         }
-        return try used.keys.sorted().map { seq in
-            let (bytes, disclosures) = parsed[seq]!
-            let fields = used[seq]!
-            let carried = disclosures.filter { fields.contains("*") || fields.contains($0.key) }.sorted { $0.key < $1.key }
-            return .object([
-                ("seq", .integer(seq)), ("entry", .string(Base64.standardEncode(bytes))),
-                ("disclosures", .object(carried.map { ($0.key, .string($0.value)) })),
-                ("proof", .array(try MerkleTree.inclusionProof(index: seq, size: size, stored: cached).map { .string($0.base64) })),
-            ])
+        let seqs = used.keys.sorted()
+        for range in chunks(seqs) {
+            for stored in try db.entries(from: range.lowerBound, limit: Int(range.upperBound - range.lowerBound + 1)) {
+                guard let fields = used[stored.seq] else { continue }
+                let carried = stored.disclosures.filter { fields.contains("*") || fields.contains($0.key) }.sorted { $0.key < $1.key }
+                try emit(.object([
+                    ("seq", .integer(stored.seq)), ("entry", .string(Base64.standardEncode(stored.bytes))),
+                    ("disclosures", .object(carried.map { ($0.key, .string($0.value)) })),
+                    ("proof", .array(try MerkleTree.inclusionProof(index: stored.seq, size: size, stored: cached).map { .string($0.base64) })),
+                ]))
+            }
         }
+        return seqs.count
+    }
+
+    /// Sorted seqs as closed ranges to read, each spanning at most 2,048 seqs.
+    static func chunks(_ sorted: [Int64]) -> [ClosedRange<Int64>] {
+        var out: [ClosedRange<Int64>] = []
+        var start: Int64?
+        var last: Int64 = 0
+        for s in sorted {
+            if let a = start, s - a < 2048 { last = s; continue }
+            if let a = start { out.append(a...last) }
+            start = s
+            last = s
+        }
+        if let a = start { out.append(a...last) }
+        return out
     }
 
     func writeDictionary() throws {

@@ -18,7 +18,7 @@ extension DisclosureExport {
     /// - Throws: ``BlotterError`` `.verificationFailed` (nothing is written) if the ledger fails
     ///   verification; `.keyNotValid` / `.roleNotAllowed` for the custodian's key.
     public static func publish(ledger: Ledger, catalog: EventCatalog, policy: DisclosurePolicy, operatorKey: PrivateKey,
-                               custodianKey: PrivateKey, directory: String) throws -> Publication {
+                               custodianKey: PrivateKey, directory: String, cosigned: SignedNote? = nil) throws -> Publication {
         guard let identity = try ledger.identity() else { throw BlotterError(.ledgerState, "the ledger has no genesis entry") }
         guard let custodian = try ledger.store.read({ try $0.keyRecord(custodianKey.publicKey.keyID) }), custodian.revokedSeq == nil else {
             throw BlotterError(.keyNotValid, "key \(custodianKey.publicKey.keyID) is not registered in this ledger (or was revoked); nothing was exported")
@@ -32,7 +32,18 @@ extension DisclosureExport {
         } catch let error as BlotterError where error.code == .verificationFailed {
             throw BlotterError(.verificationFailed, "the ledger fails verification, so nothing was exported: \(error.description)")
         }
-        let checkpoint = try ledger.checkpoint(operatorKey: operatorKey)
+        let checkpoint: SignedNote
+        if let cosigned {
+            // A checkpoint witnesses have cosigned: it must be the log's, and match this ledger's tree.
+            let opened = try cosigned.openCheckpoint(keys: [identity.operatorKey]).checkpoint
+            let (_, root) = try ledger.root(size: opened.size)
+            guard root == opened.root else {
+                throw BlotterError(.verificationFailed, "the checkpoint given is for a tree of size \(opened.size) with root \(opened.root.base64), this ledger's is \(root.base64)")
+            }
+            checkpoint = cosigned
+        } else {
+            checkpoint = try ledger.checkpoint(operatorKey: operatorKey)
+        }
         let size = try Checkpoint(text: checkpoint.text).size
         let export = try DisclosureExport(policy: policy, catalog: catalog, checkpoint: checkpoint,
                                           pseudonymSecret: pseudonymSecret(operatorKey: operatorKey, policy: policy.name), directory: directory)
@@ -45,7 +56,8 @@ extension DisclosureExport {
         let receipt = try ledger.append(try draft.sign(with: custodianKey))
         let later = try ledger.checkpoint(operatorKey: operatorKey)
         let laterSize = try Checkpoint(text: later.text).size
-        let entries = try ledger.store.read { try carriedEntries($0, used: [receipt.seq: ["*"]], size: laterSize) }
+        var entries: [JSONValue] = []
+        try ledger.store.read { try carriedEntries($0, used: [receipt.seq: ["*"]], size: laterSize) { entries.append($0) } }
         let consistency = try ledger.consistencyProof(oldSize: size, newSize: laterSize)
         let publication = JSONValue.object([
             ("entry", .integer(receipt.seq)), ("checkpoint", .string(later.serialized)),
