@@ -53,7 +53,6 @@ struct ExportCommand: BlotterSubcommand {
                                                      cosigned: try checkpoint.map { try SignedNote(parsing: String(decoding: try readInput($0), as: UTF8.self)) })
         let summary = published.summary
         let size = published.checkpointSize
-        let receipt = (seq: published.seq, ())
         if output.json {
             try emitJSON(.object([
                 ("out", .string(out)), ("policy", .string(policy.name)), ("policy_sha256", .string(policy.digest)),
@@ -61,7 +60,7 @@ struct ExportCommand: BlotterSubcommand {
                 ("datasets", .object(summary.records.map { ($0.dataset, .integer(Int64($0.count))) })),
                 ("entries", .integer(Int64(summary.entries))), ("proved_values", .integer(Int64(summary.provedValues))),
                 ("unproved_values", .integer(Int64(summary.unprovedValues))), ("manifest_sha256", .string(summary.manifestDigest)),
-                ("published_seq", .integer(receipt.seq)), ("seconds", .double(summary.seconds)),
+                ("published_seq", .integer(published.seq)), ("seconds", .double(summary.seconds)),
                 ("phases", .object(summary.phases.map { ($0.0, .double($0.1)) })),
                 ("peak_memory_kib", peakMemoryKiB().map { .integer($0) } ?? .null),
             ]))
@@ -70,7 +69,7 @@ struct ExportCommand: BlotterSubcommand {
             for (name, count) in summary.records { emit("  \(name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(count)") }
             emit("  values: \(summary.provedValues) proved against the log, \(summary.unprovedValues) generalised without proof")
             emit("  \(summary.entries) entries with inclusion proofs to the checkpoint at size \(size)")
-            emit("  manifest SHA-256 \(summary.manifestDigest), recorded as entry \(receipt.seq) (disclosure.published)")
+            emit("  manifest SHA-256 \(summary.manifestDigest), recorded as entry \(published.seq) (disclosure.published)")
             emit("check it: blotter verify-export \(out) --key '\(try ledger.identity()?.operatorKey.description ?? "VKEY")'")
         }
     }
