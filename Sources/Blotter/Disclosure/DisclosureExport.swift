@@ -7,6 +7,9 @@ public import BlotterCrypto
 public struct DisclosureExport {
     public struct Summary: Sendable {
         public var records: [(dataset: String, count: Int)] = []
+        /// Records left out because an entry they would carry was signed by a person the policy
+        /// withholds or pseudonymises in that record (the signed actor name would reveal them).
+        public var withheldBySigner: [String: Int] = [:]
         public var entries = 0
         public var provedValues = 0
         public var unprovedValues = 0
@@ -52,12 +55,14 @@ public struct DisclosureExport {
     final class Item {
         let seq: Int64
         let type: String
+        let actor: String
         let encoded: [String: String]
         let sealed: Set<String>
         private var decoded: [String: JSONValue] = [:]
-        init(seq: Int64, type: String, encoded: [String: String], sealed: Set<String>) {
+        init(seq: Int64, type: String, actor: String, encoded: [String: String], sealed: Set<String>) {
             self.seq = seq
             self.type = type
+            self.actor = actor
             self.encoded = encoded
             self.sealed = sealed
         }
@@ -86,9 +91,9 @@ public struct DisclosureExport {
                 """, [.text(name), .integer(size)]) {
                 disclosures[r[0].integer ?? -1, default: [:]][r[1].text ?? ""] = r[2].text
             }
-            let items = try db.rows("SELECT seq, type FROM entries WHERE stream = ? AND seq < ? ORDER BY seq", [.text(name), .integer(size)]).map { r in
+            let items = try db.rows("SELECT seq, type, actor FROM entries WHERE stream = ? AND seq < ? ORDER BY seq", [.text(name), .integer(size)]).map { r in
                 let seq = r[0].integer ?? -1
-                return Item(seq: seq, type: r[1].text ?? "", encoded: disclosures[seq] ?? [:], sealed: sealed[seq] ?? [])
+                return Item(seq: seq, type: r[1].text ?? "", actor: r[2].text ?? "", encoded: disclosures[seq] ?? [:], sealed: sealed[seq] ?? [])
             }
             streams[name] = items
             return items
@@ -171,6 +176,21 @@ public struct DisclosureExport {
             guard let bytes = try? CanonicalJSON.encode(value) else { return nil }
             return .string("anon-" + Hex.encode(hmac(secret, bytes)).prefix(12))
         }
+    }
+
+    /// The strings a withheld value names people by.
+    static func identities(_ v: JSONValue) -> Set<String> {
+        switch v {
+        case let .string(s): return [s]
+        case let .array(items): return items.reduce(into: []) { $0.formUnion(identities($1)) }
+        case let .object(members): return members.reduce(into: []) { $0.formUnion(identities($1.1)) }
+        default: return []
+        }
+    }
+
+    /// `pd/P-1007` → `pd/P-1007`, `P-1007`: the names an actor string shows.
+    static func actorNames(_ actor: String) -> [String] {
+        [actor] + actor.split(separator: "/").map(String.init)
     }
 
     /// `[18, 25, 35]`: 17 → "under 18", 18 → "18-24", 40 → "35+".
@@ -289,26 +309,32 @@ public struct DisclosureExport {
                                 allegation: allegationTypes.contains(dataset.from) ? try item.value("allegation_id") : nil,
                                 allegationTypes: allegationTypes)
             if let when = dataset.when, try !record.holds(when) { continue }
-            row += 1
             var cells = [String(seq)]
             var values: [(String, JSONValue)] = [("entry", .integer(seq))]
             var sources: [(String, JSONValue)] = []
+            var proved: [(Int64, String)] = []
+            var carried: [Item] = [item]
+            var hidden: Set<String> = []
+            var unproved = 0
             for column in dataset.columns {
                 var treatment: DisclosurePolicy.Treatment? = column.treatment
-                if let when = column.when, try !record.holds(when) { treatment = column.otherwise }
+                if let when = column.when, try !record.holds(when) {
+                    treatment = column.otherwise
+                    if let v = try record.resolve(column.treatment.source)?.value { hidden.formUnion(Self.identities(v)) }
+                }
+                if let t = treatment, t.derivation == .pseudonym, let v = try record.resolve(t.source)?.value { hidden.formUnion(Self.identities(v)) }
                 var published: JSONValue?
                 var source: JSONValue = .null
                 if let t = treatment, let (from, value) = try record.resolve(t.source), let value {
                     published = Self.derive(t, value, secret: pseudonymSecret)
                     if published != nil {
-                        let proved = t.proved
                         source = .object([("entry", .integer(from.seq)), ("field", .string(t.source.field)),
-                                          ("as", .string(t.derivation.rawValue)), ("proof", .bool(proved))])
-                        if proved {
-                            used[from.seq, default: []].insert(t.source.field)
-                            summary.provedValues += 1
+                                          ("as", .string(t.derivation.rawValue)), ("proof", .bool(t.proved))])
+                        if t.proved {
+                            proved.append((from.seq, t.source.field))
+                            carried.append(from)
                         } else {
-                            summary.unprovedValues += 1
+                            unproved += 1
                         }
                     }
                 }
@@ -316,6 +342,16 @@ public struct DisclosureExport {
                 values.append((column.name, published ?? .null))
                 sources.append((column.name, source))
             }
+            // An entry's signed actor name is public in the bundle: a record that would carry an entry
+            // signed by someone it withholds or pseudonymises is left out (and counted).
+            if !hidden.isEmpty, carried.contains(where: { Self.actorNames($0.actor).contains(where: hidden.contains) }) {
+                summary.withheldBySigner[dataset.name, default: 0] += 1
+                continue
+            }
+            row += 1
+            for (s, f) in proved { used[s, default: []].insert(f) }
+            summary.provedValues += proved.count
+            summary.unprovedValues += unproved
             used[seq, default: []] = used[seq] ?? []
             try csv.write(SourceReader.csvLine(cells) + "\r\n")
             try jsonl.write(json: .object(values))
@@ -467,7 +503,8 @@ public struct DisclosureExport {
             ("policy", .string(policy.name)), ("policy_title", .string(policy.title)), ("policy_sha256", .string(policy.digest)),
             ("checkpoint", .object([("size", .integer(cp.size)), ("root", .string(cp.root.base64))])),
             ("created", .string(createdAt.rfc3339)),
-            ("datasets", .array(summary.records.map { .object([("name", .string($0.dataset)), ("records", .integer(Int64($0.count)))]) })),
+            ("datasets", .array(summary.records.map { .object([("name", .string($0.dataset)), ("records", .integer(Int64($0.count))),
+                                                               ("withheld_signer", .integer(Int64(summary.withheldBySigner[$0.dataset] ?? 0)))]) })),
             ("records", .integer(Int64(summary.total))), ("entries", .integer(Int64(summary.entries))),
             ("files", .object(files)),
         ])
