@@ -310,12 +310,12 @@ def main():
     key_text = open(args.key).read().strip() if os.path.isfile(args.key) else args.key
     try:
         b = Bundle(args.directory, parse_vkey(key_text))
+    except Invalid as e:
+        print("verify_export: --key: %s" % e.message, file=sys.stderr)
+        return 2
+    try:
         b.verify()
     except Invalid as e:
-        b = b if "b" in locals() else None
-        if b is None:
-            print("verify_export: %s" % e.message, file=sys.stderr)
-            return 2
         b.problem("bundle", e.message)
     except (OSError, ValueError, KeyError, TypeError) as e:
         print("verify_export: %s" % e, file=sys.stderr)

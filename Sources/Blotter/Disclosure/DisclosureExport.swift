@@ -100,9 +100,8 @@ public struct DisclosureExport {
         }
     }
 
-    /// One record being built: its base entry and the entries related to it.
+    /// One record being built: the entries related to its base entry (that one included).
     struct Record {
-        let base: Item
         let candidates: [Item]
         let allegation: JSONValue?
         let allegationTypes: Set<String>
@@ -158,22 +157,24 @@ public struct DisclosureExport {
         }
     }
 
-    /// The published form of a disclosed value (nil: nothing is published).
-    static func derive(_ t: DisclosurePolicy.Treatment, _ value: JSONValue, secret: [UInt8]) -> JSONValue? {
-        switch t.derivation {
+    /// The published form of a disclosed value (nil: nothing is published), for the exporter and
+    /// the verifier alike (FORMAT.md 10.2). A pseudonym needs the `secret`; without it, nil.
+    static func derive(_ derivation: DisclosurePolicy.Derivation, _ value: JSONValue, ranges: [Int64], map: [String: String],
+                       mapDefault: String?, secret: [UInt8]?) -> JSONValue? {
+        switch derivation {
         case .exact: return value
         case .month, .year:
             guard let s = value.stringValue, s.utf8.count >= 7 else { return nil }
-            return .string(String(s.prefix(t.derivation == .month ? 7 : 4)))
+            return .string(String(s.prefix(derivation == .month ? 7 : 4)))
         case .range:
             guard let n = value.integerValue else { return nil }
-            return .string(rangeLabel(n, t.ranges))
+            return .string(rangeLabel(n, ranges))
         case .count:
             return value.arrayValue.map { .integer(Int64($0.count)) }
         case .map:
-            return (t.map[cellText(value)] ?? t.mapDefault).map(JSONValue.string)
+            return (map[cellText(value)] ?? mapDefault).map(JSONValue.string)
         case .pseudonym:
-            guard let bytes = try? CanonicalJSON.encode(value) else { return nil }
+            guard let secret, let bytes = try? CanonicalJSON.encode(value) else { return nil }
             return .string("anon-" + Hex.encode(hmac(secret, bytes)).prefix(12))
         }
     }
@@ -269,7 +270,7 @@ public struct DisclosureExport {
             }
             summary.phases.append(("records", Date().timeIntervalSince(mark)))
             mark = Date()
-            summary.entries = try writeEntries(db, &used, identity: identity)
+            summary.entries = try writeEntries(db, used)
             summary.phases.append(("entries and proofs", Date().timeIntervalSince(mark)))
         }
         let mark = Date()
@@ -305,7 +306,7 @@ public struct DisclosureExport {
                     if let id = complaint.stringValue { candidates += try reader.stream("complaint/\(id)") }
                 }
             }
-            let record = Record(base: item, candidates: candidates,
+            let record = Record(candidates: candidates,
                                 allegation: allegationTypes.contains(dataset.from) ? try item.value("allegation_id") : nil,
                                 allegationTypes: allegationTypes)
             if let when = dataset.when, try !record.holds(when) { continue }
@@ -322,11 +323,11 @@ public struct DisclosureExport {
                     treatment = column.otherwise
                     if let v = try record.resolve(column.treatment.source)?.value { hidden.formUnion(Self.identities(v)) }
                 }
-                if let t = treatment, t.derivation == .pseudonym, let v = try record.resolve(t.source)?.value { hidden.formUnion(Self.identities(v)) }
                 var published: JSONValue?
                 var source: JSONValue = .null
                 if let t = treatment, let (from, value) = try record.resolve(t.source), let value {
-                    published = Self.derive(t, value, secret: pseudonymSecret)
+                    if t.derivation == .pseudonym { hidden.formUnion(Self.identities(value)) }
+                    published = Self.derive(t.derivation, value, ranges: t.ranges, map: t.map, mapDefault: t.mapDefault, secret: pseudonymSecret)
                     if published != nil {
                         source = .object([("entry", .integer(from.seq)), ("field", .string(t.source.field)),
                                           ("as", .string(t.derivation.rawValue)), ("proof", .bool(t.proved))])
@@ -366,7 +367,7 @@ public struct DisclosureExport {
     /// proofs/entries.jsonl: every entry a record or value came from, the genesis, and the key
     /// registrations (and revocations) of every key that signed one of them, each with the
     /// disclosures the bundle publishes and its inclusion proof.
-    func writeEntries(_ db: any LedgerReading, _ used: inout [Int64: Set<String>], identity: LedgerIdentity) throws -> Int {
+    func writeEntries(_ db: any LedgerReading, _ used: [Int64: Set<String>]) throws -> Int {
         let out = try Output(directory.appendingPathComponent("proofs/entries.jsonl"))
         let count = try Self.carriedEntries(db, used: used, size: size) { try out.write(json: $0) }
         try out.close()

@@ -73,15 +73,7 @@ public struct DisclosurePolicy: Sendable {
     }
 
     public init(bytes: [UInt8], catalog: EventCatalog, place: String = "policy") throws(BlotterError) {
-        let json: JSONValue
-        do { json = try JSONParser.parse(bytes) } catch { throw error.prefixed("\(place): ") }
-        let shape = try JSONSchema(json: JSONParser.parse(PackageResources.disclosure_policy_schema_json))
-        let violations = shape.validate(json)
-        if !violations.isEmpty {
-            throw BlotterError(.invalidInput, "\(place) is not a valid disclosure policy: "
-                               + violations.prefix(6).map { "\($0.instancePath.isEmpty ? "/" : $0.instancePath) (\($0.keyword)): \($0.message)" }.joined(separator: "; "),
-                               violations: violations)
-        }
+        let json = try JSONSchema.document(bytes, schema: PackageResources.disclosure_policy_schema_json, place: place, what: "disclosure policy", shown: 6)
         self.bytes = bytes
         digest = Hex.encode(SHA256.hash(bytes))
         name = json["policy"]?.stringValue ?? ""

@@ -133,7 +133,8 @@ public struct ExportVerifier {
         }
 
         // 3. Entries: inclusion, canonical form, disclosures, keys, roles, signatures.
-        let carried = try entries("proofs/entries.jsonl", checkpoint: checkpoint, origin: checkpoint.origin, &report, problem)
+        let carried = try entries(lines(try read("proofs/entries.jsonl")), place: "proofs/entries.jsonl", checkpoint: checkpoint,
+                                  origin: checkpoint.origin, problem)
         report.entries = carried.count
 
         // 4. Records.
@@ -150,11 +151,12 @@ public struct ExportVerifier {
         }
     }
 
-    /// Reads and checks an entries file against `checkpoint`; returns the entries that passed, by seq.
-    func entries(_ name: String, checkpoint: Checkpoint, origin: String,
-                 _ report: inout Report, _ problem: (String, String) -> Void) throws -> [Int64: Carried] {
+    /// Checks the lines of an entries file (or of publication.json's entries) against `checkpoint`;
+    /// returns the entries that passed, by seq.
+    func entries(_ lines: [ArraySlice<UInt8>], place name: String, checkpoint: Checkpoint, origin: String,
+                 _ problem: (String, String) -> Void) throws -> [Int64: Carried] {
         var parsed: [Parsed] = []
-        for (i, line) in lines(try read(name)).enumerated() {
+        for (i, line) in lines.enumerated() {
             let place = "\(name) line \(i + 1)"
             do {
                 if let p = try parseEntry(line, place: place, checkpoint: checkpoint, origin: origin, problem) { parsed.append(p) }
@@ -319,17 +321,11 @@ public struct ExportVerifier {
 
     /// The published form of a disclosed value under a dictionary column's treatment.
     static func derive(_ t: JSONValue, _ value: JSONValue) -> JSONValue? {
-        switch t["as"]?.stringValue {
-        case "exact": return value
-        case "month": return value.stringValue.map { .string(String($0.prefix(7))) }
-        case "year": return value.stringValue.map { .string(String($0.prefix(4))) }
-        case "count": return value.arrayValue.map { .integer(Int64($0.count)) }
-        case "range":
-            return value.integerValue.map { .string(DisclosureExport.rangeLabel($0, (t["ranges"]?.arrayValue ?? []).compactMap(\.integerValue))) }
-        case "map":
-            return (t["map"]?[DisclosureExport.cellText(value)]?.stringValue ?? t["default"]?.stringValue).map(JSONValue.string)
-        default: return nil
-        }
+        guard let derivation = DisclosurePolicy.Derivation(rawValue: t["as"]?.stringValue ?? "") else { return nil }
+        var map: [String: String] = [:]
+        for (k, v) in t["map"]?.objectValue ?? [] { map[k] = v.stringValue }
+        return DisclosureExport.derive(derivation, value, ranges: (t["ranges"]?.arrayValue ?? []).compactMap(\.integerValue), map: map,
+                                       mapDefault: t["default"]?.stringValue, secret: nil)
     }
 
     /// publication.json: the disclosure.published entry that records this bundle, proved to a later
@@ -347,15 +343,8 @@ public struct ExportVerifier {
             problem(place, "checkpoint: \(error.message)")
             return
         }
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("blotter-publication-\(UUID().uuidString).jsonl")
-        defer { try? FileManager.default.removeItem(at: tmp) }
-        let lines = (p["entries"]?.arrayValue ?? []).map { (try? CanonicalJSON.encode($0)) ?? [] }
-        try Data(lines.map { $0 + [0x0A] }.joined()).write(to: tmp)
-        var sub = Report()
-        let verifier = ExportVerifier(directory: tmp.deletingLastPathComponent().path, key: key)
-        let carried = try verifier.entries(tmp.lastPathComponent, checkpoint: checkpoint, origin: checkpoint.origin, &sub) { at, message in
-            problem("\(place) \(at.replacingOccurrences(of: tmp.lastPathComponent, with: "entries"))", message)
-        }
+        let lines = (p["entries"]?.arrayValue ?? []).map { ArraySlice((try? CanonicalJSON.encode($0)) ?? []) }
+        let carried = try entries(lines, place: "\(place) entries", checkpoint: checkpoint, origin: checkpoint.origin, problem)
         guard let seq = p["entry"]?.integerValue, let entry = carried[seq], entry.statement.type == "disclosure.published" else {
             problem(place, "does not carry a verified disclosure.published entry"); return
         }

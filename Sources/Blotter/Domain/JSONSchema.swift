@@ -47,6 +47,20 @@ public struct JSONSchema: Sendable {
     /// True if `format` asserts (only the formats in ``assertedFormats``); false if it annotates.
     let assertFormats: Bool
 
+    /// Parses a configuration document (a mapping, a policy) and checks it against the schema in
+    /// `schemaText`; refuses it naming the first `shown` violations as "PLACE is not a valid WHAT: ...".
+    static func document(_ bytes: [UInt8], schema schemaText: [UInt8], place: String, what: String, shown: Int) throws(BlotterError) -> JSONValue {
+        let json: JSONValue
+        do { json = try JSONParser.parse(bytes) } catch { throw error.prefixed("\(place): ") }
+        let violations = try JSONSchema(json: JSONParser.parse(schemaText)).validate(json)
+        if !violations.isEmpty {
+            throw BlotterError(.invalidInput, "\(place) is not a valid \(what): "
+                               + violations.prefix(shown).map { "\($0.instancePath.isEmpty ? "/" : $0.instancePath) (\($0.keyword)): \($0.message)" }.joined(separator: "; "),
+                               violations: violations)
+        }
+        return json
+    }
+
     /// Compiles a schema.
     /// - Parameter assertFormats: check `format` values (2020-12's format-assertion vocabulary);
     ///   a schema naming a format outside ``assertedFormats`` is then refused, not half-checked.

@@ -129,15 +129,7 @@ public struct ImportMapping: Sendable {
     }
 
     public init(bytes: [UInt8], catalog: EventCatalog, place: String = "mapping") throws(BlotterError) {
-        let json: JSONValue
-        do { json = try JSONParser.parse(bytes) } catch { throw error.prefixed("\(place): ") }
-        let shape = try JSONSchema(json: JSONParser.parse(PackageResources.import_mapping_schema_json))
-        let violations = shape.validate(json)
-        if !violations.isEmpty {
-            throw BlotterError(.invalidInput, "\(place) is not a valid mapping: "
-                               + violations.prefix(8).map { "\($0.instancePath.isEmpty ? "/" : $0.instancePath) (\($0.keyword)): \($0.message)" }.joined(separator: "; "),
-                               violations: violations)
-        }
+        let json = try JSONSchema.document(bytes, schema: PackageResources.import_mapping_schema_json, place: place, what: "mapping", shown: 8)
         digest = Hex.encode(SHA256.hash(bytes))
         name = json["mapping"]?.stringValue ?? ""
         format = SourceFormat(rawValue: json["format"]?.stringValue ?? "") ?? .csv
