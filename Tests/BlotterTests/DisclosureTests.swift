@@ -242,6 +242,13 @@ struct PublicDisclosureTests {
             }),
         ]
         #expect(try blotter(["verify-export", out, "--key", desk.vkey]).status == 0)
+        // Exporting again into the same directory is refused before anything happens to the ledger.
+        let before = try desk.count()
+        let checkpoints = try DatabaseQueue(path: desk.ledger).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM checkpoints") }
+        let again = try blotter(["export", "--ledger", desk.ledger, "--policy", DemoDesk.policy("ny-50a"), "--out", out, "--key", desk.key("records/ortiz")])
+        #expect(again.status == 5 && again.stderr.contains("is not empty"), "\(again.stderr)")
+        #expect(try desk.count() == before)
+        #expect(try DatabaseQueue(path: desk.ledger).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM checkpoints") } == checkpoints)
         for (i, (t, change)) in cases.enumerated() {
             let dir = desk.directory.path("tampered-\(i)")
             try tampered(out, dir, change)

@@ -245,11 +245,7 @@ public struct DisclosureExport {
     public func write(ledger: Ledger, createdAt: Timestamp = .now()) throws -> Summary {
         let started = Date()
         let fm = FileManager.default
-        if fm.fileExists(atPath: directory.path) {
-            guard (try fm.contentsOfDirectory(atPath: directory.path)).isEmpty else {
-                throw BlotterError(.invalidInput, "\(directory.path) is not empty; export into a new directory")
-            }
-        }
+        try Self.requireEmpty(directory.path)
         for sub in ["", "data", "proofs"] {
             try fm.createDirectory(at: directory.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
@@ -282,6 +278,13 @@ public struct DisclosureExport {
         summary.phases.append(("dictionary and manifest", Date().timeIntervalSince(mark)))
         summary.seconds = Date().timeIntervalSince(started)
         return summary
+    }
+
+    /// Refuses a bundle directory that exists and is not empty.
+    static func requireEmpty(_ path: String) throws {
+        if FileManager.default.fileExists(atPath: path), !(try FileManager.default.contentsOfDirectory(atPath: path)).isEmpty {
+            throw BlotterError(.invalidInput, "\(path) is not empty; export into a new directory")
+        }
     }
 
     func writeDataset(_ dataset: DisclosurePolicy.Dataset, _ reader: inout Reader, _ used: inout [Int64: Set<String>],

@@ -20,6 +20,8 @@ extension DisclosureExport {
     public static func publish(ledger: Ledger, catalog: EventCatalog, policy: DisclosurePolicy, operatorKey: PrivateKey,
                                custodianKey: PrivateKey, directory: String, cosigned: SignedNote? = nil) throws -> Publication {
         guard let identity = try ledger.identity() else { throw BlotterError(.ledgerState, "the ledger has no genesis entry") }
+        // Everything that can be refused is refused before the ledger is verified or a checkpoint signed.
+        try requireEmpty(directory)
         guard let custodian = try ledger.store.read({ try $0.keyRecord(custodianKey.publicKey.keyID) }), custodian.revokedSeq == nil else {
             throw BlotterError(.keyNotValid, "key \(custodianKey.publicKey.keyID) is not registered in this ledger (or was revoked); nothing was exported")
         }
