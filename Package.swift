@@ -7,10 +7,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// The layers of ../shared/DESIGN.md, each a target that depends only on those below it, so the
+// compiler keeps them apart: crypto, format, log (with the store protocol), domain, disclosure,
+// import, then one target per store, then the interfaces. GRDB is linked only by BlotterSQLite.
 let package = Package(
     name: "Blotter",
     platforms: [.macOS(.v15)],
     products: [
+        // Blotter with its embedded SQLite store: everything a program that embeds it needs.
         .library(name: "Blotter", targets: ["Blotter"]),
         .executable(name: "blotter", targets: ["BlotterCLI"]),
     ],
@@ -26,41 +30,69 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         // Layer 2: hashes, signatures and keys; the only module that imports COpenSSL.
+        .target(name: "BlotterCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        // Layer 3: canonical JSON, statements, disclosures, entries. Pure values, no I/O.
+        .target(name: "BlotterFormat", dependencies: ["BlotterCrypto"], swiftSettings: swiftSettings),
+        // Layer 4: the chain, the Merkle tree, checkpoints, the log's own rules, the verifier, the
+        // store protocol and the policy interface a domain plugs into. Knows nothing of cases.
+        .target(name: "BlotterLog", dependencies: ["BlotterCrypto", "BlotterFormat"], swiftSettings: swiftSettings),
+        // Layer 5: the event catalog, schemas, lifecycle rules, projections and views.
         .target(
-            name: "BlotterCrypto",
-            dependencies: ["COpenSSL"],
+            name: "BlotterDomain",
+            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog"],
+            resources: [.embedInCode("Resources/Schemas")],
             swiftSettings: swiftSettings
         ),
-        // Layers 3-6: format, log, store, domain rules.
+        // Layer 6: disclosure policies, export bundles and their verifier.
+        .target(
+            name: "BlotterDisclosure",
+            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain"],
+            swiftSettings: swiftSettings
+        ),
+        // Layer 7: importing records from CSV and JSON Lines through declarative mappings.
+        .target(
+            name: "BlotterImport",
+            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain"],
+            swiftSettings: swiftSettings
+        ),
+        // Layer 8: the stores. GRDB only here.
+        .target(
+            name: "BlotterSQLite",
+            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // The Precinct 120 demo ledger (command line, tests, benchmarks).
+        .target(
+            name: "BlotterDemo",
+            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        // The library product: every layer with the SQLite store, under one import.
         .target(
             name: "Blotter",
-            dependencies: [
-                "BlotterCrypto",
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ],
-            resources: [.embedInCode("Resources/Schemas")],
+            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterDisclosure", "BlotterImport", "BlotterSQLite"],
             swiftSettings: swiftSettings
         ),
         // Layer 9: the command line, a thin shell over the library.
         .executableTarget(
             name: "BlotterCLI",
             dependencies: [
-                "Blotter",
-                "BlotterCrypto",
+                "Blotter", "BlotterDemo", "BlotterCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "blotter-bench",
-            dependencies: ["Blotter", "BlotterCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Blotter", "BlotterDemo", "BlotterCrypto", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/BlotterBench",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "BlotterTests",
             dependencies: [
-                "Blotter", "BlotterCrypto", "BlotterCLI",
+                "Blotter", "BlotterDemo", "BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterDisclosure",
+                "BlotterImport", "BlotterSQLite", "BlotterCLI",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Fixtures"],

@@ -13,6 +13,7 @@
 //   - for comparison, the Python eventsourcing library appending N unsigned events in batches of 10.
 
 import Blotter
+import BlotterDemo
 import BlotterCrypto
 import Foundation
 import GRDB

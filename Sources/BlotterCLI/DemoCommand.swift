@@ -1,5 +1,6 @@
 import ArgumentParser
 import Blotter
+import BlotterDemo
 import Foundation
 
 struct DemoCommand: BlotterSubcommand {

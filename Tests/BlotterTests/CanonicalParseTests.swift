@@ -1,4 +1,6 @@
-@testable import Blotter
+@testable import BlotterFormat
+@testable import BlotterDomain
+import Blotter
 import BlotterCrypto
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 import Blotter
+import BlotterDemo
 import BlotterCrypto
 import Foundation
 import GRDB

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import Blotter
+@testable import BlotterFormat
+@testable import BlotterDomain
+import Blotter
 import BlotterCrypto
 
 /// The public data files (../shared/data next to the repository, or $BLOTTER_DATA, or /work/shared/data).

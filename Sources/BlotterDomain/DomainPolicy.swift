@@ -1,0 +1,95 @@
+public import BlotterFormat
+public import BlotterLog
+internal import Synchronization
+
+/// The domain's rules and derived tables, plugged into the log: schema validation against the
+/// ledger's event catalog, the lifecycle rules of ``CaseRules``, sealing, and the projections. A
+/// ledger whose genesis carried no catalog is a bare log: the policy then checks and writes nothing.
+public final class DomainPolicy: LedgerPolicy {
+    /// The compiled event catalog, with the seq of the last catalog change it includes.
+    private let cache = Mutex<(seq: Int64, catalog: EventCatalog)?>(nil)
+
+    public init() {}
+
+    public func batch(_ reader: any LedgerReading) throws -> any LedgerPolicyBatch {
+        DomainBatch(catalog: try catalog(reader))
+    }
+
+    /// The event catalog statements are validated against (genesis catalog plus every
+    /// `schema.registered` since); nil for a ledger whose genesis carried none.
+    public func catalog(_ reader: any LedgerReading) throws -> EventCatalog? {
+        guard try Projector.isInstalled(reader) else { return nil }
+        let latest = try reader.rows("SELECT MAX(seq) FROM domain_catalog", []).first?[0].integer ?? -1
+        if let cached = cache.withLock({ $0 }), cached.seq == latest { return cached.catalog }
+        var catalog: EventCatalog? = nil
+        for row in try reader.rows("SELECT seq, type, version, json FROM domain_catalog ORDER BY seq", []) {
+            let json = try JSONParser.parse(Array((row[3].text ?? "").utf8))
+            if row[1].text == "*" {
+                catalog = try EventCatalog(genesis: json)
+            } else {
+                try catalog?.register(type: row[1].text ?? "", version: row[2].integer ?? 0, json: json)
+            }
+        }
+        guard let catalog else { throw BlotterError(.ledgerState, "the domain tables hold no catalog; run `blotter projections rebuild`") }
+        cache.withLock { $0 = (latest, catalog) }
+        return catalog
+    }
+}
+
+/// The domain's state during one append call: the catalog, as schemas registered in the batch change it.
+struct DomainBatch: LedgerPolicyBatch {
+    var catalog: EventCatalog?
+
+    func precheck(_ statement: Statement, values: [String: JSONValue]) throws(BlotterError) -> Bool {
+        // Where the schema is already known; one registered earlier in this batch is checked in order.
+        guard let catalog, !EventCatalog.coreTypes.contains(statement.type) else { return true }
+        guard catalog.schemas[statement.type]?[statement.schema] != nil else { return false }
+        try catalog.validate(statement, values: values)
+        return true
+    }
+
+    mutating func check(_ event: LedgerEvent, statement: Statement, prechecked: Bool, _ writer: any LedgerWriting) throws {
+        if var domain = catalog, !EventCatalog.coreTypes.contains(event.type) {
+            if !prechecked { try domain.validate(statement, values: event.values) }
+            if let pattern = domain.types[event.type]?.stream { try CaseRules.checkStream(event, pattern: pattern) }
+            try CaseRules.check(event, writer)
+            if event.type == "schema.registered", let schema = event.values["schema"] {
+                try domain.register(type: event.values["event_type"]?.stringValue ?? "", version: event.values["version"]?.integerValue ?? 0, json: schema)
+                catalog = domain
+            }
+        }
+        if event.seq == 0, let json = event.values["catalog"] {
+            do {
+                catalog = try EventCatalog(genesis: json)
+            } catch {
+                throw error.prefixed("ledger.created: catalog: ")
+            }
+            try Projector.install(writer)
+        }
+    }
+
+    func apply(_ event: LedgerEvent, _ writer: any LedgerWriting) throws {
+        guard catalog != nil else { return }
+        if event.type == "record.sealed" {
+            // Destroy the sealed values, then rebuild every projection from what remains (this entry
+            // included), so no view keeps a copy; all in this transaction.
+            try Sealing.destroy(event, writer)
+            _ = try Projector.replay(writer, total: event.seq + 1)
+        } else {
+            try Projector.apply(event, writer)
+        }
+    }
+}
+
+extension Ledger {
+    /// A ledger over `store` with the domain's rules and projections (``DomainPolicy``).
+    public convenience init(store: any LedgerStore, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
+        self.init(store: store, policy: DomainPolicy(), clock: clock)
+    }
+
+    /// The event catalog statements are validated against; nil for a bare log.
+    public func catalog() throws -> EventCatalog? {
+        let policy = (policy as? DomainPolicy) ?? DomainPolicy()
+        return try store.read { try policy.catalog($0) }
+    }
+}

@@ -1,0 +1,257 @@
+public import BlotterFormat
+public import BlotterLog
+internal import Foundation
+internal import BlotterCrypto
+
+/// One record of a source file: its number (1 = the first record after a CSV header, or the first
+/// non-blank line of a JSON Lines file), the line it starts on, and its cells by column name.
+public struct SourceRecord: Sendable {
+    public let number: Int
+    public let line: Int
+    /// The cells in column order (CSV), for writing a rejected row back out as it was.
+    public let raw: [String]
+    /// Column name to value: strings for CSV; any JSON value for JSON Lines.
+    public let cells: [String: JSONValue]
+}
+
+/// The formats `blotter import` reads.
+public enum SourceFormat: String, Sendable {
+    case csv
+    case jsonl
+}
+
+/// Reads a CSV (RFC 4180) or JSON Lines file one record at a time, in constant memory.
+///
+/// CSV: comma-separated (or another one-byte delimiter), fields optionally in double quotes, `""`
+/// for a quote inside quotes, quoted fields may hold delimiters and line breaks, CRLF or LF line
+/// ends, a UTF-8 byte-order mark is skipped, the first record is the header, every record must have
+/// as many fields as the header, and blank lines are skipped. JSON Lines: one JSON object per
+/// non-blank line. Both must be UTF-8. Every error names the line.
+public struct SourceReader {
+    public let path: String
+    public let format: SourceFormat
+    /// CSV: the header's column names. JSON Lines: empty.
+    public private(set) var header: [String] = []
+    private let file: UnsafeMutablePointer<FILE>
+    private var buffer: [UInt8]
+    private var position = 0
+    private var end = 0
+    private var atEOF = false
+    /// The line the reader is on (1-based).
+    private var line = 1
+    private var records = 0
+    private let delimiter: UInt8
+    /// SHA-256 of every byte read so far.
+    private var hasher = SHA256.Hasher()
+    private var bytesRead = 0
+
+    public init(path: String, format: SourceFormat, delimiter: UInt8 = UInt8(ascii: ",")) throws {
+        guard let file = fopen(path, "rb") else {
+            throw BlotterError(.invalidInput, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        self.path = path
+        self.format = format
+        self.file = file
+        self.delimiter = delimiter
+        self.buffer = [UInt8](repeating: 0, count: 1 << 20)
+        try fill()
+        if end >= 2 && ((buffer[0] == 0xFF && buffer[1] == 0xFE) || (buffer[0] == 0xFE && buffer[1] == 0xFF)) {
+            throw fail("the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8 and import it again")
+        }
+        if end >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
+        if format == .csv {
+            guard let names = try nextFields() else { throw fail("the file is empty: a CSV file needs a header line") }
+            var seen: Set<String> = []
+            for (i, name) in names.enumerated() {
+                let trimmed = name.trimmingCharacters(in: .whitespaces)
+                guard !trimmed.isEmpty else { throw BlotterError(.invalidInput, "\(path) line 1: column \(i + 1) of the header has no name") }
+                guard seen.insert(trimmed).inserted else { throw BlotterError(.invalidInput, "\(path) line 1: column \"\(trimmed)\" appears twice in the header") }
+                header.append(trimmed)
+            }
+        }
+    }
+
+    /// Closes the file.
+    public func close() { fclose(file) }
+
+    /// One CSV record as this reader reads it back: a field holding the delimiter, a quote or a line
+    /// break is quoted, with its quotes doubled. No line end.
+    public static func csvLine(_ cells: [String], delimiter: UInt8 = UInt8(ascii: ",")) -> String {
+        let d = Character(UnicodeScalar(delimiter))
+        return cells.map { c in
+            c.contains(where: { $0 == d || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + c.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : c
+        }.joined(separator: String(d))
+    }
+
+    /// SHA-256 (hex) of the whole file; reads to the end first if needed. Call after the last record.
+    public mutating func digest() throws -> String {
+        while !atEOF || position < end {
+            position = end
+            try fill()
+        }
+        return Hex.encode(hasher.finalize())
+    }
+
+    /// The next record, or nil at the end of the file.
+    public mutating func next() throws -> SourceRecord? {
+        switch format {
+        case .csv:
+            let start = try skipBlankLines()
+            guard let fields = try nextFields() else { return nil }
+            guard fields.count == header.count else {
+                throw BlotterError(.invalidInput, "\(path) line \(start): the record has \(fields.count) field\(fields.count == 1 ? "" : "s"), the header has \(header.count) (a delimiter too many or too few, or an unquoted line break?)")
+            }
+            records += 1
+            var cells: [String: JSONValue] = [:]
+            cells.reserveCapacity(header.count)
+            for (name, value) in zip(header, fields) { cells[name] = .string(value) }
+            return SourceRecord(number: records, line: start, raw: fields, cells: cells)
+        case .jsonl:
+            while true {
+                guard let (bytes, number) = try nextLine() else { return nil }
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                try checkUTF8(bytes, line: number)
+                let value: JSONValue
+                do {
+                    value = try JSONParser.parse(bytes)
+                } catch {
+                    throw BlotterError(.invalidInput, "\(path) line \(number): \(error.message)\(atEOF && position >= end ? " (is the file cut off?)" : "")")
+                }
+                guard let members = value.objectValue else {
+                    throw BlotterError(.invalidInput, "\(path) line \(number): each line must be a JSON object")
+                }
+                records += 1
+                var cells: [String: JSONValue] = [:]
+                for (k, v) in members { cells[k] = v }
+                return SourceRecord(number: records, line: number, raw: [String(decoding: bytes, as: UTF8.self)], cells: cells)
+            }
+        }
+    }
+
+    // MARK: bytes
+
+    private func fail(_ message: String) -> BlotterError { BlotterError(.invalidInput, "\(path): \(message)") }
+
+    /// Moves unread bytes to the front and reads more; sets `atEOF` when the file has no more.
+    private mutating func fill() throws {
+        if position > 0 {
+            let remaining = end - position
+            if remaining > 0 { buffer.withUnsafeMutableBufferPointer { b in _ = memmove(b.baseAddress!, b.baseAddress! + position, remaining) } }
+            end = remaining
+            position = 0
+        }
+        if end == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
+        let wanted = buffer.count - end
+        let got = buffer.withUnsafeMutableBufferPointer { b in fread(b.baseAddress! + end, 1, wanted, file) }
+        if got > 0 {
+            hasher.update(buffer[end..<(end + got)])
+            bytesRead += got
+        }
+        if got < wanted {
+            if ferror(file) != 0 { throw fail("read error: \(String(cString: strerror(errno)))") }
+            atEOF = true
+        }
+        end += got
+    }
+
+    /// The next byte without consuming it, or nil at the end of the file.
+    private mutating func peek() throws -> UInt8? {
+        if position == end {
+            if atEOF { return nil }
+            try fill()
+            if position == end { return nil }
+        }
+        return buffer[position]
+    }
+
+    private mutating func checkUTF8(_ bytes: [UInt8], line: Int) throws {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        loop: while true {
+            switch decoder.decode(&iterator) {
+            case let .scalarValue(s): offset += UTF8.width(s)
+            case .emptyInput: break loop
+            case .error:
+                throw BlotterError(.invalidInput, "\(path) line \(line): bytes that are not UTF-8 (near byte \(offset + 1) of the line); the file may be in Windows-1252 or Latin-1 — convert it to UTF-8 and import it again")
+            }
+        }
+    }
+
+    /// Skips empty lines between records; returns the line the next record starts on.
+    private mutating func skipBlankLines() throws -> Int {
+        while let b = try peek() {
+            if b == 0x0A { line += 1; position += 1 } else if b == 0x0D { position += 1 } else { break }
+        }
+        return line
+    }
+
+    /// One CSV record's fields, or nil at the end of the file.
+    private mutating func nextFields() throws -> [String]? {
+        guard try peek() != nil else { return nil }
+        let startLine = line
+        var fields: [String] = []
+        var field: [UInt8] = []
+        var quoted = false
+        var quoteLine = 0
+        var afterQuote = false
+        while true {
+            guard let b = try peek() else {
+                if quoted {
+                    throw BlotterError(.invalidInput, "\(path) line \(line): the quoted field opened on line \(quoteLine) is never closed: the file is cut off or a quote is missing")
+                }
+                break
+            }
+            position += 1
+            if quoted {
+                if b == 0x22 {
+                    if try peek() == 0x22 { field.append(0x22); position += 1 } else { quoted = false; afterQuote = true }
+                } else {
+                    if b == 0x0A { line += 1 }
+                    field.append(b)
+                }
+                continue
+            }
+            if b == delimiter {
+                try fields.append(text(field, line: startLine))
+                field.removeAll(keepingCapacity: true)
+                afterQuote = false
+            } else if b == 0x0A {
+                line += 1
+                break
+            } else if b == 0x0D {
+                if try peek() == 0x0A { continue }
+                break
+            } else if afterQuote {
+                throw BlotterError(.invalidInput, "\(path) line \(line): a character follows the closing quote of field \(fields.count + 1); quote the whole field and double any quote inside it")
+            } else if b == 0x22 && field.isEmpty {
+                quoted = true
+                quoteLine = line
+            } else {
+                field.append(b)
+            }
+        }
+        try fields.append(text(field, line: startLine))
+        return fields
+    }
+
+    private mutating func text(_ bytes: [UInt8], line: Int) throws -> String {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        try checkUTF8(bytes, line: line)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// One line of a JSON Lines file, without its line end, and its number.
+    private mutating func nextLine() throws -> ([UInt8], Int)? {
+        guard try peek() != nil else { return nil }
+        var bytes: [UInt8] = []
+        let number = line
+        while let b = try peek() {
+            position += 1
+            if b == 0x0A { line += 1; break }
+            bytes.append(b)
+        }
+        if bytes.last == 0x0D { bytes.removeLast() }
+        return (bytes, number)
+    }
+}

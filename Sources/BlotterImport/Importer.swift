@@ -1,0 +1,600 @@
+public import BlotterFormat
+public import BlotterLog
+public import BlotterDomain
+internal import Foundation
+public import BlotterCrypto
+
+/// What `blotter import` did with one file.
+public struct ImportReport: Sendable {
+    public struct Rejection: Sendable {
+        public let row: Int
+        public let line: Int
+        public let column: String?
+        public let reason: String
+    }
+    public struct Change: Sendable {
+        public let row: Int
+        public let record: String
+        public let event: String
+        public let seq: Int64
+        public let reason: String
+    }
+    public var file: String
+    public var fileDigest = ""
+    public var mapping: String
+    public var mappingDigest: String
+    public var dryRun = false
+    public var rowsRead = 0
+    /// Rows that added at least one statement.
+    public var rowsImported = 0
+    /// Rows whose every event was already in the ledger with the same values.
+    public var rowsUnchanged = 0
+    /// Rows that make no event under the mapping's conditions.
+    public var rowsWithoutEvents = 0
+    public var rejected: [Rejection] = []
+    public var statements: [String: Int] = [:]
+    public var amendments: [String: Int] = [:]
+    /// Values changed in the source whose event has on_change "report": nothing appended.
+    public var changesNotApplied: [Change] = []
+    /// (column, source value, Blotter value) to (count, first row).
+    public var defaults: [String: (column: String, value: String, to: JSONValue, count: Int, firstRow: Int)] = [:]
+    public var seconds = 0.0
+
+    public var statementsWritten: Int { statements.values.reduce(0, +) }
+
+    public func json() -> JSONValue {
+        .object([
+            ("file", .string(file)), ("file_sha256", .string(fileDigest)), ("mapping", .string(mapping)),
+            ("mapping_sha256", .string(mappingDigest)), ("dry_run", .bool(dryRun)),
+            ("rows_read", .integer(Int64(rowsRead))), ("rows_imported", .integer(Int64(rowsImported))),
+            ("rows_unchanged", .integer(Int64(rowsUnchanged))), ("rows_without_events", .integer(Int64(rowsWithoutEvents))),
+            ("rows_rejected", .integer(Int64(rejected.count))),
+            ("statements", .object(statements.sorted { $0.key < $1.key }.map { ($0.key, .integer(Int64($0.value))) })),
+            ("amendments", .object(amendments.sorted { $0.key < $1.key }.map { ($0.key, .integer(Int64($0.value))) })),
+            ("defaults", .array(defaults.values.sorted { ($0.column, $0.value) < ($1.column, $1.value) }.map {
+                .object([("column", .string($0.column)), ("value", .string($0.value)), ("translated_to", $0.to),
+                         ("rows", .integer(Int64($0.count))), ("first_row", .integer(Int64($0.firstRow)))])
+            })),
+            ("changes_not_applied", .array(changesNotApplied.map {
+                .object([("row", .integer(Int64($0.row))), ("record", .string($0.record)), ("event", .string($0.event)),
+                         ("imported_at_entry", .integer($0.seq)), ("reason", .string($0.reason))])
+            })),
+            ("rejected", .array(rejected.map {
+                .object([("row", .integer(Int64($0.row))), ("line", .integer(Int64($0.line))),
+                         ("column", $0.column.map(JSONValue.string) ?? .null), ("reason", .string($0.reason))])
+            })),
+            ("seconds", .double(seconds)),
+        ])
+    }
+}
+
+/// Progress of a running import, for a progress line.
+public struct ImportProgress: Sendable {
+    public let rowsDone: Int
+    public let rowsTotal: Int
+    public let statements: Int
+    public let seconds: Double
+}
+
+/// Imports one file through a mapping: each row becomes an all-or-nothing group of statements
+/// signed by the importer's key, each with a `source` field (mapping, file digest, row, record key,
+/// event name, digest of the mapped values).
+///
+/// Idempotent: before appending, each event's (mapping, record key, event name) is looked up in the
+/// `p_imports` projection. The same values are skipped; changed values are amended (or repeated, or
+/// listed) as the mapping says; the past is never rewritten. Batches commit one at a time, so an
+/// import killed part-way leaves whole rows only, and running it again completes it.
+public final class Importer {
+    let ledger: Ledger
+    let mapping: ImportMapping
+    let catalog: EventCatalog
+    let key: PrivateKey
+    let actor: String
+    let origin: String
+    public var batchRows = 1000
+    public var progress: ((ImportProgress) -> Void)?
+    /// Called with each rejected record (and the header, for CSV), to write a file that can be fixed and imported again.
+    public var onReject: ((SourceRecord, ImportReport.Rejection) throws -> Void)?
+    /// The CSV header of the file last checked or imported (empty for JSON Lines).
+    public private(set) var header: [String] = []
+
+    public init(ledger: Ledger, mapping: ImportMapping, key: PrivateKey) throws {
+        guard let catalog = try ledger.catalog() else {
+            throw BlotterError(.ledgerState, "the ledger has no event catalog (created with --no-catalog); import needs one")
+        }
+        guard let identity = try ledger.identity() else { throw BlotterError(.ledgerState, "the ledger has no genesis entry") }
+        guard let record = try ledger.store.read({ try $0.keyRecord(key.publicKey.keyID) }), record.revokedSeq == nil else {
+            throw BlotterError(.keyNotValid, "key \(key.publicKey.keyID) is not registered in this ledger (or is revoked); register an importer key with `blotter keys register --role importer`")
+        }
+        // The key must be allowed every type the mapping can append: refuse now, not on every row.
+        let types = mapping.events.flatMap { [$0.type] + ($0.amendType.map { [$0] } ?? []) }
+        for t in Set(types).sorted() {
+            let allowed = identity.roleTable.types[t] ?? []
+            guard record.roles.contains(where: allowed.contains) else {
+                throw BlotterError(.roleNotAllowed, "the mapping appends \(t), which needs one of [\(allowed.joined(separator: ", "))]; \(record.actor) has [\(record.roles.joined(separator: ", "))]")
+            }
+        }
+        self.ledger = ledger
+        self.mapping = mapping
+        self.catalog = catalog
+        self.key = key
+        self.actor = record.actor
+        self.origin = identity.origin
+    }
+
+    /// Reads the whole file once (digest, structure, columns) and refuses it before anything is
+    /// written if it is cut off, not UTF-8, has uneven rows, or lacks a column the mapping reads.
+    public func check(path: String) throws -> (digest: String, rows: Int) {
+        var reader = try SourceReader(path: path, format: mapping.format, delimiter: mapping.delimiter)
+        defer { reader.close() }
+        var rows = 0
+        var names: Set<String> = []
+        while let r = try reader.next() {
+            rows += 1
+            if mapping.format == .jsonl { names.formUnion(r.cells.keys) }
+        }
+        try mapping.check(columns: mapping.format == .csv ? Set(reader.header) : names, file: path)
+        header = reader.header
+        return (try reader.digest(), rows)
+    }
+
+    public func run(path: String) throws -> ImportReport {
+        let started = Date()
+        var report = ImportReport(file: path, mapping: mapping.name, mappingDigest: mapping.digest)
+        let (digest, total) = try check(path: path)
+        report.fileDigest = digest
+        var reader = try SourceReader(path: path, format: mapping.format, delimiter: mapping.delimiter)
+        defer { reader.close() }
+        var lastProgress = Date()
+        var batch: [SourceRecord] = []
+        func flush() throws {
+            try importBatch(batch, digest: digest, report: &report)
+            batch.removeAll(keepingCapacity: true)
+            if let progress, Date().timeIntervalSince(lastProgress) >= 2 || report.rowsRead == total {
+                lastProgress = Date()
+                progress(ImportProgress(rowsDone: report.rowsRead, rowsTotal: total, statements: report.statementsWritten,
+                                        seconds: Date().timeIntervalSince(started)))
+            }
+        }
+        while let record = try reader.next() {
+            batch.append(record)
+            if batch.count == batchRows { try flush() }
+        }
+        if !batch.isEmpty { try flush() }
+        let actual = try reader.digest()
+        guard actual == digest else {
+            throw BlotterError(.invalidInput, "\(path) changed while it was being imported (SHA-256 \(digest) before, \(actual) after); rows imported so far are in the ledger, import the final file again")
+        }
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    // MARK: one batch
+
+    struct Planned {
+        let event: ImportMapping.EventMap
+        let type: String
+        let stream: String
+        let fields: [(String, JSONValue)]
+        let record: String
+        let digest: String
+        let onceTag: String?
+        let amendment: Bool
+    }
+
+    enum Plan {
+        case statements([Planned], defaults: [DefaultUse], changes: [ImportReport.Change])
+        case rejected(column: String?, reason: String)
+    }
+
+    struct DefaultUse { let column: String; let value: String; let to: JSONValue }
+
+    /// What the ledger already has for (record, event), from p_imports.
+    struct Prior { let digest: String; let file: String; let row: Int; let seq: Int64 }
+
+    func importBatch(_ records: [SourceRecord], digest fileDigest: String, report: inout ImportReport) throws {
+        // Map every row, then look up what the ledger has for its events in one read.
+        let mapped = parallelMap(records.count) { i in Result { () throws(RowError) in try self.mapRow(records[i]) } }
+        var lookups: Set<String> = []
+        for result in mapped {
+            if case let .success(events) = result { for e in events { lookups.insert(e.1 + "\u{0}" + e.0.name) } }
+        }
+        var prior: [String: Prior] = [:]
+        try ledger.store.read { db in
+            for k in lookups {
+                let parts = k.split(separator: "\u{0}", maxSplits: 1).map(String.init)
+                if let row = try db.rows("SELECT digest, file, row, seq FROM p_imports WHERE mapping = ? AND record = ? AND event = ?",
+                                         [.text(mapping.name), .text(parts[0]), .text(parts[1])]).first {
+                    prior[k] = Prior(digest: row[0].text ?? "", file: row[1].text ?? "", row: Int(row[2].integer ?? 0), seq: row[3].integer ?? 0)
+                }
+            }
+        }
+        // Decide per row, with what earlier rows of this batch will add on top of the ledger.
+        var pending: [String: (digest: String, row: Int, rowLevel: Bool)] = [:]
+        var plans: [Plan] = []
+        for (r, result) in zip(records, mapped) {
+            switch result {
+            case let .failure(e):
+                plans.append(.rejected(column: e.column, reason: e.reason))
+            case let .success(events):
+                var planned: [Planned] = []
+                var defaults: [DefaultUse] = []
+                var changes: [ImportReport.Change] = []
+                var refusal: RowError? = nil
+                for (event, record, fields, contentDigest, used) in events {
+                    let k = record + "\u{0}" + event.name
+                    let rowLevel = event.key.isEmpty || event.key == mapping.record
+                    if let p = pending[k] {
+                        if p.digest != contentDigest {
+                            refusal = RowError(column: event.key.first ?? mapping.record.first, reason: "record \(record) has other values for \(event.name) in row \(p.row) of this file")
+                            break
+                        }
+                        if rowLevel {
+                            refusal = RowError(column: mapping.record.first, reason: "record \(record) appears again; it is row \(p.row) of this file")
+                            break
+                        }
+                        // A shared event (one complaint of several rows) that an earlier row of this batch appends,
+                        // unless that row is refused: carried here too, appended by whichever comes first.
+                        planned.append(plan(event, record, fields, r, fileDigest, contentDigest, tag: k, amendment: false))
+                        defaults += used
+                        continue
+                    }
+                    if let p = prior[k] {
+                        if p.digest == contentDigest {
+                            if rowLevel && p.file == fileDigest && p.row != r.number {
+                                refusal = RowError(column: mapping.record.first, reason: "record \(record) appears again; it is row \(p.row) of this file (entry \(p.seq))")
+                                break
+                            }
+                            continue  // already in the ledger with these values
+                        }
+                        if p.file == fileDigest {
+                            refusal = RowError(column: event.key.first ?? mapping.record.first,
+                                               reason: "record \(record) has other values for \(event.name) in row \(p.row) of this file (entry \(p.seq))")
+                            break
+                        }
+                        switch event.onChange {
+                        case .report:
+                            changes.append(.init(row: r.number, record: record, event: event.name, seq: p.seq,
+                                                 reason: "the source's values for \(event.name) changed since entry \(p.seq); the mapping says to report, not amend"))
+                            continue
+                        case .repeat:
+                            planned.append(plan(event, record, fields, r, fileDigest, contentDigest, tag: nil, amendment: true))
+                        case .amend:
+                            planned.append(try amend(event, record, fields, r, fileDigest, contentDigest))
+                        }
+                    } else {
+                        planned.append(plan(event, record, fields, r, fileDigest, contentDigest, tag: rowLevel ? nil : k, amendment: false))
+                    }
+                    defaults += used
+                    pending[k] = (contentDigest, r.number, rowLevel)
+                }
+                if let refusal {
+                    plans.append(.rejected(column: refusal.column, reason: refusal.reason))
+                } else {
+                    plans.append(.statements(planned, defaults: defaults, changes: changes))
+                }
+            }
+        }
+        // Sign every statement of the batch on all cores.
+        var drafts: [(row: Int, index: Int, draft: StatementDraft)] = []
+        let now = Timestamp.now()
+        for (i, plan) in plans.enumerated() {
+            guard case let .statements(list, _, _) = plan else { continue }
+            for (j, p) in list.enumerated() {
+                let schema = catalog.types[p.type]?.version ?? 1
+                drafts.append((i, j, StatementDraft(log: origin, type: p.type, schema: schema, stream: p.stream, expect: nil,
+                                                    actor: actor, at: now, fields: p.fields)))
+            }
+        }
+        let key = self.key
+        let signed = parallelMap(drafts.count) { i in Result { try drafts[i].draft.sign(with: key) } }
+        var groups: [AppendGroup] = []
+        var groupRow: [Int] = []
+        var cursor = 0
+        for (i, plan) in plans.enumerated() {
+            guard case let .statements(list, _, _) = plan, !list.isEmpty else { continue }
+            var submissions: [Submission] = []
+            for _ in list {
+                submissions.append(try signed[cursor].get())
+                cursor += 1
+            }
+            groups.append(AppendGroup(submissions, onceTags: list.map(\.onceTag)))
+            groupRow.append(i)
+        }
+        let outcomes = try ledger.append(groups: groups)
+        var outcomeOf: [Int: AppendOutcome] = [:]
+        for (g, i) in groupRow.enumerated() { outcomeOf[i] = outcomes[g] }
+        // Account for every row.
+        for (i, (r, plan)) in zip(records, plans).enumerated() {
+            report.rowsRead += 1
+            switch plan {
+            case let .rejected(column, reason):
+                try reject(r, column: column, reason: reason, report: &report)
+            case let .statements(list, defaults, changes):
+                report.changesNotApplied += changes
+                guard !list.isEmpty, let outcome = outcomeOf[i] else {
+                    if changes.isEmpty, case let .success(events) = mapped[i], events.isEmpty { report.rowsWithoutEvents += 1 } else { report.rowsUnchanged += 1 }
+                    continue
+                }
+                switch outcome {
+                case let .appended(receipts):
+                    var wrote = false
+                    for (p, receipt) in zip(list, receipts) {
+                        guard let receipt, !receipt.duplicate else { continue }
+                        wrote = true
+                        report.statements[p.type, default: 0] += 1
+                        if p.amendment { report.amendments[p.type, default: 0] += 1 }
+                    }
+                    if wrote { report.rowsImported += 1 } else { report.rowsUnchanged += 1 }
+                    for d in defaults {
+                        let k = d.column + "\u{0}" + d.value
+                        if var entry = report.defaults[k] {
+                            entry.count += 1
+                            report.defaults[k] = entry
+                        } else {
+                            report.defaults[k] = (d.column, d.value, d.to, 1, r.number)
+                        }
+                    }
+                case let .refused(index, error):
+                    let p = list[index]
+                    var column: String? = nil
+                    if let pointer = error.violations.first?.instancePath, let name = pointer.split(separator: "/").first.map(String.init) {
+                        column = (p.event.fields.first { $0.0 == name } ?? p.event.amendFields.first { $0.0 == name })?.1.column
+                    }
+                    try reject(r, column: column, reason: "\(p.type): \(error.message)", report: &report)
+                }
+            }
+        }
+    }
+
+    func reject(_ r: SourceRecord, column: String?, reason: String, report: inout ImportReport) throws {
+        let rejection = ImportReport.Rejection(row: r.number, line: r.line, column: column, reason: reason)
+        report.rejected.append(rejection)
+        try onReject?(r, rejection)
+    }
+
+    func plan(_ event: ImportMapping.EventMap, _ record: String, _ fields: [(String, JSONValue)], _ r: SourceRecord,
+              _ file: String, _ digest: String, tag: String?, amendment: Bool) -> Planned {
+        Planned(event: event, type: event.type, stream: stream(event, fields: fields, record: r),
+                fields: fields + [("source", source(event, record, r, file, digest))], record: record, digest: digest,
+                onceTag: tag, amendment: amendment)
+    }
+
+    func amend(_ event: ImportMapping.EventMap, _ record: String, _ fields: [(String, JSONValue)], _ r: SourceRecord,
+               _ file: String, _ digest: String) throws(RowError) -> Planned {
+        var values = fields.filter { event.amendCarries.contains($0.0) }
+        var used: [DefaultUse] = []
+        for (name, f) in event.amendFields {
+            if let v = try evaluate(f, r.cells, fields: values, used: &used) { values.append((name, v)) }
+        }
+        let type = event.amendType ?? event.type
+        return Planned(event: event, type: type, stream: stream(event, fields: fields, record: r),
+                       fields: values + [("source", source(event, record, r, file, digest))], record: record, digest: digest,
+                       onceTag: nil, amendment: true)
+    }
+
+    func source(_ event: ImportMapping.EventMap, _ record: String, _ r: SourceRecord, _ file: String, _ digest: String) -> JSONValue {
+        .object([("mapping", .string(mapping.name)), ("file", .string(file)), ("row", .integer(Int64(r.number))),
+                 ("record", .string(record)), ("event", .string(event.name)), ("digest", .string(digest))])
+    }
+
+    func stream(_ event: ImportMapping.EventMap, fields: [(String, JSONValue)], record r: SourceRecord) -> String {
+        if let t = event.stream { return render(t, r.cells) ?? event.streamPrefix }
+        let value = event.streamField.flatMap { f in fields.first { $0.0 == f }?.1.stringValue } ?? ""
+        return event.streamPrefix + value
+    }
+
+    // MARK: mapping one row
+
+    struct RowError: Error {
+        let column: String?
+        let reason: String
+    }
+
+    /// The events a row makes: (event, record key, fields, digest of type and fields, defaults used).
+    func mapRow(_ r: SourceRecord) throws(RowError) -> [(ImportMapping.EventMap, String, [(String, JSONValue)], String, [DefaultUse])] {
+        var out: [(ImportMapping.EventMap, String, [(String, JSONValue)], String, [DefaultUse])] = []
+        for event in mapping.events {
+            guard try conditionsHold(event.when, r.cells) else { continue }
+            let keyColumns = event.key.isEmpty ? mapping.record : event.key
+            var keyParts: [String] = []
+            for c in keyColumns {
+                guard let v = text(r.cells[c]), !isPlaceholder(v, nil) else {
+                    throw RowError(column: c, reason: "no value in \(c), which identifies the record")
+                }
+                keyParts.append(v)
+            }
+            var fields: [(String, JSONValue)] = []
+            var used: [DefaultUse] = []
+            for (name, f) in event.fields {
+                if let v = try evaluate(f, r.cells, fields: fields, used: &used) { fields.append((name, v)) }
+            }
+            if event.stream == nil, let sf = event.streamField, !fields.contains(where: { $0.0 == sf }) {
+                throw RowError(column: event.fields.first { $0.0 == sf }?.1.column, reason: "no value for \(sf), which names the stream of \(event.type)")
+            }
+            let content = JSONValue.object([("type", .string(event.type)), ("fields", .object(fields))])
+            let digest = Hex.encode(SHA256.hash((try? CanonicalJSON.encode(content)) ?? []))
+            out.append((event, keyParts.joined(separator: "/"), fields, digest, used))
+        }
+        return out
+    }
+
+    func conditionsHold(_ conditions: [ImportMapping.Condition], _ cells: [String: JSONValue]) throws(RowError) -> Bool {
+        for c in conditions {
+            let raw = text(cells[c.column])
+            let value = raw.flatMap { isPlaceholder($0, nil) ? nil : $0 }
+            if let present = c.present, present != (value != nil) { return false }
+            if let within = c.within, !(value.map(within.contains) ?? false) { return false }
+            if let notWithin = c.notWithin, let value, notWithin.contains(value) { return false }
+            if let m = c.matches, !(value.map { m.capture($0) != nil } ?? false) { return false }
+        }
+        return true
+    }
+
+    /// A cell as trimmed text; nil for missing or null.
+    func text(_ v: JSONValue?) -> String? {
+        switch v {
+        case nil, .null?: return nil
+        case let .string(s)?: return trimmed(s)
+        case let .integer(n)?: return String(n)
+        case let .double(d)?: return String(d)
+        case let .bool(b)?: return b ? "true" : "false"
+        case let v?: return String(decoding: (try? CanonicalJSON.encode(v)) ?? [], as: UTF8.self)
+        }
+    }
+
+    /// `s` without leading and trailing white space (ASCII quickly; other white space through Foundation).
+    func trimmed(_ s: String) -> String {
+        let utf8 = s.utf8
+        func space(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        guard let first = utf8.first, let last = utf8.last else { return s }
+        if first < 0x80 && last < 0x80 {
+            if !space(first) && !space(last) { return s }
+            guard let start = utf8.firstIndex(where: { !space($0) }) else { return "" }
+            let end = utf8.lastIndex(where: { !space($0) })!
+            let inner = String(s[start...end])
+            if let f = inner.utf8.first, let l = inner.utf8.last, f < 0x80, l < 0x80 { return inner }
+        }
+        return s.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func isPlaceholder(_ s: String, _ own: Set<String>?) -> Bool {
+        s.isEmpty || (own ?? mapping.placeholders).contains(s)
+    }
+
+    func render(_ t: ImportMapping.Template, _ cells: [String: JSONValue]) -> String? {
+        var out = ""
+        for part in t.parts {
+            switch part {
+            case let .text(s): out += s
+            case let .column(c):
+                guard let v = text(cells[c]), !isPlaceholder(v, nil) else { return nil }
+                out += v
+            }
+        }
+        return out
+    }
+
+    /// One field's value for a row, or nil for no value.
+    func evaluate(_ f: ImportMapping.FieldMap, _ cells: [String: JSONValue], fields: [(String, JSONValue)],
+                  used: inout [DefaultUse]) throws(RowError) -> JSONValue? {
+        var result: JSONValue?
+        switch f.source {
+        case let .constant(v):
+            result = v
+        case let .lengthOf(other):
+            result = fields.first { $0.0 == other }?.1.arrayValue.map { .integer(Int64($0.count)) }
+        case let .zip(parts):
+            var columns: [(String, [JSONValue?])] = []
+            for (name, part) in parts { columns.append((name, try positional(part, cells, used: &used))) }
+            let count = columns.map(\.1.count).max() ?? 0
+            result = count == 0 ? nil : .array((0..<count).map { i in
+                .object(columns.compactMap { name, items in i < items.count ? items[i].map { (name, $0) } : nil })
+            })
+        case .column, .template:
+            if f.split != nil {
+                let items = try positional(f, cells, used: &used).compactMap { $0 }
+                result = items.isEmpty ? nil : .array(items)
+            } else {
+                result = try scalar(f, raw(f, cells), used: &used)
+            }
+        }
+        return result ?? f.ifAbsent
+    }
+
+    func raw(_ f: ImportMapping.FieldMap, _ cells: [String: JSONValue]) -> JSONValue? {
+        switch f.source {
+        case let .column(c): return cells[c]
+        case let .template(t): return render(t, cells).map(JSONValue.string)
+        default: return nil
+        }
+    }
+
+    /// The items of a split cell, by position (a blank or placeholder item is nil; trailing ones are dropped).
+    func positional(_ f: ImportMapping.FieldMap, _ cells: [String: JSONValue], used: inout [DefaultUse]) throws(RowError) -> [JSONValue?] {
+        let value = raw(f, cells)
+        var pieces: [JSONValue]
+        if case let .array(a)? = value {
+            pieces = a
+        } else if let s = text(value), !s.isEmpty, let separator = f.split {
+            if separator.count == 1, let c = separator.first {
+                pieces = s.split(separator: c, omittingEmptySubsequences: false).map { .string(String($0)) }
+            } else {
+                pieces = s.components(separatedBy: separator).map(JSONValue.string)
+            }
+        } else {
+            return []
+        }
+        var items = try pieces.map { p throws(RowError) in try scalar(f, p, used: &used) }
+        while let last = items.last, last == nil { items.removeLast() }
+        return items
+    }
+
+    /// One value through placeholders, match, translate, parse and slug.
+    func scalar(_ f: ImportMapping.FieldMap, _ value: JSONValue?, used: inout [DefaultUse]) throws(RowError) -> JSONValue? {
+        guard let value, value != .null else { return nil }
+        if case .string = value {} else if f.translate == nil && f.parse == nil && f.match == nil && !f.slug { return value }
+        guard var s = text(value), !isPlaceholder(s, f.placeholders) else { return nil }
+        if let m = f.match {
+            guard let captured = m.capture(s) else { return nil }
+            s = trimmed(captured)
+            if s.isEmpty { return nil }
+        }
+        if let table = f.translate {
+            if let v = table[s] { return v }
+            if let fallback = f.fallback {
+                used.append(DefaultUse(column: f.column ?? "", value: s, to: fallback))
+                return fallback
+            }
+        }
+        let column = f.column ?? "?"
+        switch f.parse {
+        case .integer?:
+            guard let n = Int64(s) else { throw RowError(column: column, reason: "\"\(s)\" is not a whole number") }
+            return .integer(n)
+        case .number?:
+            if let n = Int64(s) { return .integer(n) }
+            guard let d = Double(s), d.isFinite else { throw RowError(column: column, reason: "\"\(s)\" is not a number") }
+            return .double(d)
+        case .boolean?:
+            switch s.lowercased() {
+            case "true", "yes", "y", "1": return .bool(true)
+            case "false", "no", "n", "0": return .bool(false)
+            default: throw RowError(column: column, reason: "\"\(s)\" is not yes/no or true/false")
+            }
+        case .date?:
+            if let format = f.dateFormat {
+                guard let v = format.read(s) else { throw RowError(column: column, reason: "\"\(s)\" is not a date in the form \(format.source)") }
+                return .string(String(format: "%04d-%02d-%02d", v[0], v[1], v[2]))
+            }
+            guard CalendarDate(s) != nil else { throw RowError(column: column, reason: "\"\(s)\" is not a date (YYYY-MM-DD)") }
+            return .string(s)
+        case .dateTime?:
+            if let format = f.dateFormat {
+                guard let v = format.read(s) else { throw RowError(column: column, reason: "\"\(s)\" is not a date and time in the form \(format.source)") }
+                return .string(String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", v[0], v[1], v[2], v[3], v[4], v[5]))
+            }
+            guard Timestamp(rfc3339: s, precision: .secondsOrMilliseconds) != nil else {
+                throw RowError(column: column, reason: "\"\(s)\" is not an RFC 3339 UTC date and time")
+            }
+            return .string(s)
+        case .text?, nil:
+            break
+        }
+        if f.slug {
+            var out = ""
+            var dash = false
+            for ch in s.lowercased().unicodeScalars {
+                if ("a"..."z").contains(ch) || ("0"..."9").contains(ch) {
+                    if dash && !out.isEmpty { out += "-" }
+                    out.unicodeScalars.append(ch)
+                    dash = false
+                } else {
+                    dash = true
+                }
+            }
+            return out.isEmpty ? nil : .string(out)
+        }
+        return .string(s)
+    }
+}

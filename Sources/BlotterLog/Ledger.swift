@@ -1,0 +1,494 @@
+public import BlotterCrypto
+public import BlotterFormat
+internal import Synchronization
+
+/// What the ledger says when it has taken a statement.
+public struct AppendReceipt: Sendable, Equatable {
+    public let seq: Int64
+    /// Lowercase hex SHA-256 of the entry bytes.
+    public let entryHash: String
+    public let recorded: String
+    /// True if the same statement was already in the ledger; nothing new was appended.
+    public let duplicate: Bool
+
+    public init(seq: Int64, entryHash: String, recorded: String, duplicate: Bool) {
+        self.seq = seq
+        self.entryHash = entryHash
+        self.recorded = recorded
+        self.duplicate = duplicate
+    }
+}
+
+/// A ledger: appends signed statements after checking every rule, and reads them back.
+///
+/// The log's own rules (chain, keys, roles, clock, signatures) are checked here; a ``LedgerPolicy``
+/// adds a domain's rules and derived tables. One `Ledger` may be used from many threads; the store's
+/// write lock serialises appends, also across processes.
+public final class Ledger: Sendable {
+    public let store: any LedgerStore
+    /// The domain's checks and effects; nil for a bare log.
+    public let policy: (any LedgerPolicy)?
+    /// Clock for `recorded`; replaceable in tests.
+    package let clock: @Sendable () -> Timestamp
+    /// The identity from entry 0, once read.
+    private let identityCache = Mutex<LedgerIdentity?>(nil)
+
+    /// A ledger over `store` that checks the log's own rules and, if given, `policy`'s.
+    public init(store: any LedgerStore, policy: (any LedgerPolicy)?, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
+        self.store = store
+        self.policy = policy
+        self.clock = clock
+    }
+
+    /// The ledger's identity from its genesis entry; nil for an empty store.
+    /// Entry 0 never changes, so it is read once; a domain ledger's genesis carries the whole event
+    /// catalog (tens of kilobytes), which every append would otherwise decode and hash again.
+    public func identity() throws -> LedgerIdentity? {
+        if let cached = identityCache.withLock({ $0 }) { return cached }
+        guard let genesis = try store.read({ try $0.entries(from: 0, limit: 1) }).first, genesis.seq == 0 else { return nil }
+        let entry = try Entry(bytes: genesis.bytes)
+        let disclosures = try genesis.disclosures.values.map { s throws(BlotterError) in try Disclosure(encoded: s) }
+        let submission = Submission(statement: entry.statement, disclosures: disclosures)
+        guard case let .genesis(identity, _) = try LedgerRules.check(
+            entry.statement, disclosures: try submission.checkDisclosures(), seq: 0, identity: nil, state: EmptyState()).change
+        else { throw BlotterError(.ledgerState, "entry 0 is not a valid ledger.created") }
+        identityCache.withLock { $0 = identity }
+        return identity
+    }
+
+    /// Appends one statement.
+    public func append(_ submission: Submission) throws -> AppendReceipt {
+        try append([submission])[0]
+    }
+
+    /// Appends statements in one transaction (group commit): all or none.
+    ///
+    /// Before anything is written it checks, for each statement: the ledger origin, the disclosures
+    /// against their digests, the signature, the key's registration, revocation, actor, algorithm and
+    /// role, `expect` against the stream version, the clock, and the entry size limit. A statement
+    /// already in the ledger (same key, `at`, nonce and content) returns its existing entry.
+    /// - Throws: ``BlotterError`` naming the statement (its index in the batch) and the rule; the
+    ///   ledger is then unchanged.
+    public func append(_ submissions: [Submission]) throws -> [AppendReceipt] {
+        if submissions.isEmpty { return [] }
+        let outcome = try append(groups: [AppendGroup(submissions)], isolated: false)[0]
+        switch outcome {
+        case let .appended(receipts): return receipts.map { $0! }
+        case let .refused(index, error): throw error.prefixed(Self.label(index, of: submissions.count))
+        }
+    }
+
+    /// Where a refused statement sits in a batch, for its error message.
+    static func label(_ index: Int, of count: Int) -> String { count == 1 ? "" : "statement \(index + 1) of \(count): " }
+
+    /// Appends groups of statements, each all or nothing: a group with a refused statement leaves no
+    /// trace (its writes are rolled back to a savepoint) and the other groups go on. One transaction
+    /// for all, so the call as a whole is atomic against a crash. Used by `blotter import`, where a
+    /// group is the statements made from one row.
+    /// - Returns: one outcome per group, in order.
+    /// - Throws: only for failures that are not a refusal of a statement (storage errors).
+    public func append(groups: [AppendGroup]) throws -> [AppendOutcome] {
+        try append(groups: groups, isolated: true)
+    }
+
+    private func append(groups: [AppendGroup], isolated: Bool) throws -> [AppendOutcome] {
+        let submissions = groups.flatMap(\.submissions)
+        if submissions.isEmpty { return groups.map { _ in .appended([]) } }
+        let identity = try self.identity()
+
+        // Keys the statements' key ids can already be resolved to: registered, or introduced earlier
+        // in this batch. Key ids are digests of the key, so a key found this way is the only one.
+        var known: [String: PublicKey] = [:]
+        try store.read { reader in
+            for s in submissions where known[s.statement.key] == nil {
+                if let record = try reader.keyRecord(s.statement.key) { known[s.statement.key] = record.publicKey }
+            }
+        }
+        for s in submissions {
+            if let introduced = LedgerRules.introducedKey(s), known[introduced.keyID] == nil { known[introduced.keyID] = introduced }
+        }
+        let keys = known
+        let policyBatch = try policy.map { policy in try store.read { try policy.batch($0) } }
+        // Everything that needs no ledger state, on all cores, outside the lock.
+        let prepared: [Result<PreparedStatement, BlotterError>] = parallelMap(submissions.count, state: { VerifierCache() }) { cache, i in
+            Result { () throws(BlotterError) -> PreparedStatement in
+                let s = submissions[i]
+                if let identity, s.statement.log != identity.origin {
+                    throw BlotterError(.wrongOrigin, "statement is for ledger \"\(s.statement.log)\", this ledger is \"\(identity.origin)\"")
+                }
+                let disclosures = try s.checkDisclosures()
+                let input = try s.statement.signingInput()
+                let bytes = try CanonicalJSON.encode(s.statement.json())
+                var checked: Bool? = nil
+                if let key = keys[s.statement.key], key.algorithm == s.statement.alg, let sig = s.statement.signatureBytes {
+                    checked = cache.verifier(for: key).isValid(sig, for: input)
+                }
+                if checked == false { throw BlotterError(.badSignature, "signature does not verify with key \(s.statement.key)") }
+                var values: [String: JSONValue] = [:]
+                for (name, d) in disclosures { values[name] = d.value }
+                let prechecked = try policyBatch?.precheck(s.statement, values: values) ?? true
+                return PreparedStatement(disclosures: disclosures, values: values, signingInput: input, statementBytes: bytes,
+                                         signatureChecked: checked == true, policyPrechecked: prechecked)
+            }
+        }
+        // A group with a statement refused here is refused before the lock is taken.
+        var outcomes: [AppendOutcome?] = Array(repeating: nil, count: groups.count)
+        var ready: [PreparedStatement?] = []
+        ready.reserveCapacity(submissions.count)
+        var first = 0
+        for (g, group) in groups.enumerated() {
+            for i in 0..<group.submissions.count {
+                switch prepared[first + i] {
+                case let .success(value): ready.append(value)
+                case let .failure(error):
+                    ready.append(nil)
+                    if outcomes[g] == nil { outcomes[g] = .refused(index: i, error) }
+                }
+            }
+            first += group.submissions.count
+        }
+        if !isolated, case let .refused(i, error)? = outcomes[0] { return [.refused(index: i, error)] }
+        return try store.write { writer in
+            var batch = try BatchWriter(ledger: self, writer: writer, identity: identity, policy: policyBatch)
+            var first = 0
+            for (g, group) in groups.enumerated() {
+                defer { first += group.submissions.count }
+                if outcomes[g] != nil { continue }
+                if isolated { try writer.savepoint() }
+                let saved = batch.snapshot()
+                var receipts: [AppendReceipt?] = []
+                do {
+                    for (i, submission) in group.submissions.enumerated() {
+                        if let tag = group.onceTags[i], batch.tags.contains(tag) {
+                            receipts.append(nil)
+                            continue
+                        }
+                        do {
+                            receipts.append(try batch.append(submission, ready[first + i]!))
+                        } catch let error as BlotterError {
+                            throw GroupRefusal(index: i, error: error)
+                        }
+                        if let tag = group.onceTags[i] { batch.tags.insert(tag) }
+                    }
+                    if isolated { try writer.releaseSavepoint() }
+                    outcomes[g] = .appended(receipts)
+                } catch let refusal as GroupRefusal {
+                    guard isolated else { throw refusal.error.prefixed(Self.label(refusal.index, of: group.submissions.count)) }
+                    try writer.rollbackToSavepoint()
+                    batch.restore(saved)
+                    outcomes[g] = .refused(index: refusal.index, refusal.error)
+                }
+            }
+            return outcomes.map { $0! }
+        }
+    }
+
+    fileprivate func duplicateReceipt(of statement: Statement, at seq: Int64, writer: any LedgerWriting) throws -> AppendReceipt {
+        guard let stored = try writer.entryBytes(from: seq, limit: 1).first, stored.seq == seq else {
+            throw BlotterError(.storage, "entry \(seq) is missing")
+        }
+        let entry = try Entry(bytes: stored.bytes)
+        guard try entry.statement.signingInput() == statement.signingInput() else {
+            throw BlotterError(.invalidStatement, "nonce \(statement.nonce) of key \(statement.key) was already used by entry \(seq) for a different statement")
+        }
+        return AppendReceipt(seq: seq, entryHash: Entry.hash(stored.bytes), recorded: entry.recorded, duplicate: true)
+    }
+
+    /// Reads one entry.
+    public func entry(_ seq: Int64) throws -> StoredEntry {
+        guard let stored = try store.read({ try $0.entries(from: seq, limit: 1) }).first, stored.seq == seq else {
+            throw BlotterError(.notFound, "there is no entry \(seq)")
+        }
+        return stored
+    }
+
+    /// Reads stored complete-subtree hashes, failing clearly if one is missing.
+    package static func storedHash(_ reader: any LedgerReading) -> MerkleTree.StoredHash {
+        { level, index in
+            guard let hash = try reader.treeHash(level: level, index: index) else {
+                throw BlotterError(.storage, "the stored Merkle tree has no hash at level \(level), index \(index)")
+            }
+            return hash
+        }
+    }
+
+    /// `size`, or the whole ledger's size; refused if the ledger is smaller.
+    static func treeSize(_ size: Int64?, _ reader: any LedgerReading) throws -> Int64 {
+        let count = try reader.count()
+        let n = size ?? count
+        guard n >= 0, n <= count else { throw BlotterError(.notFound, "tree size \(n) is larger than the ledger's \(count) entries") }
+        return n
+    }
+
+    /// The Merkle tree root over the first `size` entries (default: all).
+    public func root(size: Int64? = nil) throws -> (size: Int64, root: TreeHash) {
+        try store.read { reader in
+            let n = try Ledger.treeSize(size, reader)
+            return (n, try MerkleTree.root(size: n, stored: Ledger.storedHash(reader)))
+        }
+    }
+
+    /// The inclusion proof of entry `seq` in the tree of `size` entries (default: all).
+    public func inclusionProof(seq: Int64, size: Int64? = nil) throws -> (size: Int64, leaf: TreeHash, root: TreeHash, proof: [TreeHash]) {
+        try store.read { reader in
+            let n = try Ledger.treeSize(size, reader)
+            guard seq >= 0, seq < n else { throw BlotterError(.notFound, "entry \(seq) is not in a tree of size \(n)") }
+            let stored = Ledger.storedHash(reader)
+            return (n, try stored(0, seq), try MerkleTree.root(size: n, stored: stored),
+                    try MerkleTree.inclusionProof(index: seq, size: n, stored: stored))
+        }
+    }
+
+    /// The consistency proof between the trees of `oldSize` and `newSize` entries.
+    public func consistencyProof(oldSize: Int64, newSize: Int64) throws -> ConsistencyProof {
+        try store.read { reader in
+            _ = try Ledger.treeSize(newSize, reader)
+            guard oldSize >= 1, oldSize <= newSize else {
+                throw BlotterError(.invalidInput, "sizes must satisfy 1 <= old <= new, found old \(oldSize), new \(newSize)")
+            }
+            let stored = Ledger.storedHash(reader)
+            return ConsistencyProof(oldSize: oldSize, newSize: newSize, oldRoot: try MerkleTree.root(size: oldSize, stored: stored),
+                                    newRoot: try MerkleTree.root(size: newSize, stored: stored),
+                                    proof: try MerkleTree.consistencyProof(oldSize: oldSize, newSize: newSize, stored: stored))
+        }
+    }
+
+    /// The latest signed checkpoint, signing a new one with `operatorKey` if the tree has grown.
+    ///
+    /// Before signing, the new tree is proved consistent with the latest checkpoint the log signed,
+    /// so the log never signs two checkpoints that contradict each other. Each checkpoint is stored.
+    /// - Throws: ``BlotterError`` if the key is not the ledger's operator key, or the tree is not
+    ///   consistent with the last checkpoint.
+    public func checkpoint(operatorKey: PrivateKey) throws -> SignedNote {
+        guard let identity = try identity() else { throw BlotterError(.ledgerState, "the ledger has no genesis entry") }
+        guard let given = try? NoteVerifierKey(name: identity.origin, publicKey: operatorKey.publicKey), given == identity.operatorKey else {
+            throw BlotterError(.invalidInput, "that key is not this ledger's operator key \(identity.operatorKey)")
+        }
+        return try store.write { writer in
+            let count = try writer.count()
+            let stored = Ledger.storedHash(writer)
+            let root = try MerkleTree.root(size: count, stored: stored)
+            if let latest = try writer.latestCheckpoint() {
+                let note = try SignedNote(parsing: latest.note)
+                _ = try note.verify(keys: [identity.operatorKey])
+                let previous = try Checkpoint(text: note.text)
+                if previous.size == count {
+                    guard previous.root == root else {
+                        throw BlotterError(.verificationFailed, "refusing to sign: the stored checkpoint at size \(count) has root \(previous.root.base64), the tree has \(root.base64)")
+                    }
+                    return note
+                }
+                guard previous.size < count else {
+                    throw BlotterError(.verificationFailed, "refusing to sign: a checkpoint at size \(previous.size) exists but the ledger has \(count) entries")
+                }
+                let proof = try MerkleTree.consistencyProof(oldSize: previous.size, newSize: count, stored: stored)
+                do {
+                    try MerkleTree.verifyConsistency(oldSize: previous.size, newSize: count, proof: proof, oldRoot: previous.root, newRoot: root)
+                } catch let error as BlotterError {
+                    throw BlotterError(.verificationFailed, "refusing to sign: the tree at size \(count) is not consistent with the checkpoint at size \(previous.size): \(error.message)")
+                }
+            }
+            var note = SignedNote(text: Checkpoint(origin: identity.origin, size: count, root: root).text)
+            try note.sign(name: identity.origin, key: operatorKey)
+            try writer.insertCheckpoint(size: count, note: note.serialized)
+            return note
+        }
+    }
+
+    /// Closes the store (for SQLite: moves the WAL into the main file). Not usable afterwards.
+    public func close() throws { try store.close() }
+
+    /// The number of entries.
+    public func count() throws -> Int64 { try store.read { try $0.count() } }
+}
+
+/// A statement with the work done that needs no ledger state.
+private struct PreparedStatement {
+    let disclosures: [String: Disclosure]
+    /// The disclosed field values by name.
+    let values: [String: JSONValue]
+    let signingInput: [UInt8]
+    /// JCS of the statement, `sig` included: the tail of the entry bytes.
+    let statementBytes: [UInt8]
+    /// True if the signature was checked (and verified) before the lock was taken.
+    let signatureChecked: Bool
+    /// True if the policy did every check it can do before the lock was taken.
+    let policyPrechecked: Bool
+}
+
+/// Ledger state as the batch sees it: the store's, plus what earlier statements of the batch changed.
+private final class BatchState: LedgerStateReading {
+    let base: any LedgerReading
+    var keys: [String: KeyRecord] = [:]
+    var streams: [String: Int64] = [:]
+
+    package init(base: any LedgerReading) { self.base = base }
+
+    // Look-ups are cached for the transaction: the write lock is held, so nothing else changes them,
+    // and decoding a stored public key costs more than the rest of an append.
+    func keyRecord(_ keyID: String) throws -> KeyRecord? {
+        if let record = keys[keyID] { return record }
+        guard let record = try base.keyRecord(keyID) else { return nil }
+        keys[keyID] = record
+        return record
+    }
+
+    func streamVersion(_ stream: String) throws -> Int64 {
+        if let version = streams[stream] { return version }
+        let version = try base.streamVersion(stream)
+        streams[stream] = version
+        return version
+    }
+}
+
+/// The state before entry 0.
+struct EmptyState: LedgerStateReading {
+    func keyRecord(_ keyID: String) throws -> KeyRecord? { nil }
+    func streamVersion(_ stream: String) throws -> Int64 { 0 }
+}
+
+/// Statements appended together by ``Ledger/append(groups:)``: all or none of them.
+public struct AppendGroup: Sendable {
+    public var submissions: [Submission]
+    /// Per statement, an optional tag: a statement whose tag was appended by an earlier group of the
+    /// same call is skipped (its receipt is nil). Lets each row carry the statements its record
+    /// shares with other rows (a complaint and its case), appended by whichever row comes first.
+    public var onceTags: [String?]
+
+    public init(_ submissions: [Submission], onceTags: [String?]? = nil) {
+        self.submissions = submissions
+        self.onceTags = onceTags ?? Array(repeating: nil, count: submissions.count)
+        precondition(self.onceTags.count == submissions.count, "one tag (or nil) per statement")
+    }
+}
+
+/// What became of one ``AppendGroup``.
+public enum AppendOutcome: Sendable {
+    /// Every statement was appended (or was a duplicate); nil where a tag skipped it.
+    case appended([AppendReceipt?])
+    /// The statement at `index` of the group was refused; nothing of the group was written.
+    case refused(index: Int, BlotterError)
+}
+
+private struct GroupRefusal: Error {
+    let index: Int
+    let error: BlotterError
+}
+
+/// The serial half of an append: the chain, tree, rules and projections, one statement at a time,
+/// inside the write transaction.
+private struct BatchWriter {
+    let ledger: Ledger
+    let writer: any LedgerWriting
+    let state: BatchState
+    var count: Int64
+    var identity: LedgerIdentity?
+    var prevHash: String = Entry.genesisPrev
+    var previousRecorded: Timestamp? = nil
+    /// The Merkle tree's right edge; each entry's leaf is added in this same transaction.
+    var frontier: MerkleFrontier
+    var usedNonces: [String: Int64] = [:]
+    var policy: (any LedgerPolicyBatch)?
+    var tags: Set<String> = []
+
+    package init(ledger: Ledger, writer: any LedgerWriting, identity: LedgerIdentity?, policy: (any LedgerPolicyBatch)?) throws {
+        self.ledger = ledger
+        self.writer = writer
+        self.state = BatchState(base: writer)
+        self.count = try writer.count()
+        self.identity = identity
+        self.policy = policy
+        if count > 0, let last = try writer.entryBytes(from: count - 1, limit: 1).first {
+            prevHash = Entry.hash(last.bytes)
+            previousRecorded = try Entry(bytes: last.bytes).recordedTime
+        }
+        if identity == nil && count > 0 { self.identity = try ledger.identity() }
+        frontier = try MerkleFrontier(size: count, stored: Ledger.storedHash(writer))
+    }
+
+    struct Snapshot {
+        let count: Int64, identity: LedgerIdentity?, prevHash: String, previousRecorded: Timestamp?, frontier: MerkleFrontier
+        let usedNonces: [String: Int64], policy: (any LedgerPolicyBatch)?, tags: Set<String>, keys: [String: KeyRecord], streams: [String: Int64]
+    }
+
+    func snapshot() -> Snapshot {
+        Snapshot(count: count, identity: identity, prevHash: prevHash, previousRecorded: previousRecorded, frontier: frontier,
+                 usedNonces: usedNonces, policy: policy, tags: tags, keys: state.keys, streams: state.streams)
+    }
+
+    mutating func restore(_ s: Snapshot) {
+        count = s.count
+        identity = s.identity
+        prevHash = s.prevHash
+        previousRecorded = s.previousRecorded
+        frontier = s.frontier
+        usedNonces = s.usedNonces
+        policy = s.policy
+        tags = s.tags
+        state.keys = s.keys
+        state.streams = s.streams
+    }
+
+    mutating func append(_ submission: Submission, _ ready: PreparedStatement) throws -> AppendReceipt {
+        let statement = submission.statement
+        let nonceKey = statement.key + "/" + statement.at + "/" + statement.nonce
+        if let existing = try usedNonces[nonceKey] ?? writer.entry(keyID: statement.key, at: statement.at, nonce: statement.nonce) {
+            return try ledger.duplicateReceipt(of: statement, at: existing, writer: writer)
+        }
+        let seq = count
+        let (signer, change) = try LedgerRules.check(statement, disclosures: ready.disclosures, seq: seq, identity: identity, state: state)
+        if !ready.signatureChecked {
+            guard signer.publicKey.isValidSignature(statement.signatureBytes ?? [], for: ready.signingInput) else {
+                throw BlotterError(.badSignature, "signature does not verify with key \(statement.key)")
+            }
+        }
+        var recorded = ledger.clock()
+        if let previousRecorded, recorded < previousRecorded { recorded = previousRecorded }
+        try LedgerRules.checkTimes(at: statement.atTime, recorded: recorded, previousRecorded: previousRecorded)
+        let recordedText = recorded.rfc3339Milliseconds
+        let bytes = Entry.canonicalBytes(seq: seq, prev: prevHash, recorded: recordedText, statementBytes: ready.statementBytes)
+        guard bytes.count <= Entry.maxBytes else {
+            throw BlotterError(.tooLarge, "entry would be \(bytes.count) bytes, more than the limit of \(Entry.maxBytes); reference large evidence by its SHA-256 instead")
+        }
+        let event = LedgerEvent(seq: seq, type: statement.type, stream: statement.stream, actor: statement.actor,
+                                at: statement.at, recorded: recordedText, values: ready.values)
+        if var domain = policy {
+            try domain.check(event, statement: statement, prechecked: ready.policyPrechecked, writer)
+            policy = domain
+        }
+        let version = try state.streamVersion(statement.stream) + 1
+        try writer.insert(seq: seq, bytes: bytes, statement: statement, streamVersion: version,
+                          recorded: recordedText, disclosures: submission.disclosures)
+        for f in frontier.append(TreeHash.leaf(bytes)) {
+            try writer.insertTreeHash(level: f.level, index: f.index, hash: f.hash)
+        }
+        state.streams[statement.stream] = version
+        if var domain = policy {
+            try domain.apply(event, writer)
+            policy = domain
+        }
+        switch change {
+        case let .genesis(newIdentity, admin):
+            identity = newIdentity
+            try writer.insertKey(admin)
+            state.keys[admin.keyID] = admin
+        case let .registerKey(record):
+            try writer.insertKey(record)
+            state.keys[record.keyID] = record
+        case let .revokeKey(keyID):
+            try writer.revokeKey(keyID, seq: seq)
+            if var record = try state.keyRecord(keyID) {
+                record.revokedSeq = seq
+                state.keys[keyID] = record
+            }
+        case .none:
+            break
+        }
+        let hash = Entry.hash(bytes)
+        usedNonces[nonceKey] = seq
+        prevHash = hash
+        previousRecorded = recorded
+        count += 1
+        return AppendReceipt(seq: seq, entryHash: hash, recorded: recordedText, duplicate: false)
+    }
+}

@@ -1,0 +1,156 @@
+public import BlotterFormat
+
+/// One stored entry: its exact bytes and the disclosure strings still held for it.
+public struct StoredEntry: Sendable {
+    public let seq: Int64
+    /// The entry bytes exactly as hashed.
+    public let bytes: [UInt8]
+    /// Disclosure strings by field name, verbatim; withheld or sealed fields are absent.
+    public let disclosures: [String: String]
+
+    public init(seq: Int64, bytes: [UInt8], disclosures: [String: String]) {
+        self.seq = seq
+        self.bytes = bytes
+        self.disclosures = disclosures
+    }
+}
+
+/// Where an entry sits and what it is, for lists.
+public struct EntrySummary: Sendable {
+    public let seq: Int64
+    public let type: String
+    public let stream: String
+    public let streamVersion: Int64
+    public let actor: String
+    public let recorded: String
+
+    public init(seq: Int64, type: String, stream: String, streamVersion: Int64, actor: String, recorded: String) {
+        self.seq = seq
+        self.type = type
+        self.stream = stream
+        self.streamVersion = streamVersion
+        self.actor = actor
+        self.recorded = recorded
+    }
+}
+
+/// Storage of a ledger. Implementations: `SQLiteStore` (the embedded default, in BlotterSQLite); PostgreSQL later.
+///
+/// A store keeps entries as exact bytes, disclosures apart from them, and the derived key
+/// registry and stream versions that append needs. It enforces nothing about validity; ``Ledger``
+/// does, inside ``write(_:)``, which must hold the ledger's only write lock for its duration so that
+/// two writers can never fork the chain.
+public protocol LedgerStore: AnyObject, Sendable {
+    /// Runs `body` in one transaction that holds the write lock; commits if `body` returns, rolls
+    /// back if it throws. Throws ``BlotterError`` `.busy` if the lock cannot be had in time.
+    func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T
+    /// Runs `body` against a consistent snapshot.
+    func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T
+    /// Flushes and closes; the store cannot be used afterwards.
+    func close() throws
+    /// Rewrites the store so that content deleted earlier (destroyed disclosures) leaves no copy in
+    /// its files: for SQLite, VACUUM, then a WAL checkpoint that truncates the log.
+    func compact() throws
+}
+
+/// Reads a ledger's contents.
+public protocol LedgerReading: LedgerStateReading {
+    /// The number of entries.
+    func count() throws -> Int64
+    /// Entries `from ..< from + limit` in seq order, with their disclosures.
+    func entries(from seq: Int64, limit: Int) throws -> [StoredEntry]
+    /// Entries `from ..< from + limit` in seq order, bytes only.
+    func entryBytes(from seq: Int64, limit: Int) throws -> [(seq: Int64, bytes: [UInt8])]
+    /// The entry already holding a statement with this key, `at` and nonce (a replay candidate).
+    func entry(keyID: String, at: String, nonce: String) throws -> Int64?
+    /// Summaries of entries in seq order, optionally of one stream.
+    func summaries(from seq: Int64, limit: Int, stream: String?) throws -> [EntrySummary]
+    /// Every registered key, in registration order.
+    func allKeys() throws -> [KeyRecord]
+    /// The stored hash of the complete Merkle subtree `index` at `level` (leaves
+    /// `index << level ..< (index + 1) << level`); nil if that subtree is not complete yet.
+    func treeHash(level: Int, index: Int64) throws -> TreeHash?
+    /// Stored hashes of complete subtrees at `level` with indexes `indexes`, in order.
+    func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash]
+    /// The number of stored tree hashes.
+    func treeHashCount() throws -> Int64
+    /// Every signed checkpoint the operator issued, by size.
+    func checkpoints() throws -> [(size: Int64, note: String)]
+    /// The signed checkpoint of the largest size.
+    func latestCheckpoint() throws -> (size: Int64, note: String)?
+    /// True if the store holds a derived table of that name (created by a policy).
+    func hasTable(_ name: String) throws -> Bool
+    /// Runs a query over the domain tables (projections, catalog).
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]]
+    /// Entries `from ..< from + limit` as the domain layer reads them: columns and disclosures, no bytes.
+    func domainEntries(from seq: Int64, limit: Int) throws -> [DomainEntryRow]
+}
+
+/// A value in or out of SQL, without tying the protocol to one database library.
+public enum SQLValue: Sendable, Equatable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+
+    public var text: String? { if case let .text(s) = self { return s } else { return nil } }
+    public var integer: Int64? { if case let .integer(n) = self { return n } else { return nil } }
+    /// The value as a string for display: nil for null.
+    public var display: String? {
+        switch self {
+        case .null: return nil
+        case let .integer(n): return String(n)
+        case let .real(d): return String(d)
+        case let .text(s): return s
+        }
+    }
+}
+
+/// One entry as the domain layer reads it back for rebuilding projections.
+public struct DomainEntryRow: Sendable {
+    public let seq: Int64
+    public let type: String
+    public let stream: String
+    public let actor: String
+    public let at: String
+    public let recorded: String
+    /// Disclosure strings by field name (sealed or withheld fields are absent).
+    public let disclosures: [String: String]
+
+    public init(seq: Int64, type: String, stream: String, actor: String, at: String, recorded: String, disclosures: [String: String]) {
+        self.seq = seq
+        self.type = type
+        self.stream = stream
+        self.actor = actor
+        self.at = at
+        self.recorded = recorded
+        self.disclosures = disclosures
+    }
+}
+
+/// Writes to a ledger inside ``LedgerStore/write(_:)``.
+public protocol LedgerWriting: LedgerReading {
+    /// Stores an entry's bytes and its disclosures, with the columns lists and look-ups use.
+    func insert(seq: Int64, bytes: [UInt8], statement: Statement, streamVersion: Int64, recorded: String, disclosures: [Disclosure]) throws
+    /// Records a key registration.
+    func insertKey(_ record: KeyRecord) throws
+    /// Marks a key revoked at `seq`.
+    func revokeKey(_ keyID: String, seq: Int64) throws
+    /// Stores the hash of a complete Merkle subtree.
+    func insertTreeHash(level: Int, index: Int64, hash: TreeHash) throws
+    /// Stores a signed checkpoint note.
+    func insertCheckpoint(size: Int64, note: String) throws
+    /// Deletes the stored disclosures of entry `seq`: the named fields, or all of them for nil.
+    /// Returns how many were deleted. Used only when a `record.sealed` statement is appended.
+    @discardableResult
+    func destroyDisclosures(seq: Int64, fields: [String]?) throws -> Int
+    /// Marks a point inside the transaction that ``rollbackToSavepoint()`` returns to; one at a time.
+    func savepoint() throws
+    /// Forgets the savepoint, keeping what was written since.
+    func releaseSavepoint() throws
+    /// Undoes everything written since the savepoint, and forgets it.
+    func rollbackToSavepoint() throws
+    /// Runs a statement that changes the domain tables (projections, catalog), in the same
+    /// transaction as the entries, so an append and the views it changes commit together.
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws
+}

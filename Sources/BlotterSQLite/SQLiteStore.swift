@@ -1,0 +1,448 @@
+public import BlotterFormat
+public import BlotterLog
+internal import BlotterCrypto
+internal import Foundation
+internal import GRDB
+
+/// The embedded ledger store: one SQLite file through GRDB, in WAL mode with
+/// `synchronous=FULL`, so that an acknowledged append survives power loss.
+///
+/// Tables (see docs/FORMAT.md): `entries` (exact bytes plus columns for look-ups), `disclosures`
+/// (verbatim strings, deletable), and the derived `keys` and `streams` that append reads.
+public final class SQLiteStore: LedgerStore {
+    /// The value of `PRAGMA application_id` in a Blotter ledger ("BLTR").
+    public static let applicationID: Int32 = 0x424C_5452
+    /// The layout version in `PRAGMA user_version`: 1 without the Merkle tree table, 2 with it.
+    public static let layoutVersion = 2
+    /// How long a writer waits for another process's write lock before reporting busy.
+    public static let busyTimeout: Double = 10
+
+    let queue: DatabaseQueue
+    public let path: String
+
+    /// Creates a new, empty ledger file.
+    /// - Throws: ``BlotterError`` `.ledgerState` if a file is already there.
+    public static func create(path: String) throws -> SQLiteStore {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw BlotterError(.ledgerState, "a file already exists at \(path); refusing to overwrite it")
+        }
+        let store = try SQLiteStore(path: path)
+        try store.mapErrors {
+            try store.queue.write { db in
+                try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+                try db.execute(sql: Self.schema)
+                try db.execute(sql: Self.treeSchema)
+                try db.execute(sql: "PRAGMA user_version = \(layoutVersion)")
+            }
+        }
+        return store
+    }
+
+    /// Opens an existing ledger file.
+    /// - Throws: ``BlotterError`` `.ledgerState` if there is no file or it is not a Blotter ledger.
+    public static func open(path: String) throws -> SQLiteStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw BlotterError(.ledgerState, "no ledger at \(path) (run `blotter init`, or set --ledger or BLOTTER_LEDGER)")
+        }
+        let store = try SQLiteStore(path: path)
+        let id = try store.mapErrors { try store.queue.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0 } }
+        guard id == applicationID else {
+            throw BlotterError(.ledgerState, "\(path) is not a Blotter ledger")
+        }
+        try store.upgrade()
+        return store
+    }
+
+    private init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(Self.busyTimeout)
+        config.prepareDatabase { db in
+            // WAL is set here rather than through GRDB's DatabasePool, whose WAL set-up writes a
+            // dummy table on open (so opening would change the file) and lowers synchronous to NORMAL.
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // 32 MiB of page cache, and a WAL checkpoint every 64 MiB rather than every 4 MiB: index
+            // pages that consecutive batches dirty are then copied into the main file once, not each time.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+            // Deleted disclosures (sealing) are overwritten with zeros, not left in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+        } catch {
+            throw BlotterError(.storage, "cannot open \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Hashes of complete Merkle subtrees: (level, index) covers leaves index << level ..< (index + 1)
+    /// << level; and the signed checkpoints the operator issued.
+    static let treeSchema = """
+        CREATE TABLE tree_hashes (
+            level INTEGER NOT NULL,
+            idx INTEGER NOT NULL,
+            hash BLOB NOT NULL,
+            PRIMARY KEY (level, idx)
+        ) WITHOUT ROWID;
+        CREATE TABLE checkpoints (
+            size INTEGER PRIMARY KEY,
+            note TEXT NOT NULL
+        );
+        """
+
+    /// Brings a ledger file written by an earlier version to the current layout, once: layout 1
+    /// had no Merkle tree, so the tree is built from the stored entries.
+    func upgrade() throws {
+        let version = try mapErrors { try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 } }
+        guard version < Self.layoutVersion else { return }
+        try mapErrors {
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    guard try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 < Self.layoutVersion else { return .commit }
+                    try db.execute(sql: "DROP TABLE IF EXISTS tree_hashes; DROP TABLE IF EXISTS checkpoints")
+                    try db.execute(sql: Self.treeSchema)
+                    try db.execute(sql: "DELETE FROM tree_hashes")
+                    let access = Access(db: db)
+                    var frontier = MerkleFrontier()
+                    var next: Int64 = 0
+                    while true {
+                        let rows = try access.entryBytes(from: next, limit: 4096)
+                        if rows.isEmpty { break }
+                        for row in rows {
+                            for f in frontier.append(TreeHash.leaf(row.bytes)) {
+                                try access.insertTreeHash(level: f.level, index: f.index, hash: f.hash)
+                            }
+                        }
+                        next = rows.last!.seq + 1
+                    }
+                    try db.execute(sql: "PRAGMA user_version = \(Self.layoutVersion)")
+                    return .commit
+                }
+            }
+        }
+    }
+
+    static let schema = """
+        CREATE TABLE entries (
+            seq INTEGER PRIMARY KEY,
+            bytes BLOB NOT NULL,
+            type TEXT NOT NULL,
+            stream TEXT NOT NULL,
+            stream_version INTEGER NOT NULL,
+            actor TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            nonce TEXT NOT NULL,
+            recorded TEXT NOT NULL
+        );
+        -- Replay look-ups. Ordered by the signer's time first, so that new entries land at the end of
+        -- the index instead of dirtying a random page per insert, as an index led by random nonces would.
+        CREATE INDEX entries_by_time_nonce ON entries(at, nonce);
+        CREATE INDEX entries_by_stream ON entries(stream, stream_version);
+        CREATE TABLE disclosures (
+            seq INTEGER NOT NULL,
+            field TEXT NOT NULL,
+            disclosure TEXT NOT NULL,
+            PRIMARY KEY (seq, field)
+        ) WITHOUT ROWID;
+        CREATE TABLE streams (
+            stream TEXT PRIMARY KEY,
+            version INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE keys (
+            key_id TEXT PRIMARY KEY,
+            actor TEXT NOT NULL,
+            spki BLOB NOT NULL,
+            roles TEXT NOT NULL,
+            registered_seq INTEGER NOT NULL,
+            revoked_seq INTEGER
+        ) WITHOUT ROWID;
+        """
+
+    /// Closes the file after moving the WAL's contents into the main file, so that the main file
+    /// alone holds the whole ledger (for copying). The store cannot be used afterwards.
+    public func close() throws {
+        try mapErrors {
+            try queue.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try queue.close()
+        }
+    }
+
+    public func compact() throws {
+        try mapErrors {
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "VACUUM")
+                _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
+        }
+    }
+
+    /// Writes a consistent copy of the whole ledger to a new file at `path` (SQLite's VACUUM INTO).
+    public func copy(to path: String) throws {
+        try mapErrors {
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+        }
+    }
+
+    public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
+        try mapErrors {
+            try queue.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(Access(db: db))
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
+    /// The effective journal mode and synchronous level of the connection, for checks and diagnostics.
+    public func durabilitySettings() throws -> (journalMode: String, synchronous: Int) {
+        try mapErrors {
+            try queue.inDatabase { db in
+                (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+            }
+        }
+    }
+
+    public func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {
+        try mapErrors { try queue.read { db in try body(Access(db: db)) } }
+    }
+
+    func mapErrors<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as BlotterError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            throw BlotterError(.busy, "the ledger is busy: another process held its write lock for more than \(Int(Self.busyTimeout)) s; nothing was written, retry")
+        } catch {
+            throw BlotterError(.storage, "SQLite: \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return "\(error.resultCode): \(error.message ?? "")" }
+        return "\(error)"
+    }
+}
+
+/// Reads and writes through one GRDB connection, inside a transaction the store opened.
+private struct Access: LedgerWriting {
+    let db: Database
+
+    func count() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM entries") ?? 0
+    }
+
+    func entries(from seq: Int64, limit: Int) throws -> [StoredEntry] {
+        let rows = try entryBytes(from: seq, limit: limit)
+        guard let first = rows.first, let last = rows.last else { return [] }
+        var disclosures: [Int64: [String: String]] = [:]
+        let cursor = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT seq, field, disclosure FROM disclosures WHERE seq BETWEEN ? AND ?"),
+            arguments: [first.seq, last.seq])
+        while let row = try cursor.next() {
+            disclosures[row[0], default: [:]][row[1]] = row[2] as String
+        }
+        return rows.map { StoredEntry(seq: $0.seq, bytes: $0.bytes, disclosures: disclosures[$0.seq] ?? [:]) }
+    }
+
+    func entryBytes(from seq: Int64, limit: Int) throws -> [(seq: Int64, bytes: [UInt8])] {
+        var out: [(seq: Int64, bytes: [UInt8])] = []
+        out.reserveCapacity(limit)
+        let cursor = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT seq, bytes FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?"),
+            arguments: [seq, limit])
+        while let row = try cursor.next() {
+            let s: Int64 = row[0]
+            let bytes: [UInt8] = try row.withUnsafeData(atIndex: 1) { data in data.map { Array($0) } ?? [] }
+            out.append((s, bytes))
+        }
+        return out
+    }
+
+    func entry(keyID: String, at: String, nonce: String) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM entries WHERE at = ? AND nonce = ? AND key_id = ?"),
+                           arguments: [at, nonce, keyID])
+    }
+
+    func summaries(from seq: Int64, limit: Int, stream: String?) throws -> [EntrySummary] {
+        let sql = stream == nil
+            ? "SELECT seq, type, stream, stream_version, actor, recorded FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?"
+            : "SELECT seq, type, stream, stream_version, actor, recorded FROM entries WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?"
+        let arguments: StatementArguments = stream.map { [$0, seq, limit] } ?? [seq, limit]
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map {
+            EntrySummary(seq: $0[0], type: $0[1], stream: $0[2], streamVersion: $0[3], actor: $0[4], recorded: $0[5])
+        }
+    }
+
+    func keyRecord(_ keyID: String) throws -> KeyRecord? {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT key_id, actor, spki, roles, registered_seq, revoked_seq FROM keys WHERE key_id = ?"),
+            arguments: [keyID]) else { return nil }
+        return try Self.keyRecord(row)
+    }
+
+    func allKeys() throws -> [KeyRecord] {
+        try Row.fetchAll(db, sql: "SELECT key_id, actor, spki, roles, registered_seq, revoked_seq FROM keys ORDER BY registered_seq")
+            .map(Self.keyRecord)
+    }
+
+    static func keyRecord(_ row: Row) throws -> KeyRecord {
+        let spki: Data = row[2]
+        let roles = (row[3] as String).split(separator: ",").map(String.init)
+        return KeyRecord(keyID: row[0], actor: row[1], publicKey: try PublicKey(spkiDER: Array(spki)), roles: roles,
+                         registeredSeq: row[4], revokedSeq: row[5])
+    }
+
+    func streamVersion(_ stream: String) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM streams WHERE stream = ?"), arguments: [stream]) ?? 0
+    }
+
+    func insert(seq: Int64, bytes: [UInt8], statement: BlotterFormat.Statement, streamVersion: Int64, recorded: String, disclosures: [Disclosure]) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO entries (seq, bytes, type, stream, stream_version, actor, key_id, at, nonce, recorded)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [seq, Data(bytes), statement.type, statement.stream, streamVersion,
+                                     statement.actor, statement.key, statement.at, statement.nonce, recorded])
+        let insertDisclosure = try db.cachedStatement(sql: "INSERT INTO disclosures (seq, field, disclosure) VALUES (?, ?, ?)")
+        for d in disclosures {
+            try insertDisclosure.execute(arguments: [seq, d.name, d.encoded])
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO streams (stream, version) VALUES (?, ?)
+            ON CONFLICT(stream) DO UPDATE SET version = excluded.version
+            """).execute(arguments: [statement.stream, streamVersion])
+    }
+
+    func insertKey(_ record: KeyRecord) throws {
+        try db.execute(
+            sql: "INSERT INTO keys (key_id, actor, spki, roles, registered_seq, revoked_seq) VALUES (?, ?, ?, ?, ?, NULL)",
+            arguments: [record.keyID, record.actor, Data(record.publicKey.spkiDER), record.roles.joined(separator: ","), record.registeredSeq])
+    }
+
+    func revokeKey(_ keyID: String, seq: Int64) throws {
+        try db.execute(sql: "UPDATE keys SET revoked_seq = ? WHERE key_id = ?", arguments: [seq, keyID])
+    }
+
+    func treeHash(level: Int, index: Int64) throws -> TreeHash? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT hash FROM tree_hashes WHERE level = ? AND idx = ?"),
+                                         arguments: [level, index]) else { return nil }
+        return try row.withUnsafeData(atIndex: 0) { $0.flatMap { TreeHash(bytes: $0) } }
+    }
+
+    func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash] {
+        var out: [TreeHash] = []
+        out.reserveCapacity(indexes.count)
+        let cursor = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT hash FROM tree_hashes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"),
+            arguments: [level, indexes.lowerBound, indexes.upperBound])
+        while let row = try cursor.next() {
+            guard let hash = try row.withUnsafeData(atIndex: 0, { $0.flatMap { TreeHash(bytes: $0) } }) else {
+                throw BlotterError(.storage, "a stored tree hash at level \(level) is not 32 bytes")
+            }
+            out.append(hash)
+        }
+        return out
+    }
+
+    func treeHashCount() throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM tree_hashes") ?? 0
+    }
+
+    func checkpoints() throws -> [(size: Int64, note: String)] {
+        try Row.fetchAll(db, sql: "SELECT size, note FROM checkpoints ORDER BY size").map { ($0[0], $0[1]) }
+    }
+
+    func latestCheckpoint() throws -> (size: Int64, note: String)? {
+        try Row.fetchOne(db, sql: "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1").map { ($0[0], $0[1]) }
+    }
+
+    func insertCheckpoint(size: Int64, note: String) throws {
+        try db.execute(sql: "INSERT INTO checkpoints (size, note) VALUES (?, ?)", arguments: [size, note])
+    }
+
+    func insertTreeHash(level: Int, index: Int64, hash: TreeHash) throws {
+        try db.cachedStatement(sql: "INSERT INTO tree_hashes (level, idx, hash) VALUES (?, ?, ?)")
+            .execute(arguments: [level, index, Data(hash.bytes)])
+    }
+
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] {
+        let statement = try db.cachedStatement(sql: sql)
+        let cursor = try Row.fetchCursor(statement, arguments: StatementArguments(arguments.map(\.databaseValue)))
+        var out: [[SQLValue]] = []
+        while let row = try cursor.next() {
+            var values: [SQLValue] = []
+            values.reserveCapacity(row.count)
+            for i in 0..<row.count {
+                switch (row[i] as DatabaseValue).storage {
+                case .null: values.append(.null)
+                case let .int64(n): values.append(.integer(n))
+                case let .double(d): values.append(.real(d))
+                case let .string(s): values.append(.text(s))
+                case let .blob(b): values.append(.text(String(decoding: b, as: UTF8.self)))
+                }
+            }
+            out.append(values)
+        }
+        return out
+    }
+
+    func destroyDisclosures(seq: Int64, fields: [String]?) throws -> Int {
+        if let fields {
+            var deleted = 0
+            for field in fields {
+                try db.cachedStatement(sql: "DELETE FROM disclosures WHERE seq = ? AND field = ?").execute(arguments: [seq, field])
+                deleted += db.changesCount
+            }
+            return deleted
+        }
+        try db.cachedStatement(sql: "DELETE FROM disclosures WHERE seq = ?").execute(arguments: [seq])
+        return db.changesCount
+    }
+
+    func hasTable(_ name: String) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [name]) != nil
+    }
+
+    func savepoint() throws { try db.execute(sql: "SAVEPOINT blotter_group") }
+    func releaseSavepoint() throws { try db.execute(sql: "RELEASE blotter_group") }
+    func rollbackToSavepoint() throws {
+        try db.execute(sql: "ROLLBACK TO blotter_group")
+        try db.execute(sql: "RELEASE blotter_group")
+    }
+
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(arguments.map(\.databaseValue)))
+    }
+
+    func domainEntries(from seq: Int64, limit: Int) throws -> [DomainEntryRow] {
+        var rows: [(Int64, String, String, String, String, String)] = []
+        rows.reserveCapacity(limit)
+        let cursor = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT seq, type, stream, actor, at, recorded FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?"),
+            arguments: [seq, limit])
+        while let row = try cursor.next() { rows.append((row[0], row[1], row[2], row[3], row[4], row[5])) }
+        guard let first = rows.first, let last = rows.last else { return [] }
+        var disclosures: [Int64: [String: String]] = [:]
+        let d = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT seq, field, disclosure FROM disclosures WHERE seq BETWEEN ? AND ?"),
+            arguments: [first.0, last.0])
+        while let row = try d.next() { disclosures[row[0], default: [:]][row[1]] = row[2] as String }
+        return rows.map { DomainEntryRow(seq: $0.0, type: $0.1, stream: $0.2, actor: $0.3, at: $0.4, recorded: $0.5, disclosures: disclosures[$0.0] ?? [:]) }
+    }
+}
+
+extension SQLValue {
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: return .null
+        case let .integer(n): return n.databaseValue
+        case let .real(d): return d.databaseValue
+        case let .text(s): return s.databaseValue
+        }
+    }
+}
