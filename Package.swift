@@ -9,18 +9,22 @@ let swiftSettings: [SwiftSetting] = [
 
 // The layers of ../shared/DESIGN.md, each a target that depends only on those below it, so the
 // compiler keeps them apart: crypto, format, log (with the store protocol), domain, disclosure,
-// import, then one target per store, then the interfaces. GRDB is linked only by BlotterSQLite.
+// import, then one target per store, then the interfaces. GRDB is linked only by BlotterSQLite,
+// postgres-nio only by BlotterPostgres: a program that embeds the Blotter product does not link it.
 let package = Package(
     name: "Blotter",
     platforms: [.macOS(.v15)],
     products: [
         // Blotter with its embedded SQLite store: everything a program that embeds it needs.
         .library(name: "Blotter", targets: ["Blotter"]),
+        // The PostgreSQL store, added to the above by a program that wants it.
+        .library(name: "BlotterPostgres", targets: ["BlotterPostgres"]),
         .executable(name: "blotter", targets: ["BlotterCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // Layer 1: OpenSSL's libcrypto, with a shim for its macros.
@@ -61,6 +65,12 @@ let package = Package(
             dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // The PostgreSQL store, for agencies that outgrow one file. postgres-nio only here.
+        .target(
+            name: "BlotterPostgres",
+            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
         // The Precinct 120 demo ledger (command line, tests, benchmarks).
         .target(
             name: "BlotterDemo",
@@ -77,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "BlotterCLI",
             dependencies: [
-                "Blotter", "BlotterDemo", "BlotterCrypto",
+                "Blotter", "BlotterDemo", "BlotterCrypto", "BlotterPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -92,7 +102,7 @@ let package = Package(
             name: "BlotterTests",
             dependencies: [
                 "Blotter", "BlotterDemo", "BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterDisclosure",
-                "BlotterImport", "BlotterSQLite", "BlotterCLI",
+                "BlotterImport", "BlotterSQLite", "BlotterPostgres", "BlotterCLI",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Fixtures"],

@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# The full test suite: installs what is missing, builds, runs every test (Swift Testing), which
-# includes running the independent Python verifier against the same ledgers as `blotter verify`.
+# The full test suite: installs what is missing, builds, starts a throwaway PostgreSQL cluster on
+# loopback (the PostgreSQL half of the store conformance suite runs against it), runs every test
+# (Swift Testing), which includes running the independent Python verifier against the same ledgers
+# as `blotter verify`, and stops the cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Tools/setup.sh
 swift build --build-tests
+
+pgdir=$(mktemp -d /tmp/blotter-test-pg.XXXXXX)
+trap 'bash Tools/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+if ! url=$(bash Tools/postgres.sh start "$pgdir"); then
+    echo "test.sh: PostgreSQL could not be started (see above); the PostgreSQL tests cannot run" >&2
+    exit 1
+fi
+export BLOTTER_TEST_POSTGRES=$url
 swift test --skip-build "$@"

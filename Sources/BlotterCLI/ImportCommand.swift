@@ -37,11 +37,12 @@ struct ImportCommand: BlotterSubcommand {
         }
         let privateKey = try loadPrivateKey(keyPath)
         var ledgerPath = ledgerOptions.path
-        guard FileManager.default.fileExists(atPath: ledgerPath) else { throw BlotterError(.ledgerState, "no ledger at \(ledgerPath)") }
+        guard ledgerOptions.isPostgres || FileManager.default.fileExists(atPath: ledgerPath) else { throw BlotterError(.ledgerState, "no ledger at \(ledgerPath)") }
         var scratch: String? = nil
         if dryRun {
             // A dry run imports into a copy (same directory, same permissions) and deletes it: every rule is
             // checked exactly as a real run would, and the ledger is not opened for writing.
+            guard !ledgerOptions.isPostgres else { throw BlotterError(.invalidInput, "--dry-run needs a SQLite ledger") }
             let copy = ledgerPath + ".dry-run-\(getpid())"
             let original = try Ledger.open(path: ledgerPath)
             defer { try? original.close() }
@@ -55,10 +56,10 @@ struct ImportCommand: BlotterSubcommand {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
             }
         }
-        let ledger = try Ledger.open(path: ledgerPath)
+        let ledger = try LedgerOptions.open(ledgerPath)
         defer { try? ledger.close() }
         guard let catalog = try ledger.catalog() else {
-            throw BlotterError(.ledgerState, "\(ledgerOptions.path) has no event catalog (created with --no-catalog); import needs one")
+            throw BlotterError(.ledgerState, "\(ledgerOptions.displayName) has no event catalog (created with --no-catalog); import needs one")
         }
         let map = try ImportMapping.load(path: mapping, catalog: catalog)
         let importer = try Importer(ledger: ledger, mapping: map, key: privateKey)

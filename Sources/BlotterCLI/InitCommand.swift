@@ -1,5 +1,6 @@
 import ArgumentParser
 import Blotter
+import BlotterPostgres
 import BlotterCrypto
 import Foundation
 
@@ -50,7 +51,7 @@ struct InitCommand: BlotterSubcommand {
             throw BlotterError(.invalidInput, "--origin \"\(origin)\" must be 1-255 printable ASCII characters without spaces or '+'")
         }
         guard Identifiers.isActor(admin) else { throw BlotterError(.invalidInput, "--admin \"\(admin)\" is not a valid actor name") }
-        guard !FileManager.default.fileExists(atPath: path) else {
+        guard ledgerOptions.isPostgres || !FileManager.default.fileExists(atPath: path) else {
             throw BlotterError(.ledgerState, "a file already exists at \(path); refusing to overwrite it")
         }
         let table = try roles.map { try RoleTable(json: parseJSON(readInput($0), source: $0)) } ?? RoleTable.bundled()
@@ -67,25 +68,29 @@ struct InitCommand: BlotterSubcommand {
         }
         let genesis = try Genesis.statement(origin: origin, admin: admin, adminKey: adminPrivate, operatorKey: operatorPrivate.publicKey,
                                             roles: table, catalog: events)
-        let store = try SQLiteStore.create(path: path)
+        let store: any LedgerStore = ledgerOptions.isPostgres ? try PostgresStore.create(url: path) : try SQLiteStore.create(path: path)
         let receipt: AppendReceipt
         do {
             receipt = try Ledger(store: store).append(genesis)
             try store.close()
         } catch {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            if let postgres = store as? PostgresStore {
+                try? postgres.dropLedgerTables()
+            } else {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
             throw error
         }
         if adminIsNew { try writeSecretFile(adminKey, try adminPrivate.pkcs8PEM) }
         if operatorIsNew { try writeSecretFile(operatorPath, try operatorPrivate.pkcs8PEM) }
         if output.json {
             try emitJSON(.object([
-                ("ledger", .string(path)), ("origin", .string(origin)), ("admin", .string(admin)),
+                ("ledger", .string(ledgerOptions.displayName)), ("origin", .string(origin)), ("admin", .string(admin)),
                 ("admin_key_id", .string(adminPrivate.publicKey.keyID)), ("operator_key", .string(verifierKey.description)),
                 ("entry_hash", .string(receipt.entryHash)),
             ]))
         } else {
-            emit("created ledger \(path) for \(origin)")
+            emit("created ledger \(ledgerOptions.displayName) for \(origin)")
             emit("  administrator  \(admin), key \(adminPrivate.publicKey.keyID) (\(adminPrivate.algorithm.rawValue))\(adminIsNew ? ", written to \(adminKey)" : "")")
             emit("  operator key   \(verifierKey)\(operatorIsNew ? ", private key written to \(operatorPath)" : "")")
             emit("  entry 0        \(receipt.entryHash)")

@@ -1,21 +1,41 @@
 import ArgumentParser
 import Blotter
 import BlotterCrypto
+import BlotterPostgres
 import Foundation
 
-/// Where the ledger is: --ledger, else BLOTTER_LEDGER, else ./blotter.ledger.
+/// Where the ledger is: --ledger, else BLOTTER_LEDGER, else ./blotter.ledger. A SQLite file, or a
+/// PostgreSQL database named by a postgres:// URL.
 struct LedgerOptions: ParsableArguments {
-    @Option(name: .long, help: "The ledger file (default: $BLOTTER_LEDGER or ./blotter.ledger).")
+    @Option(name: .long, help: "The ledger: a file, or postgres://USER@HOST:PORT/DATABASE (default: $BLOTTER_LEDGER or ./blotter.ledger).")
     var ledger: String?
 
     var path: String {
         ledger ?? ProcessInfo.processInfo.environment["BLOTTER_LEDGER"] ?? "blotter.ledger"
     }
 
-    func open() throws -> Ledger { try Ledger.open(path: path) }
+    /// True if the ledger is a PostgreSQL database.
+    var isPostgres: Bool { PostgresLocation.isURL(path) }
 
-    /// Where the operator's checkpoint key is: `given`, else next to the ledger as LEDGER.operator.pem.
-    func operatorKeyPath(_ given: String?) -> String { given ?? path + ".operator.pem" }
+    /// The ledger's name for messages: the path, or the URL without its password.
+    var displayName: String { (try? PostgresLocation(url: path).description) ?? path }
+
+    func open() throws -> Ledger { try Self.open(path) }
+
+    /// Opens the ledger at a path or URL, with the domain's rules.
+    static func open(_ location: String) throws -> Ledger {
+        if PostgresLocation.isURL(location) { return Ledger(store: try PostgresStore.open(url: location)) }
+        return try Ledger.open(path: location)
+    }
+
+    /// Where the operator's checkpoint key is: `given`, else $BLOTTER_OPERATOR_KEY, else next to a
+    /// ledger file as LEDGER.operator.pem (for a PostgreSQL ledger, ./DATABASE.operator.pem).
+    func operatorKeyPath(_ given: String?) -> String {
+        if let given { return given }
+        if let env = ProcessInfo.processInfo.environment["BLOTTER_OPERATOR_KEY"] { return env }
+        if let location = try? PostgresLocation(url: path) { return location.database + ".operator.pem" }
+        return path + ".operator.pem"
+    }
 }
 
 /// Machine-readable output.

@@ -56,7 +56,7 @@ func registeredSigner(_ ledger: Ledger, keyPath: String?) throws -> (key: Privat
 func openDomain(_ options: LedgerOptions) throws -> (Ledger, EventCatalog) {
     let ledger = try options.open()
     guard let catalog = try ledger.catalog() else {
-        throw BlotterError(.ledgerState, "\(options.path) has no event catalog (created with --no-catalog), so it has no case views")
+        throw BlotterError(.ledgerState, "\(options.displayName) has no event catalog (created with --no-catalog), so it has no case views")
     }
     return (ledger, catalog)
 }

@@ -70,17 +70,24 @@ public struct Precinct120 {
     /// Creates the ledger at `path` (it must not exist), writes the actors' keys into `keysDirectory`,
     /// and appends everything.
     public mutating func build(path: String, keysDirectory: String, progress: ((Int64) -> Void)? = nil) throws -> Report {
+        try build(store: try SQLiteStore.create(path: path), keysDirectory: keysDirectory, operatorKeyPath: path + ".operator.pem", progress: progress)
+    }
+
+    /// Appends everything to `store`, which must be empty, writes the actors' keys into `keysDirectory`
+    /// and the operator's checkpoint key to `operatorKeyPath`.
+    public mutating func build(store: any LedgerStore, keysDirectory: String, operatorKeyPath: String,
+                               progress: ((Int64) -> Void)? = nil) throws -> Report {
         let admin = try PrivateKey.generate(.ed25519)
         let operatorKey = try PrivateKey.generate(.ed25519)
         let genesis = try Genesis.statement(origin: Self.origin, admin: "ia/admin", adminKey: admin, operatorKey: operatorKey.publicKey,
                                             roles: try RoleTable.bundled(), catalog: try EventCatalog.bundled())
-        let ledger = Ledger(store: try SQLiteStore.create(path: path))
+        let ledger = Ledger(store: store)
         _ = try ledger.append(genesis)
         try FileManager.default.createDirectory(atPath: keysDirectory, withIntermediateDirectories: true)
         keys["ia/admin"] = admin
         try write(admin, as: "ia/admin", into: keysDirectory)
         // The operator's checkpoint key where `blotter checkpoint` looks for it by default.
-        try write(operatorKey, to: path + ".operator.pem")
+        try write(operatorKey, to: operatorKeyPath)
         var registrations: [Submission] = []
         for (actor, roles) in Self.staff + officers.map { ("pd/\($0)", ["officer"]) } {
             let key = try PrivateKey.generate(.ed25519)

@@ -49,9 +49,9 @@ struct CheckpointTests {
         #expect(throws: BlotterError.self) { try Checkpoint(text: text) }
     }
 
-    @Test("the log signs a checkpoint when the tree grows, reuses it otherwise, and stores each")
-    func signing() throws {
-        let t = try TestLedger()
+    @Test("the log signs a checkpoint when the tree grows, reuses it otherwise, and stores each", arguments: StoreKind.allCases)
+    func signing(_ store: StoreKind) throws {
+        let t = try TestLedger(store: store)
         try t.register("ia/rivera", roles: ["intake"])
         let first = try t.ledger.checkpoint(operatorKey: t.operatorKey)
         #expect(try t.ledger.checkpoint(operatorKey: t.operatorKey) == first)

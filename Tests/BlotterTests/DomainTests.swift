@@ -8,8 +8,8 @@ final class CaseDesk: @unchecked Sendable {
     let t: TestLedger
     var ledger: Ledger { t.ledger }
 
-    init() throws {
-        t = try TestLedger(catalog: try EventCatalog.bundled())
+    init(store: StoreKind = .sqlite) throws {
+        t = try TestLedger(catalog: try EventCatalog.bundled(), store: store)
         try t.register("ia/intake", roles: ["intake"])
         try t.register("ia/rivera", roles: ["investigator"])
         try t.register("ia/chen", roles: ["investigator"])
@@ -117,9 +117,9 @@ struct SchemaValidationTests {
         #expect(throws: BlotterError.self) { try EventCatalog(header: header, schemas: [("x.y", 1, open)]) }
     }
 
-    @Test("schema violations are refused with every pointer, keyword and message at once; the ledger is unchanged")
-    func violations() throws {
-        let desk = try CaseDesk()
+    @Test("schema violations are refused with every pointer, keyword and message at once; the ledger is unchanged", arguments: StoreKind.allCases)
+    func violations(_ store: StoreKind) throws {
+        let desk = try CaseDesk(store: store)
         let bad = try desk.signed("ia/intake", "complaint.received", "complaint/C-9", [
             ("channel", .integer(3)),                                                          // wrong type
             ("received_at", .string("2026-02-30T09:00:00Z")),                                  // bad date
@@ -135,9 +135,9 @@ struct SchemaValidationTests {
         #expect(error.message.contains("/received_at (format)"))
     }
 
-    @Test("a statement naming an unknown schema version, or withholding a field, is refused")
-    func versionsAndDisclosures() throws {
-        let desk = try CaseDesk()
+    @Test("a statement naming an unknown schema version, or withholding a field, is refused", arguments: StoreKind.allCases)
+    func versionsAndDisclosures(_ store: StoreKind) throws {
+        let desk = try CaseDesk(store: store)
         try desk.complaint("C-1")
         let v9 = try desk.signed("ia/cmdr", "case.opened", "case/IA-1", [("case_id", .string("IA-1")), ("complaints", .array([.string("C-1")])),
                                                                         ("discovery_date", .string("2026-01-12"))], schema: 9)
@@ -148,9 +148,9 @@ struct SchemaValidationTests {
         #expect(try desk.refused(withheld).message.contains("not disclosed"))
     }
 
-    @Test("an administrator registers a new schema version (a new field and category); statements use it without a rebuild")
-    func registerVersion() throws {
-        let desk = try CaseDesk()
+    @Test("an administrator registers a new schema version (a new field and category); statements use it without a rebuild", arguments: StoreKind.allCases)
+    func registerVersion(_ store: StoreKind) throws {
+        let desk = try CaseDesk(store: store)
         let catalog = try desk.ledger.catalog()!
         guard case var .object(schema) = catalog.schemas["case.allegation.added"]![1]!.json,
               case var .object(properties) = schema.first(where: { $0.0 == "properties" })!.1 else { Issue.record("shape"); return }
@@ -177,16 +177,16 @@ struct SchemaValidationTests {
                                    [("event_type", .string("case.allegation.added")), ("version", .integer(5)), ("schema", .object(schema))])
         #expect(try desk.refused(skip).message.contains("next version is 3"))
         // The registration survives a reopen of the file (the catalog is read back from the ledger).
-        let reopened = try Ledger.open(path: desk.t.path)
+        let reopened = try openLedger(desk.t.path)
         #expect(try reopened.catalog()?.types["case.allegation.added"]?.version == 2)
     }
 }
 
 @Suite("Case lifecycle rules")
 struct LifecycleTests {
-    @Test("a case runs from complaint to close; the case view shows it all, with the signing actors")
-    func wholeLife() throws {
-        let desk = try CaseDesk()
+    @Test("a case runs from complaint to close; the case view shows it all, with the signing actors", arguments: StoreKind.allCases)
+    func wholeLife(_ store: StoreKind) throws {
+        let desk = try CaseDesk(store: store)
         try desk.complaint("C-1")
         try desk.complaint("C-2", officer: "P-2", incident: "2026-01-09T10:00:00Z")
         try desk.open("IA-1", complaints: ["C-1", "C-2"])
@@ -219,9 +219,9 @@ struct LifecycleTests {
         #expect(v["version"] == .integer(try desk.version("case/IA-1")))
     }
 
-    @Test("closing with an allegation lacking a final finding, or a sustained one lacking discipline, is refused naming the rule")
-    func closeRules() throws {
-        let desk = try CaseDesk()
+    @Test("closing with an allegation lacking a final finding, or a sustained one lacking discipline, is refused naming the rule", arguments: StoreKind.allCases)
+    func closeRules(_ store: StoreKind) throws {
+        let desk = try CaseDesk(store: store)
         try desk.complaint("C-1")
         try desk.open("IA-1", complaints: ["C-1"])
         try desk.allegation("IA-1", "A1")
@@ -250,9 +250,9 @@ struct LifecycleTests {
         #expect(e.rule == "modify-needs-discipline")
     }
 
-    @Test("opening needs received complaints; steps on an unopened case, approvals without a recommendation and double tolls are refused")
-    func orderRules() throws {
-        let desk = try CaseDesk()
+    @Test("opening needs received complaints; steps on an unopened case, approvals without a recommendation and double tolls are refused", arguments: StoreKind.allCases)
+    func orderRules(_ store: StoreKind) throws {
+        let desk = try CaseDesk(store: store)
         var e = try desk.refused(try desk.signed("ia/cmdr", "case.opened", "case/IA-1", [("case_id", .string("IA-1")), ("complaints", .array([.string("C-404")])),
                                                                                         ("discovery_date", .string("2026-01-12"))]))
         #expect(e.rule == "case-needs-complaints" && e.message.contains("C-404"))
@@ -277,9 +277,9 @@ struct LifecycleTests {
         #expect(try desk.refused(try desk.signed("ia/chen", "case.tolled", "case/IA-1", [("action", .string("start")), ("date", .string("2026-03-05"))])).code == .schemaViolation)
     }
 
-    @Test("two investigators editing the same case: the second, with a stale stream version, is refused and told the current one")
-    func staleVersion() throws {
-        let desk = try CaseDesk()
+    @Test("two investigators editing the same case: the second, with a stale stream version, is refused and told the current one", arguments: StoreKind.allCases)
+    func staleVersion(_ store: StoreKind) throws {
+        let desk = try CaseDesk(store: store)
         try desk.complaint("C-1")
         try desk.open("IA-1", complaints: ["C-1"])
         let seen = try desk.version("case/IA-1")

@@ -5,9 +5,9 @@ import Testing
 
 @Suite("Appending")
 struct LedgerAppendTests {
-    @Test("appends, chains and verifies statements from registered actors")
-    func appendsAndVerifies() throws {
-        let t = try TestLedger()
+    @Test("appends, chains and verifies statements from registered actors", arguments: StoreKind.allCases)
+    func appendsAndVerifies(_ store: StoreKind) throws {
+        let t = try TestLedger(store: store)
         try t.register("ia/rivera", roles: ["intake", "investigator"])
         try t.register("ia/chen", roles: ["commander"], alg: .ecdsaP256SHA256)
         let r1 = try t.ledger.append(try t.statement("ia/rivera", expect: 0))
@@ -21,9 +21,9 @@ struct LedgerAppendTests {
         #expect(report.disclosures == 5 + 3 + 3 + 1 + 1)
     }
 
-    @Test("resubmitting the same signed statement returns its entry instead of appending it twice")
-    func idempotent() throws {
-        let t = try TestLedger()
+    @Test("resubmitting the same signed statement returns its entry instead of appending it twice", arguments: StoreKind.allCases)
+    func idempotent(_ store: StoreKind) throws {
+        let t = try TestLedger(store: store)
         try t.register("ia/rivera", roles: ["intake"])
         let s = try t.statement("ia/rivera")
         let first = try t.ledger.append(s)
@@ -35,9 +35,9 @@ struct LedgerAppendTests {
         #expect(receipts[0].seq == receipts[1].seq && receipts[1].duplicate)
     }
 
-    @Test("a nonce reused by the same key for a different statement is refused")
-    func nonceReuse() throws {
-        let t = try TestLedger()
+    @Test("a nonce reused by the same key for a different statement is refused", arguments: StoreKind.allCases)
+    func nonceReuse(_ store: StoreKind) throws {
+        let t = try TestLedger(store: store)
         let key = try t.register("ia/rivera", roles: ["intake"])
         let s = try t.statement("ia/rivera")
         _ = try t.ledger.append(s)
@@ -51,9 +51,9 @@ struct LedgerAppendTests {
         #expect(try t.fileDigest() == before)
     }
 
-    @Test("expect is checked against the stream version, and the error names both")
-    func optimisticConcurrency() throws {
-        let t = try TestLedger()
+    @Test("expect is checked against the stream version, and the error names both", arguments: StoreKind.allCases)
+    func optimisticConcurrency(_ store: StoreKind) throws {
+        let t = try TestLedger(store: store)
         try t.register("ia/rivera", roles: ["intake"])
         _ = try t.ledger.append(try t.statement("ia/rivera", expect: 0))
         _ = try t.ledger.append(try t.statement("ia/rivera", expect: 1))
@@ -67,9 +67,9 @@ struct LedgerAppendTests {
         }
     }
 
-    @Test("a batch is all or nothing, and names the statement that failed")
-    func batchAtomic() throws {
-        let t = try TestLedger()
+    @Test("a batch is all or nothing, and names the statement that failed", arguments: StoreKind.allCases)
+    func batchAtomic(_ store: StoreKind) throws {
+        let t = try TestLedger(store: store)
         try t.register("ia/rivera", roles: ["intake"])
         let count = try t.ledger.count()
         let good = try t.statement("ia/rivera", stream: "complaint/C-5")
@@ -85,9 +85,9 @@ struct LedgerAppendTests {
         #expect(try LedgerVerifier(store: t.ledger.store).verify().entries == count)
     }
 
-    @Test("keys registered earlier in the same batch can sign later statements of it")
-    func registerAndUseInOneBatch() throws {
-        let t = try TestLedger()
+    @Test("keys registered earlier in the same batch can sign later statements of it", arguments: StoreKind.allCases)
+    func registerAndUseInOneBatch(_ store: StoreKind) throws {
+        let t = try TestLedger(store: store)
         let key = try PrivateKey.generate(.ed25519)
         t.keys["ia/new"] = key
         let receipts = try t.ledger.append([try t.registration(of: key, to: "ia/new", roles: ["intake"]), try t.statement("ia/new")])
@@ -103,9 +103,9 @@ struct LedgerRefusalTests {
              staleExpect, tooLarge, disclosureMismatch, unknownType, futureTime, reRegisterKey, secondGenesis
     }
 
-    @Test("refused with a clear error naming the problem", arguments: Case.allCases)
-    func refused(_ c: Case) throws {
-        let t = try TestLedger()
+    @Test("refused with a clear error naming the problem", arguments: StoreKind.allCases, Case.allCases)
+    func refused(_ store: StoreKind, _ c: Case) throws {
+        let t = try TestLedger(store: store)
         let rivera = try t.register("ia/rivera", roles: ["intake"])
         try t.register("ia/old", roles: ["intake"])
         _ = try t.ledger.append(try StatementDraft(log: TestLedger.origin, type: "key.revoked", stream: "keys/ia/old", actor: "ia/admin",

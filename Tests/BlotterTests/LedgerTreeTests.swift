@@ -6,9 +6,9 @@ import Testing
 
 @Suite("The ledger's Merkle tree")
 struct LedgerTreeTests {
-    @Test("is kept with every append: roots match the entries and every proof verifies")
-    func keptWithAppends() throws {
-        let t = try TestLedger()
+    @Test("is kept with every append: roots match the entries and every proof verifies", arguments: StoreKind.allCases)
+    func keptWithAppends(_ store: StoreKind) throws {
+        let t = try TestLedger(store: store)
         try t.register("ia/rivera", roles: ["intake"])
         // Single appends and batches of uneven sizes, so that subtrees complete inside and across batches.
         for i in 0..<5 { _ = try t.ledger.append(try t.statement("ia/rivera", stream: "c/\(i)")) }

@@ -1,4 +1,7 @@
 import Blotter
+import BlotterPostgres
+import Synchronization
+import Testing
 import BlotterCrypto
 import Foundation
 
@@ -24,18 +27,22 @@ final class TemporaryDirectory: @unchecked Sendable {
 final class TestLedger: @unchecked Sendable {
     static let origin = "ia.test.example/ledger"
     let directory = TemporaryDirectory()
+    /// The ledger's location: a file path, or a PostgreSQL URL.
     let path: String
+    let kind: StoreKind
     let ledger: Ledger
     let admin: PrivateKey
     let operatorKey: PrivateKey
     var keys: [String: PrivateKey] = [:]
 
     /// - Parameter catalog: a domain ledger (schemas, lifecycle rules, projections) rather than a bare one.
-    init(alg: SignatureAlgorithm = .ed25519, catalog: EventCatalog? = nil, clock: (@Sendable () -> Timestamp)? = nil) throws {
-        path = directory.path("test.ledger")
+    init(alg: SignatureAlgorithm = .ed25519, catalog: EventCatalog? = nil, clock: (@Sendable () -> Timestamp)? = nil,
+         store kind: StoreKind = .sqlite) throws {
+        self.kind = kind
         admin = try PrivateKey.generate(alg)
         operatorKey = try PrivateKey.generate(.ed25519)
-        let store = try SQLiteStore.create(path: path)
+        let (store, location) = try kind.makeStore(in: directory)
+        path = location
         ledger = clock.map { Ledger(store: store, clock: $0) } ?? Ledger(store: store)
         _ = try ledger.append(try Genesis.statement(origin: Self.origin, admin: "ia/admin", adminKey: admin, operatorKey: operatorKey.publicKey,
                                                     roles: try RoleTable.bundled(), catalog: catalog))
@@ -65,11 +72,14 @@ final class TestLedger: @unchecked Sendable {
             .sign(with: keys[actor]!)
     }
 
-    /// SHA-256 of the ledger's files as they are on disk (main file, WAL), to prove nothing changed.
+    /// A digest of everything the store holds, to prove nothing changed: for SQLite the files as they
+    /// are on disk (main file, WAL); for every store every table read back through the store.
     func fileDigest() throws -> String {
-        var all: [UInt8] = []
-        for suffix in ["", "-wal"] {
-            if let data = FileManager.default.contents(atPath: path + suffix) { all += SHA256.hash(Array(data)) }
+        var all: [UInt8] = Array(try storeContents(ledger.store).utf8)
+        if kind == .sqlite {
+            for suffix in ["", "-wal"] {
+                if let data = FileManager.default.contents(atPath: path + suffix) { all += SHA256.hash(Array(data)) }
+            }
         }
         return Hex.encode(SHA256.hash(all))
     }
@@ -119,4 +129,88 @@ func blotter(_ arguments: [String], cwd: String? = nil, stdin: Data? = nil) thro
 /// Runs the independent Python verifier on a ledger file.
 func pythonVerifier(_ ledgerPath: String) throws -> ProcessResult {
     try run("/usr/bin/env", ["python3", repositoryRoot.appendingPathComponent("Tools/verify_ledger.py").path, "--json", ledgerPath])
+}
+
+/// The stores the conformance tests run against: every test taking a `StoreKind` runs once on each.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+
+    /// A new, empty ledger store: a file in `directory`, or a new database on the test cluster.
+    /// - Returns: the store and its location (a path or a URL, for the CLI).
+    func makeStore(in directory: TemporaryDirectory, name: String = "test") throws -> (store: any LedgerStore, location: String) {
+        switch self {
+        case .sqlite:
+            let path = directory.path(name + ".ledger")
+            return (try SQLiteStore.create(path: path), path)
+        case .postgres:
+            let url = try PostgresTestCluster.newDatabase()
+            return (try PostgresStore.create(url: url), url)
+        }
+    }
+}
+
+/// The PostgreSQL server the tests use: the one Tools/test.sh started (BLOTTER_TEST_POSTGRES, a
+/// superuser URL), else one this process starts with Tools/postgres.sh and stops when it exits.
+/// If neither works the tests that need it fail, saying why; they are never skipped.
+enum PostgresTestCluster {
+    static let serverURL: Result<String, any Error> = Result {
+        if let url = ProcessInfo.processInfo.environment["BLOTTER_TEST_POSTGRES"], !url.isEmpty { return url }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("blotter-pg-\(getpid())").path
+        let started = try run("/bin/bash", [repositoryRoot.appendingPathComponent("Tools/postgres.sh").path, "start", dir])
+        guard started.status == 0, let url = started.stdout.split(separator: "\n").last.map(String.init), url.hasPrefix("postgres://") else {
+            throw BlotterError(.storage, "cannot start a PostgreSQL cluster for the tests (Tools/postgres.sh start): \(started.stderr)")
+        }
+        stopDirectory = dir
+        atexit { if let dir = PostgresTestCluster.stopDirectory { _ = try? run("/bin/bash", [repositoryRoot.appendingPathComponent("Tools/postgres.sh").path, "stop", dir]) } }
+        return url
+    }
+    nonisolated(unsafe) static var stopDirectory: String?
+    private static let counter = Mutex(0)
+
+    /// A new empty database on the cluster, and its URL.
+    static func newDatabase() throws -> String {
+        let server = try serverURL.get()
+        let n = counter.withLock { value in value += 1; return value }
+        let name = "blotter_test_\(getpid())_\(n)"
+        try PostgresStore.createDatabase(serverURL: server, name: name)
+        return try PostgresStore.url(server, database: name)
+    }
+}
+
+/// Everything a store holds, read back through the store protocol, as text: entries with their
+/// disclosures, keys, tree hashes, checkpoints and every derived table (rows sorted).
+func storeContents(_ store: any LedgerStore) throws -> String {
+    try store.read { r in
+        var out = "count \(try r.count())\n"
+        var seq: Int64 = 0
+        while true {
+            let batch = try r.entries(from: seq, limit: 4096)
+            guard let last = batch.last else { break }
+            for e in batch { out += "\(e.seq) \(Hex.encode(e.bytes)) \(e.disclosures.sorted { $0.key < $1.key })\n" }
+            seq = last.seq + 1
+        }
+        for k in try r.allKeys() { out += "key \(k.keyID) \(k.actor) \(k.roles) \(k.registeredSeq) \(String(describing: k.revokedSeq))\n" }
+        out += "tree \(try r.treeHashCount())\n"
+        var level = 0
+        let count = try r.count()
+        while count >> level > 0 {
+            let hashes = try r.treeHashes(level: level, indexes: 0..<(count >> level))
+            out += "level \(level) \(hashes.map(\.description).joined(separator: ","))\n"
+            level += 1
+        }
+        for c in try r.checkpoints() { out += "checkpoint \(c.size) \(c.note)\n" }
+        for table in Projector.tables where try r.hasTable(table) {
+            out += "table \(table)\n" + (try r.rows("SELECT * FROM \(table)", []).map { "\($0)" }.sorted().joined(separator: "\n")) + "\n"
+        }
+        return out
+    }
+}
+
+/// Opens a ledger at a path or a PostgreSQL URL, as the CLI does.
+func openLedger(_ location: String) throws -> Ledger {
+    if PostgresLocation.isURL(location) { return Ledger(store: try PostgresStore.open(url: location)) }
+    return try Ledger.open(path: location)
 }

@@ -1,0 +1,327 @@
+internal import BlotterCrypto
+internal import BlotterFormat
+internal import BlotterLog
+internal import PostgresNIO
+
+/// Reads and writes inside one transaction that ``PostgresStore`` opened.
+///
+/// Appended entries, their disclosures, tree hashes and stream versions are held here and sent as
+/// one `unnest` insert per table (``flush()``) before anything reads those tables and at commit.
+/// Statements on the derived tables are sent without waiting (pipelined); ``drain()`` waits for
+/// them and throws the first failure. Look-ups that append makes for every statement (`count`, a
+/// replay's nonce, a stream version, a tree hash) consult what is held first, so they need no flush.
+final class PostgresAccess: LedgerWriting {
+    let store: PostgresStore
+    let connection: PostgresConnection
+    /// Entries in the ledger, those held here included.
+    private(set) var size: Int64
+
+    private var entrySeqs: [Int64] = []
+    private var entryBytes: [[UInt8]] = []
+    private var entryTypes: [String] = []
+    private var entryStreams: [String] = []
+    private var entryVersions: [Int64] = []
+    private var entryActors: [String] = []
+    private var entryKeys: [String] = []
+    private var entryAts: [String] = []
+    private var entryNonces: [String] = []
+    private var entryRecorded: [String] = []
+    private var heldNonces: [String: Int64] = [:]
+    private var disclosureSeqs: [Int64] = []
+    private var disclosureFields: [String] = []
+    private var disclosureTexts: [String] = []
+    private var streamVersions: [String: Int64] = [:]
+    private var treeLevels: [Int64] = []
+    private var treeIndexes: [Int64] = []
+    private var treeHashesHeld: [[UInt8]] = []
+    private var heldTree: [TreeKey: TreeHash] = [:]
+    private var pending: [EventLoopFuture<PostgresQueryResult>] = []
+
+    private struct TreeKey: Hashable {
+        let level: Int
+        let index: Int64
+    }
+
+    /// The log's own tables: a statement naming one is sent only after what is held was flushed.
+    private static let logTables: Set<String> = ["entries", "disclosures", "streams", "tree_hashes", "keys", "checkpoints"]
+
+    init(store: PostgresStore, connection: PostgresConnection, size: Int64) {
+        self.store = store
+        self.connection = connection
+        self.size = size
+    }
+
+    // MARK: sending
+
+    func send(_ sql: String, _ values: [SQLValue]) {
+        pending.append(store.send(connection, sql, binds: values.map(PostgresValue.init)))
+    }
+
+    private func send(_ sql: String, binds: [PostgresValue]) {
+        pending.append(store.send(connection, sql, binds: binds))
+    }
+
+    /// Waits for every statement sent; throws the first failure.
+    func drain() throws {
+        let futures = pending
+        pending = []
+        var first: (any Error)?
+        for f in futures {
+            do { _ = try f.wait() } catch { if first == nil { first = error } }
+        }
+        if let first { throw first }
+    }
+
+    /// Runs a statement and waits for it, after everything sent before it.
+    private func query(_ sql: String, _ binds: [PostgresValue] = []) throws -> [PostgresRandomAccessRow] {
+        try drain()
+        return try store.run(connection, sql, binds: binds).rows.map { $0.makeRandomAccess() }
+    }
+
+    /// Sends what is held as one insert per table.
+    func flush() throws {
+        if !entrySeqs.isEmpty {
+            send("""
+                INSERT INTO entries (seq, bytes, type, stream, stream_version, actor, key_id, at, nonce, recorded)
+                SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+                """, binds: [.integerArray(entrySeqs), .bytesArray(entryBytes), .textArray(entryTypes), .textArray(entryStreams),
+                             .integerArray(entryVersions), .textArray(entryActors), .textArray(entryKeys), .textArray(entryAts),
+                             .textArray(entryNonces), .textArray(entryRecorded)])
+            entrySeqs = []; entryBytes = []; entryTypes = []; entryStreams = []; entryVersions = []
+            entryActors = []; entryKeys = []; entryAts = []; entryNonces = []; entryRecorded = []
+            heldNonces = [:]
+        }
+        if !disclosureSeqs.isEmpty {
+            send("INSERT INTO disclosures (seq, field, disclosure) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
+                 binds: [.integerArray(disclosureSeqs), .textArray(disclosureFields), .textArray(disclosureTexts)])
+            disclosureSeqs = []; disclosureFields = []; disclosureTexts = []
+        }
+        if !streamVersions.isEmpty {
+            let streams = Array(streamVersions.keys)
+            send("""
+                INSERT INTO streams (stream, version) SELECT * FROM unnest($1::text[], $2::bigint[])
+                ON CONFLICT (stream) DO UPDATE SET version = EXCLUDED.version
+                """, binds: [.textArray(streams), .integerArray(streams.map { streamVersions[$0]! })])
+            streamVersions = [:]
+        }
+        if !treeLevels.isEmpty {
+            send("INSERT INTO tree_hashes (level, idx, hash) SELECT * FROM unnest($1::integer[], $2::bigint[], $3::bytea[])",
+                 binds: [.integerArray(treeLevels), .integerArray(treeIndexes), .bytesArray(treeHashesHeld)])
+            treeLevels = []; treeIndexes = []; treeHashesHeld = []
+            heldTree = [:]
+        }
+    }
+
+    // MARK: LedgerReading
+
+    func count() throws -> Int64 { size }
+
+    func entries(from seq: Int64, limit: Int) throws -> [StoredEntry] {
+        let rows = try entryBytes(from: seq, limit: limit)
+        guard let first = rows.first, let last = rows.last else { return [] }
+        let disclosures = try disclosures(first.seq, last.seq)
+        return rows.map { StoredEntry(seq: $0.seq, bytes: $0.bytes, disclosures: disclosures[$0.seq] ?? [:]) }
+    }
+
+    private func disclosures(_ first: Int64, _ last: Int64) throws -> [Int64: [String: String]] {
+        var out: [Int64: [String: String]] = [:]
+        for row in try query("SELECT seq, field, disclosure FROM disclosures WHERE seq BETWEEN $1 AND $2", [.integer(first), .integer(last)]) {
+            out[try row[0].decode(Int64.self), default: [:]][try row[1].decode(String.self)] = try row[2].decode(String.self)
+        }
+        return out
+    }
+
+    func entryBytes(from seq: Int64, limit: Int) throws -> [(seq: Int64, bytes: [UInt8])] {
+        try flush()
+        return try query("SELECT seq, bytes FROM entries WHERE seq >= $1 ORDER BY seq LIMIT $2", [.integer(seq), .integer(Int64(limit))]).map {
+            (try $0[0].decode(Int64.self), try $0[1].bytesValue())
+        }
+    }
+
+    func entry(keyID: String, at: String, nonce: String) throws -> Int64? {
+        if let held = heldNonces[keyID + "/" + at + "/" + nonce] { return held }
+        return try query("SELECT seq FROM entries WHERE at = $1 AND nonce = $2 AND key_id = $3", [.text(at), .text(nonce), .text(keyID)])
+            .first.map { try $0[0].decode(Int64.self) }
+    }
+
+    func summaries(from seq: Int64, limit: Int, stream: String?) throws -> [EntrySummary] {
+        try flush()
+        let rows = try stream.map {
+            try query("SELECT seq, type, stream, stream_version, actor, recorded FROM entries WHERE stream = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
+                      [.text($0), .integer(seq), .integer(Int64(limit))])
+        } ?? query("SELECT seq, type, stream, stream_version, actor, recorded FROM entries WHERE seq >= $1 ORDER BY seq LIMIT $2",
+                   [.integer(seq), .integer(Int64(limit))])
+        return try rows.map {
+            EntrySummary(seq: try $0[0].decode(Int64.self), type: try $0[1].decode(String.self), stream: try $0[2].decode(String.self),
+                         streamVersion: try $0[3].decode(Int64.self), actor: try $0[4].decode(String.self), recorded: try $0[5].decode(String.self))
+        }
+    }
+
+    func keyRecord(_ keyID: String) throws -> KeyRecord? {
+        try query("SELECT key_id, actor, spki, roles, registered_seq, revoked_seq FROM keys WHERE key_id = $1", [.text(keyID)])
+            .first.map(Self.keyRecord)
+    }
+
+    func allKeys() throws -> [KeyRecord] {
+        try query("SELECT key_id, actor, spki, roles, registered_seq, revoked_seq FROM keys ORDER BY registered_seq").map(Self.keyRecord)
+    }
+
+    static func keyRecord(_ row: PostgresRandomAccessRow) throws -> KeyRecord {
+        let roles = try row[3].decode(String.self).split(separator: ",").map(String.init)
+        return KeyRecord(keyID: try row[0].decode(String.self), actor: try row[1].decode(String.self),
+                         publicKey: try PublicKey(spkiDER: try row[2].bytesValue()), roles: roles,
+                         registeredSeq: try row[4].decode(Int64.self), revokedSeq: try row[5].decode(Int64?.self))
+    }
+
+    func streamVersion(_ stream: String) throws -> Int64 {
+        if let held = streamVersions[stream] { return held }
+        return try query("SELECT version FROM streams WHERE stream = $1", [.text(stream)]).first.map { try $0[0].decode(Int64.self) } ?? 0
+    }
+
+    func treeHash(level: Int, index: Int64) throws -> TreeHash? {
+        if let held = heldTree[TreeKey(level: level, index: index)] { return held }
+        return try query("SELECT hash FROM tree_hashes WHERE level = $1 AND idx = $2", [.integer(Int64(level)), .integer(index)])
+            .first.flatMap { TreeHash(bytes: try $0[0].bytesValue()) }
+    }
+
+    func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash] {
+        try flush()
+        return try query("SELECT hash FROM tree_hashes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+                         [.integer(Int64(level)), .integer(indexes.lowerBound), .integer(indexes.upperBound)]).map {
+            guard let hash = TreeHash(bytes: try $0[0].bytesValue()) else {
+                throw BlotterError(.storage, "a stored tree hash at level \(level) is not 32 bytes")
+            }
+            return hash
+        }
+    }
+
+    func treeHashCount() throws -> Int64 {
+        try flush()
+        return try query("SELECT COUNT(*) FROM tree_hashes").first.map { try $0[0].decode(Int64.self) } ?? 0
+    }
+
+    func checkpoints() throws -> [(size: Int64, note: String)] {
+        try query("SELECT size, note FROM checkpoints ORDER BY size").map { (try $0[0].decode(Int64.self), try $0[1].decode(String.self)) }
+    }
+
+    func latestCheckpoint() throws -> (size: Int64, note: String)? {
+        try query("SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1").first.map { (try $0[0].decode(Int64.self), try $0[1].decode(String.self)) }
+    }
+
+    func hasTable(_ name: String) throws -> Bool {
+        try !query("SELECT 1 FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1", [.text(name)]).isEmpty
+    }
+
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] {
+        let translated = PostgresDialect.translate(sql)
+        if Self.namesLogTable(sql) { try flush() }
+        let rows = try query(translated.sql, arguments.map(PostgresValue.init))
+        return try rows.map { row in try row.map { try $0.sqlValue() } }
+    }
+
+    func domainEntries(from seq: Int64, limit: Int) throws -> [DomainEntryRow] {
+        try flush()
+        let rows = try query("SELECT seq, type, stream, actor, at, recorded FROM entries WHERE seq >= $1 ORDER BY seq LIMIT $2",
+                             [.integer(seq), .integer(Int64(limit))])
+        guard let first = rows.first, let last = rows.last else { return [] }
+        let disclosures = try disclosures(try first[0].decode(Int64.self), try last[0].decode(Int64.self))
+        return try rows.map {
+            let s = try $0[0].decode(Int64.self)
+            return DomainEntryRow(seq: s, type: try $0[1].decode(String.self), stream: try $0[2].decode(String.self), actor: try $0[3].decode(String.self),
+                                  at: try $0[4].decode(String.self), recorded: try $0[5].decode(String.self), disclosures: disclosures[s] ?? [:])
+        }
+    }
+
+    // MARK: LedgerWriting
+
+    func insert(seq: Int64, bytes: [UInt8], statement: Statement, streamVersion: Int64, recorded: String, disclosures: [Disclosure]) throws {
+        guard seq == size else { throw BlotterError(.storage, "entry \(seq) would not follow the ledger's \(size) entries") }
+        entrySeqs.append(seq); entryBytes.append(bytes); entryTypes.append(statement.type); entryStreams.append(statement.stream)
+        entryVersions.append(streamVersion); entryActors.append(statement.actor); entryKeys.append(statement.key)
+        entryAts.append(statement.at); entryNonces.append(statement.nonce); entryRecorded.append(recorded)
+        heldNonces[statement.key + "/" + statement.at + "/" + statement.nonce] = seq
+        for d in disclosures {
+            disclosureSeqs.append(seq); disclosureFields.append(d.name); disclosureTexts.append(d.encoded)
+        }
+        streamVersions[statement.stream] = streamVersion
+        size += 1
+    }
+
+    func insertKey(_ record: KeyRecord) throws {
+        send("INSERT INTO keys (key_id, actor, spki, roles, registered_seq, revoked_seq) VALUES ($1, $2, $3, $4, $5, NULL)",
+             binds: [.text(record.keyID), .text(record.actor), .bytes(record.publicKey.spkiDER), .text(record.roles.joined(separator: ",")),
+                     .integer(record.registeredSeq)])
+    }
+
+    func revokeKey(_ keyID: String, seq: Int64) throws {
+        send("UPDATE keys SET revoked_seq = $1 WHERE key_id = $2", binds: [.integer(seq), .text(keyID)])
+    }
+
+    func insertTreeHash(level: Int, index: Int64, hash: TreeHash) throws {
+        treeLevels.append(Int64(level)); treeIndexes.append(index); treeHashesHeld.append(hash.bytes)
+        heldTree[TreeKey(level: level, index: index)] = hash
+    }
+
+    func insertCheckpoint(size: Int64, note: String) throws {
+        send("INSERT INTO checkpoints (size, note) VALUES ($1, $2)", binds: [.integer(size), .text(note)])
+    }
+
+    func destroyDisclosures(seq: Int64, fields: [String]?) throws -> Int {
+        try flush()
+        try drain()
+        let result = try fields.map {
+            try store.run(connection, "DELETE FROM disclosures WHERE seq = $1 AND field = ANY($2)", binds: [.integer(seq), .textArray($0)])
+        } ?? store.run(connection, "DELETE FROM disclosures WHERE seq = $1", binds: [.integer(seq)])
+        return result.metadata.rows ?? 0
+    }
+
+    func savepoint() throws {
+        try flush()
+        send("SAVEPOINT blotter_group", binds: [])
+    }
+
+    func releaseSavepoint() throws {
+        send("RELEASE SAVEPOINT blotter_group", binds: [])
+    }
+
+    func rollbackToSavepoint() throws {
+        // Nothing held was written after the savepoint was flushed; drop it, and what was sent.
+        let seqs = entrySeqs
+        entrySeqs = []; entryBytes = []; entryTypes = []; entryStreams = []; entryVersions = []
+        entryActors = []; entryKeys = []; entryAts = []; entryNonces = []; entryRecorded = []
+        heldNonces = [:]; disclosureSeqs = []; disclosureFields = []; disclosureTexts = []
+        streamVersions = [:]; treeLevels = []; treeIndexes = []; treeHashesHeld = []; heldTree = [:]
+        size -= Int64(seqs.count)
+        try? drain()
+        _ = try store.run(connection, "ROLLBACK TO SAVEPOINT blotter_group")
+        _ = try store.run(connection, "RELEASE SAVEPOINT blotter_group")
+    }
+
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws {
+        let translated = PostgresDialect.translate(sql)
+        if Self.namesLogTable(sql) { try flush() }
+        var text = translated.sql
+        if case let .replace(table, _) = translated.conflict {
+            try drain()
+            text = PostgresDialect.finish(translated, shape: try store.shape(table, connection))
+        } else {
+            text = PostgresDialect.finish(translated, shape: nil)
+        }
+        let upper = sql.prefix(20).uppercased()
+        if upper.hasPrefix("CREATE TABLE") || upper.hasPrefix("DROP TABLE") { store.forgetShapes() }
+        send(text, arguments)
+    }
+
+    static func namesLogTable(_ sql: String) -> Bool {
+        var word = ""
+        for c in sql.utf8 {
+            if (c >= 97 && c <= 122) || c == 95 || (c >= 48 && c <= 57) {
+                word.unicodeScalars.append(Unicode.Scalar(c))
+            } else {
+                if !word.isEmpty, logTables.contains(word) { return true }
+                word = ""
+            }
+        }
+        return !word.isEmpty && logTables.contains(word)
+    }
+}

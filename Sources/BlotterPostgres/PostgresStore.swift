@@ -1,0 +1,316 @@
+internal import BlotterFormat
+public import BlotterLog
+internal import BlotterCrypto
+internal import Foundation
+internal import PostgresNIO
+
+/// A ledger in a PostgreSQL database (postgres-nio), for agencies whose ledger has outgrown one file
+/// or that run their databases centrally. The same entries, disclosures, tree hashes, checkpoints and
+/// derived tables as ``SQLiteStore``, and the same rules: ``Ledger`` decides, the store keeps.
+///
+/// - Sequencing: every write transaction first locks the one row of `blotter_sequencer`
+///   (`SELECT … FOR UPDATE`), so writers in any number of processes and machines append one at a
+///   time, and seq is the row's size: gap-free and fork-free. No SERIAL or IDENTITY sequence is used;
+///   their numbers are not transactional.
+/// - Durability: an append is acknowledged after COMMIT returns, which with PostgreSQL's defaults
+///   (`fsync`, `synchronous_commit = on`) means the WAL is on disk.
+/// - Batches: the entries, disclosures, tree hashes and stream versions of a transaction are sent as
+///   one `INSERT … SELECT FROM unnest(…)` per table; statements on the derived tables are pipelined
+///   on the connection and waited for before the next read and at commit.
+/// - Reads run in `REPEATABLE READ READ ONLY` transactions, so they work on a hot-standby replica.
+///
+/// One connection per store, used by one transaction at a time; it is opened again after a failure,
+/// so a server that was restarted is used again without restarting Blotter. The transaction bodies
+/// are synchronous: they run on the caller's thread, which waits on postgres-nio's futures, so they
+/// must not run on an event loop.
+public final class PostgresStore: LedgerStore, @unchecked Sendable {
+    // @unchecked Sendable: `connection` and `shapes` are only touched while holding `lock`.
+    public let location: PostgresLocation
+    /// How long a writer waits for another writer's sequencer lock before reporting busy.
+    public static let busyTimeout = 10
+    /// The value of `blotter_meta.application` in a Blotter ledger.
+    static let application = "blotter-ledger"
+    static let layoutVersion = "1"
+
+    private let lock = NSLock()
+    private var connection: PostgresConnection?
+    private var shapes: [String: PostgresDialect.TableShape] = [:]
+    private let logger: Logger = {
+        var logger = Logger(label: "blotter.postgres")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    private init(location: PostgresLocation) {
+        self.location = location
+    }
+
+    deinit {
+        if let connection, !connection.isClosed { try? connection.close().wait() }
+    }
+
+    /// Creates the ledger's tables in an existing, empty database.
+    /// - Throws: ``BlotterError`` `.ledgerState` if the database already holds a ledger or tables
+    ///   of the same names.
+    public static func create(url: String) throws -> PostgresStore {
+        let store = PostgresStore(location: try PostgresLocation(url: url))
+        try store.withConnection { c in
+            let existing = try store.run(c, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename = ANY($1)",
+                                         binds: [.textArray(Self.tables)]).rows.compactMap { try? $0.makeRandomAccess()[0].decode(String.self) }
+            guard existing.isEmpty else {
+                throw BlotterError(.ledgerState, "\(store.location) already holds table\(existing.count == 1 ? "" : "s") \(existing.sorted().joined(separator: ", ")); refusing to overwrite a ledger (use an empty database)")
+            }
+            _ = try store.run(c, "BEGIN")
+            do {
+                for sql in Self.schema { _ = try store.run(c, sql) }
+                _ = try store.run(c, "INSERT INTO blotter_meta (name, value) VALUES ('application', $1), ('layout', $2)",
+                                  binds: [.text(Self.application), .text(Self.layoutVersion)])
+                _ = try store.run(c, "INSERT INTO blotter_sequencer (id, size) VALUES (1, 0)")
+                _ = try store.run(c, "COMMIT")
+            } catch {
+                _ = try? store.run(c, "ROLLBACK")
+                throw error
+            }
+        }
+        return store
+    }
+
+    /// Opens an existing ledger.
+    /// - Throws: ``BlotterError`` `.ledgerState` if the database is not a Blotter ledger; `.storage`
+    ///   if it cannot be reached or refuses the user.
+    public static func open(url: String) throws -> PostgresStore {
+        let store = PostgresStore(location: try PostgresLocation(url: url))
+        try store.withConnection { c in
+            let meta = try store.run(c, "SELECT to_regclass('blotter_meta') IS NOT NULL").rows.first.flatMap { try? $0.makeRandomAccess()[0].decode(Bool.self) } ?? false
+            guard meta, let app = try store.run(c, "SELECT value FROM blotter_meta WHERE name = 'application'").rows.first,
+                  (try? app.makeRandomAccess()[0].decode(String.self)) == Self.application else {
+                throw BlotterError(.ledgerState, "\(store.location) is not a Blotter ledger (it has no blotter_meta table naming one); create one with `blotter init --ledger \(store.location)`")
+            }
+        }
+        return store
+    }
+
+    /// The log's own tables, in creation order.
+    static let tables = ["blotter_meta", "blotter_sequencer", "entries", "disclosures", "streams", "keys", "tree_hashes", "checkpoints"]
+
+    static let schema = [
+        "CREATE TABLE blotter_meta (name TEXT COLLATE \"C\" PRIMARY KEY, value TEXT NOT NULL)",
+        // The one row every write transaction locks first: seq comes from here, never from a sequence.
+        "CREATE TABLE blotter_sequencer (id INTEGER PRIMARY KEY CHECK (id = 1), size BIGINT NOT NULL)",
+        """
+        CREATE TABLE entries (seq BIGINT PRIMARY KEY, bytes BYTEA NOT NULL, type TEXT COLLATE "C" NOT NULL,
+            stream TEXT COLLATE "C" NOT NULL, stream_version BIGINT NOT NULL, actor TEXT COLLATE "C" NOT NULL,
+            key_id TEXT COLLATE "C" NOT NULL, at TEXT COLLATE "C" NOT NULL, nonce TEXT COLLATE "C" NOT NULL,
+            recorded TEXT COLLATE "C" NOT NULL)
+        """,
+        "CREATE INDEX entries_by_time_nonce ON entries (at, nonce)",
+        "CREATE INDEX entries_by_stream ON entries (stream, stream_version)",
+        "CREATE TABLE disclosures (seq BIGINT NOT NULL, field TEXT COLLATE \"C\" NOT NULL, disclosure TEXT NOT NULL, PRIMARY KEY (seq, field))",
+        "CREATE TABLE streams (stream TEXT COLLATE \"C\" PRIMARY KEY, version BIGINT NOT NULL)",
+        """
+        CREATE TABLE keys (key_id TEXT COLLATE "C" PRIMARY KEY, actor TEXT COLLATE "C" NOT NULL, spki BYTEA NOT NULL,
+            roles TEXT NOT NULL, registered_seq BIGINT NOT NULL, revoked_seq BIGINT)
+        """,
+        "CREATE TABLE tree_hashes (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL, PRIMARY KEY (level, idx))",
+        "CREATE TABLE checkpoints (size BIGINT PRIMARY KEY, note TEXT NOT NULL)",
+    ]
+
+    // MARK: transactions
+
+    public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
+        try withConnection { c in
+            _ = try run(c, "BEGIN ISOLATION LEVEL READ COMMITTED")
+            do {
+                _ = try run(c, "SET LOCAL lock_timeout = '\(Self.busyTimeout)s'")
+                // Waits for any other writer's transaction to end; READ COMMITTED then sees what it wrote.
+                guard let row = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1 FOR UPDATE").rows.first else {
+                    throw BlotterError(.ledgerState, "\(location) has no sequencer row; it is not a complete Blotter ledger")
+                }
+                let size = try row.makeRandomAccess()[0].decode(Int64.self)
+                let access = PostgresAccess(store: self, connection: c, size: size)
+                let result = try body(access)
+                try access.flush()
+                if access.size != size {
+                    access.send("UPDATE blotter_sequencer SET size = $1 WHERE id = 1", [.integer(access.size)])
+                }
+                try access.drain()
+                _ = try run(c, "COMMIT")
+                return result
+            } catch {
+                _ = try? run(c, "ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {
+        try withConnection { c in
+            _ = try run(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            do {
+                let size = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1").rows.first.map { try $0.makeRandomAccess()[0].decode(Int64.self) } ?? 0
+                let access = PostgresAccess(store: self, connection: c, size: size)
+                let result = try body(access)
+                try access.drain()
+                _ = try run(c, "COMMIT")
+                return result
+            } catch {
+                _ = try? run(c, "ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func close() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        if let connection, !connection.isClosed { try? connection.close().wait() }
+        connection = nil
+    }
+
+    /// Rewrites the disclosures table so that destroyed disclosures leave no copy in its files
+    /// (VACUUM FULL). Copies may remain in the WAL, its archive and base backups: see docs/POSTGRESQL.md.
+    public func compact() throws {
+        try withConnection { c in _ = try run(c, "VACUUM FULL disclosures") }
+    }
+
+    // MARK: connection
+
+    /// Runs `body` with the connection, holding the lock; opens the connection first if there is none
+    /// or it was closed, and drops it after a failure of the connection itself.
+    func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        let c: PostgresConnection
+        if let existing = connection, !existing.isClosed {
+            c = existing
+        } else {
+            c = try connect()
+            connection = c
+        }
+        do {
+            return try body(c)
+        } catch let error as PSQLError {
+            if error.code != .server { connection = nil; try? c.close().wait() }
+            throw mapped(error)
+        } catch let error as BlotterError {
+            throw error
+        } catch {
+            connection = nil
+            throw BlotterError(.storage, "PostgreSQL at \(location): \(error)")
+        }
+    }
+
+    private func connect() throws -> PostgresConnection {
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch location.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require, .verifyFull: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        } catch {
+            throw BlotterError(.storage, "cannot set up TLS for PostgreSQL at \(location): \(error)")
+        }
+        var configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
+                                                             password: location.password, database: location.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(10)
+        do {
+            return try PostgresConnection.connect(on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration,
+                                                  id: 1, logger: logger).wait()
+        } catch let error as PSQLError {
+            throw mapped(error, connecting: true)
+        } catch {
+            throw BlotterError(.storage, "cannot connect to PostgreSQL at \(location): \(error)")
+        }
+    }
+
+    /// A PostgreSQL error as a ``BlotterError``: the server's message and SQLSTATE, never the
+    /// statement's parameters (they may be field values) nor the server's detail line (it may quote them).
+    func mapped(_ error: PSQLError, connecting: Bool = false) -> BlotterError {
+        if let info = error.serverInfo {
+            let state = info[.sqlState] ?? ""
+            let message = info[.message] ?? "error"
+            switch state {
+            case "55P03": // lock_not_available: another writer held the sequencer longer than lock_timeout
+                return BlotterError(.busy, "the ledger is busy: another writer held it for more than \(Self.busyTimeout) s; nothing was written, retry")
+            case "28P01", "28000":
+                return BlotterError(.storage, "PostgreSQL at \(location) refused user \(location.user): \(message) (SQLSTATE \(state))")
+            case "3D000":
+                return BlotterError(.ledgerState, "PostgreSQL at \(location.host):\(location.port) has no database \(location.database): \(message) (create it first)")
+            default:
+                return BlotterError(.storage, "PostgreSQL at \(location): \(message) (SQLSTATE \(state)); nothing was written")
+            }
+        }
+        let what = connecting ? "cannot connect to PostgreSQL at \(location)" : "lost the connection to PostgreSQL at \(location)"
+        let underlying = error.underlying.map { ": \($0)" } ?? ""
+        return BlotterError(.storage, "\(what) (\(error.code))\(underlying); nothing was written, retry when it is back")
+    }
+
+    /// Runs one statement and waits for its result.
+    func run(_ c: PostgresConnection, _ sql: String, binds: [PostgresValue] = []) throws -> PostgresQueryResult {
+        try c.query(PostgresQuery(unsafeSQL: sql, binds: PostgresValue.bindings(binds)), logger: logger).wait()
+    }
+
+    /// Sends one statement without waiting for it.
+    func send(_ c: PostgresConnection, _ sql: String, binds: [PostgresValue]) -> EventLoopFuture<PostgresQueryResult> {
+        c.query(PostgresQuery(unsafeSQL: sql, binds: PostgresValue.bindings(binds)), logger: logger)
+    }
+
+    /// A table's columns and primary key, for `INSERT OR REPLACE` (cached; forgotten when a table is
+    /// created or dropped). Called with the lock held.
+    func shape(_ table: String, _ c: PostgresConnection) throws -> PostgresDialect.TableShape? {
+        if let shape = shapes[table] { return shape }
+        let rows = try run(c, """
+            SELECT a.attname::text, COALESCE(a.attnum = ANY(i.indkey), false) FROM pg_attribute a
+            LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
+            WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum
+            """, binds: [.text(table)]).rows
+        guard !rows.isEmpty else { return nil }
+        var columns: [String] = []
+        var key: [String] = []
+        for row in rows.map({ $0.makeRandomAccess() }) {
+            let name = try row[0].decode(String.self)
+            columns.append(name)
+            if try row[1].decode(Bool.self) { key.append(name) }
+        }
+        let shape = PostgresDialect.TableShape(columns: columns, primaryKey: key)
+        shapes[table] = shape
+        return shape
+    }
+
+    func forgetShapes() { shapes = [:] }
+}
+
+extension PostgresStore {
+    /// Drops the ledger's tables (the log's and every derived one): only for undoing a `create`
+    /// whose genesis failed, so that the database is as empty as it was.
+    public func dropLedgerTables() throws {
+        try withConnection { c in
+            let tables = try run(c, "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() AND (tablename = ANY($1) OR tablename LIKE 'p\\_%' OR tablename = 'domain_catalog')",
+                                 binds: [.textArray(Self.tables)]).rows.map { try $0.makeRandomAccess()[0].decode(String.self) }
+            for t in tables { _ = try run(c, "DROP TABLE IF EXISTS \(t)") }
+            forgetShapes()
+        }
+    }
+}
+
+extension PostgresStore {
+    /// Creates an empty database `name` on the server that `serverURL` reaches (for tests, benchmarks
+    /// and `blotter copy`); the URL's user needs the CREATEDB privilege.
+    public static func createDatabase(serverURL: String, name: String) throws {
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !name.isEmpty else {
+            throw BlotterError(.invalidInput, "database name \"\(name)\" must be letters, digits and underscores")
+        }
+        let store = PostgresStore(location: try PostgresLocation(url: serverURL))
+        defer { try? store.close() }
+        try store.withConnection { c in _ = try store.run(c, "CREATE DATABASE \(name)") }
+    }
+
+    /// The URL of database `name` on the same server as `url`, with the same user and password.
+    public static func url(_ url: String, database name: String) throws -> String {
+        guard var components = URLComponents(string: url) else { throw BlotterError(.invalidInput, "not a PostgreSQL URL") }
+        components.path = "/" + name
+        guard let text = components.string else { throw BlotterError(.invalidInput, "not a PostgreSQL URL") }
+        return text
+    }
+}
