@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Blotter needs on a fresh Debian/Ubuntu machine, or says exactly what is missing.
 # Needs: Swift 6 (swift.org toolchain), OpenSSL and SQLite headers, pkg-config, Python 3 with
-# `cryptography` and `rfc8785` (for the independent verifier).
+# `cryptography`, `rfc8785` and `psycopg` (for the independent verifier).
 set -euo pipefail
 
 missing=()
@@ -27,9 +27,9 @@ if ! command -v swift >/dev/null 2>&1; then
     exit 1
 fi
 
-if ! python3 -c "import cryptography, rfc8785" 2>/dev/null; then
-    echo "setup: installing Python packages cryptography and rfc8785" >&2
-    python3 -m pip install --quiet cryptography rfc8785 2>/dev/null \
-        || python3 -m pip install --quiet --break-system-packages cryptography rfc8785 \
-        || { echo "setup: run: python3 -m pip install cryptography rfc8785" >&2; exit 1; }
+if ! python3 -c "import cryptography, rfc8785, psycopg" 2>/dev/null; then
+    echo "setup: installing Python packages cryptography, rfc8785 and psycopg" >&2
+    python3 -m pip install --quiet cryptography rfc8785 "psycopg[binary]" 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages cryptography rfc8785 "psycopg[binary]" \
+        || { echo "setup: run: python3 -m pip install cryptography rfc8785 'psycopg[binary]'" >&2; exit 1; }
 fi

@@ -542,7 +542,40 @@ def check_checkpoints(db, v):
             raise Invalid(where + "its root is not the tree's root at that size")
 
 
-def verify(path, chunk=4096):
+class PostgresLedger:
+    """A PostgreSQL ledger (docs/POSTGRESQL.md) read through psycopg, with sqlite3's execute() shape:
+    `?` placeholders, rows as tuples, bytea as bytes. One REPEATABLE READ, read-only transaction, so
+    the whole check sees one snapshot; it works on a hot-standby replica."""
+
+    def __init__(self, url):
+        import psycopg
+        self.conn = psycopg.connect(url, autocommit=False)
+        self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        self.conn.read_only = True
+
+    def execute(self, sql, params=()):
+        cur = self.conn.cursor()
+        cur.execute(sql.replace("?", "%s"), params)
+        return cur
+
+
+def open_ledger(path):
+    """The ledger's tables (sqlite3 or psycopg) and its entry count; refuses what is not a ledger."""
+    if path.startswith("postgres://") or path.startswith("postgresql://"):
+        try:
+            import psycopg
+        except ImportError:
+            raise OSError("reading a PostgreSQL ledger needs psycopg: python3 -m pip install 'psycopg[binary]'")
+        try:
+            db = PostgresLedger(path)
+            meta = db.execute("SELECT to_regclass('blotter_meta') IS NOT NULL").fetchone()[0]
+            app = meta and db.execute("SELECT value FROM blotter_meta WHERE name = 'application'").fetchone()
+            if not app or app[0] != "blotter-ledger":
+                raise Invalid("%s is not a Blotter ledger" % redact(path))
+            total = db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM entries").fetchone()[0]
+        except psycopg.Error as e:
+            raise OSError("cannot read %s: %s" % (redact(path), str(e).split("\n")[0]))
+        return db, total
     try:
         db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
         if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
@@ -550,6 +583,16 @@ def verify(path, chunk=4096):
         total = db.execute("SELECT COALESCE(MAX(seq) + 1, 0) FROM entries").fetchone()[0]
     except sqlite3.Error as e:
         raise OSError("cannot read %s: %s" % (path, e))
+    return db, total
+
+
+def redact(url):
+    """A URL without its password."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1@", url)
+
+
+def verify(path, chunk=4096):
+    db, total = open_ledger(path)
     v = Verifier()
     last = -1
     while True:

@@ -302,8 +302,12 @@ final class PostgresAccess: LedgerWriting {
         if Self.namesLogTable(sql) { try flush() }
         var text = translated.sql
         if case let .replace(table, _) = translated.conflict {
-            try drain()
-            text = PostgresDialect.finish(translated, shape: try store.shape(table, connection))
+            var shape = store.cachedShape(table)
+            if shape == nil {
+                try drain()
+                shape = try store.shape(table, connection)
+            }
+            text = PostgresDialect.finish(translated, shape: shape)
         } else {
             text = PostgresDialect.finish(translated, shape: nil)
         }

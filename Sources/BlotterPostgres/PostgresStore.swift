@@ -279,6 +279,9 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     }
 
     func forgetShapes() { shapes = [:] }
+
+    /// A table's shape if it was looked up before (called with the lock held).
+    func cachedShape(_ table: String) -> PostgresDialect.TableShape? { shapes[table] }
 }
 
 extension PostgresStore {

@@ -12,14 +12,27 @@ final class DemoDesk: @unchecked Sendable {
     let keys: String
     let report: Precinct120.Report
     let vkey: String
+    let kind: StoreKind
+    /// The operator's checkpoint key, given to every command through BLOTTER_OPERATOR_KEY.
+    let operatorKey: String
 
-    init(events: Int, markSensitive: Bool = false) throws {
-        ledger = directory.path("p120.ledger")
+    init(events: Int, markSensitive: Bool = false, store kind: StoreKind = .sqlite) throws {
+        self.kind = kind
+        let (store, location) = try kind.makeStore(in: directory, name: "p120")
+        ledger = location
         keys = directory.path("keys")
+        operatorKey = directory.path("operator.pem")
         var demo = Precinct120(events: events, seed: 7)
         demo.markSensitive = markSensitive
-        report = try demo.build(path: ledger, keysDirectory: keys)
-        vkey = try blotter(["operator-key", "--ledger", ledger]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        report = try demo.build(store: store, keysDirectory: keys, operatorKeyPath: operatorKey)
+        vkey = try blotter(["operator-key", "--ledger", ledger], environment: ["BLOTTER_OPERATOR_KEY": operatorKey])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs the CLI with this demo's operator key.
+    @discardableResult
+    func cli(_ arguments: [String]) throws -> ProcessResult {
+        try blotter(arguments, environment: ["BLOTTER_OPERATOR_KEY": operatorKey])
     }
 
     func key(_ actor: String) -> String { keys + "/" + actor.replacingOccurrences(of: "/", with: "_") + ".pem" }
@@ -28,12 +41,16 @@ final class DemoDesk: @unchecked Sendable {
     @discardableResult
     func export(_ policy: String, to name: String) throws -> String {
         let out = directory.path(name)
-        let r = try blotter(["export", "--ledger", ledger, "--policy", Self.policy(policy), "--out", out, "--key", key("records/ortiz"), "--json"])
+        let r = try cli(["export", "--ledger", ledger, "--policy", Self.policy(policy), "--out", out, "--key", key("records/ortiz"), "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         return out
     }
 
-    func count() throws -> Int64 { try Ledger.open(path: ledger).count() }
+    func count() throws -> Int64 {
+        let l = try openLedger(ledger)
+        defer { try? l.close() }
+        return try l.count()
+    }
 }
 
 /// Every file under a directory, by relative path.
@@ -70,9 +87,9 @@ struct PublicDisclosureTests {
         try run("/usr/bin/env", ["python3", Self.verifyExportPy, dir, "--key", vkey])
     }
 
-    @Test("no sensitive value (marked in every never-publishable or location field of a large demo ledger) reaches a bundle under either example policy")
-    func markers() throws {
-        let desk = try DemoDesk(events: 4000, markSensitive: true)
+    @Test("no sensitive value (marked in every never-publishable or location field of a large demo ledger) reaches a bundle under either example policy", arguments: StoreKind.allCases)
+    func markers(_ store: StoreKind) throws {
+        let desk = try DemoDesk(events: 4000, markSensitive: true, store: store)
         #expect(desk.report.markers.count > 3000)
         let marker = try Regex("MKR[0-9]+Z")
         let expectations: [(String, [String])] = [
@@ -96,7 +113,7 @@ struct PublicDisclosureTests {
             #expect(disclosures.count > 100)
             for d in disclosures { #expect(d.firstMatch(of: marker) == nil, "\(policy): a carried disclosure holds \(d)") }
             #expect(scanned > 100_000)
-            let swift = try blotter(["verify-export", out, "--key", desk.vkey])
+            let swift = try desk.cli(["verify-export", out, "--key", desk.vkey])
             #expect(swift.status == 0, "\(swift.stdout)\(swift.stderr)")
             let py = try python(out, desk.vkey)
             #expect(py.status == 0, "\(py.stdout)\(py.stderr)")
@@ -112,9 +129,9 @@ struct PublicDisclosureTests {
         let uofRows = try String(contentsOfFile: desk.directory.path("ca-sb1421") + "/data/use_of_force.csv", encoding: .utf8)
         #expect(!uofRows.contains("anon-"), "a report with a pseudonymised officer was published with its officer's signature")
         // Each export is itself in the log, and the ledger still verifies.
-        let log = try blotter(["log", "--ledger", desk.ledger, "--stream", "disclosures", "--json"])
+        let log = try desk.cli(["log", "--ledger", desk.ledger, "--stream", "disclosures", "--json"])
         #expect(log.stdout.split(separator: "\n").count == 2, "\(log.stdout)")
-        #expect(try blotter(["verify", "--ledger", desk.ledger]).status == 0)
+        #expect(try desk.cli(["verify", "--ledger", desk.ledger]).status == 0)
     }
 
     struct BadPolicy: Sendable, CustomTestStringConvertible {
@@ -179,7 +196,7 @@ struct PublicDisclosureTests {
         }
         try db.close()
         let out = desk.directory.path("refused")
-        let r = try blotter(["export", "--ledger", desk.ledger, "--policy", DemoDesk.policy("ny-50a"), "--out", out, "--key", desk.key("records/ortiz")])
+        let r = try desk.cli(["export", "--ledger", desk.ledger, "--policy", DemoDesk.policy("ny-50a"), "--out", out, "--key", desk.key("records/ortiz")])
         #expect(r.status == 1)
         #expect(r.stderr.contains("fails verification") && r.stderr.contains("entry 6"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out + "/manifest.json"))
@@ -242,18 +259,18 @@ struct PublicDisclosureTests {
                 try self.replaceLine(dir + "/data/allegations.csv", 2) { _ in csv[1] }
             }),
         ]
-        #expect(try blotter(["verify-export", out, "--key", desk.vkey]).status == 0)
+        #expect(try desk.cli(["verify-export", out, "--key", desk.vkey]).status == 0)
         // Exporting again into the same directory is refused before anything happens to the ledger.
         let before = try desk.count()
         let checkpoints = try DatabaseQueue(path: desk.ledger).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM checkpoints") }
-        let again = try blotter(["export", "--ledger", desk.ledger, "--policy", DemoDesk.policy("ny-50a"), "--out", out, "--key", desk.key("records/ortiz")])
+        let again = try desk.cli(["export", "--ledger", desk.ledger, "--policy", DemoDesk.policy("ny-50a"), "--out", out, "--key", desk.key("records/ortiz")])
         #expect(again.status == 5 && again.stderr.contains("is not empty"), "\(again.stderr)")
         #expect(try desk.count() == before)
         #expect(try DatabaseQueue(path: desk.ledger).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM checkpoints") } == checkpoints)
         for (i, (t, change)) in cases.enumerated() {
             let dir = desk.directory.path("tampered-\(i)")
             try tampered(out, dir, change)
-            let swift = try blotter(["verify-export", dir, "--key", desk.vkey])
+            let swift = try desk.cli(["verify-export", dir, "--key", desk.vkey])
             #expect(swift.status == 1, "\(t.name)")
             #expect(swift.stderr.contains(t.place), "\(t.name): \(swift.stderr)")
             let py = try python(dir, desk.vkey)
@@ -264,27 +281,27 @@ struct PublicDisclosureTests {
         let dir = desk.directory.path("undigested")
         try FileManager.default.copyItem(atPath: out, toPath: dir)
         try replaceLine(dir + "/data/allegations.csv", 1) { $0.replacingOccurrences(of: ",\(officer),", with: ",P-0000,") }
-        let r = try blotter(["verify-export", dir, "--key", desk.vkey])
+        let r = try desk.cli(["verify-export", dir, "--key", desk.vkey])
         #expect(r.stderr.contains("data/allegations.csv: SHA-256 is"), "\(r.stderr)")
         // The wrong key.
         let other = try blotter(["verify-export", out, "--key", "ia.precinct120.example/ledger+00000000+AXbANOABWnTsgagBfvCIgTpK0ehKbZxLux5Zt19HdkxY"])
         #expect(other.status != 0)
     }
 
-    @Test("sealing destroys the values in every byte of the file, keeps the log verifiable, and views and exports say sealed, not the value")
-    func sealing() throws {
-        let desk = try DemoDesk(events: 600)
+    @Test("sealing destroys the values in every byte of the file, keeps the log verifiable, and views and exports say sealed, not the value", arguments: StoreKind.allCases)
+    func sealing(_ store: StoreKind) throws {
+        let desk = try DemoDesk(events: 600, store: store)
         let checkpointBefore = desk.directory.path("before.checkpoint")
-        let cp = try blotter(["checkpoint", "--ledger", desk.ledger])
+        let cp = try desk.cli(["checkpoint", "--ledger", desk.ledger])
         try cp.stdout.write(toFile: checkpointBefore, atomically: true, encoding: .utf8)
         let secretName = "SEALME-NAME-7731", secretPrecinct = "SEALME-PRECINCT-4419"
-        let appended = try blotter(["append", "--ledger", desk.ledger, "--key", desk.key("ia/intake.lee"), "--type", "complaint.received",
+        let appended = try desk.cli(["append", "--ledger", desk.ledger, "--key", desk.key("ia/intake.lee"), "--type", "complaint.received",
                                     "--stream", "complaint/C-SEAL-1", "--json", "--field", "complaint_id=C-SEAL-1", "--field", "channel=phone",
                                     "--field", "complainant_name=\(secretName)", "--field", "precinct=\(secretPrecinct)"])
         #expect(appended.status == 0, "\(appended.stderr)")
         let seq = try JSONParser.parse(Array(appended.stdout.utf8))["seq"]?.integerValue ?? -1
-        let disclosures = try DatabaseQueue(path: desk.ledger).read { db in
-            try String.fetchAll(db, sql: "SELECT disclosure FROM disclosures WHERE seq = ? AND field IN ('complainant_name', 'precinct')", arguments: [seq])
+        let disclosures = try openLedger(desk.ledger).store.read { r in
+            try r.rows("SELECT disclosure FROM disclosures WHERE seq = ? AND field IN ('complainant_name', 'precinct')", [.integer(seq)]).compactMap { $0[0].text }
         }
         #expect(disclosures.count == 2)
         let count = try desk.count()
@@ -292,16 +309,21 @@ struct PublicDisclosureTests {
         for (args, why) in [([desk.key("ia/rivera"), String(seq), "precinct"], "needs one of [custodian]"),
                             ([desk.key("records/ortiz"), String(seq), "badge"], "has no field \"badge\""),
                             ([desk.key("records/ortiz"), String(1), "subject"], "cannot be sealed")] {
-            let r = try blotter(["seal", "--ledger", desk.ledger, "--key", args[0], "--entry", args[1], "--field", args[2], "--authority", "x"])
+            let r = try desk.cli(["seal", "--ledger", desk.ledger, "--key", args[0], "--entry", args[1], "--field", args[2], "--authority", "x"])
             #expect(r.status == 2 && r.stderr.contains(why), "\(r.stderr)")
         }
         #expect(try desk.count() == count)
-        let sealed = try blotter(["seal", "--ledger", desk.ledger, "--key", desk.key("records/ortiz"), "--entry", String(seq),
+        let sealed = try desk.cli(["seal", "--ledger", desk.ledger, "--key", desk.key("records/ortiz"), "--entry", String(seq),
                                   "--field", "complainant_name", "--field", "precinct", "--authority", "court order 2026-CV-0142"])
         #expect(sealed.status == 0, "\(sealed.stderr)")
         #expect(sealed.stdout.contains("2 disclosures destroyed"))
-        // No copy of the values, in plain text or as their disclosures, in any file of the ledger.
-        for suffix in ["", "-wal", "-shm", "-journal"] {
+        // No copy of the values, in plain text or as their disclosures, in any table of the store.
+        let contents = try storeContents(try openLedger(desk.ledger).store)
+        for needle in [secretName, secretPrecinct] + disclosures {
+            #expect(!contents.contains(needle), "\(needle.prefix(30)) survives sealing in the store's tables")
+        }
+        // Nor in any file of a SQLite ledger (a PostgreSQL server's WAL and backups: docs/POSTGRESQL.md).
+        for suffix in ["", "-wal", "-shm", "-journal"] where store == .sqlite {
             guard let data = FileManager.default.contents(atPath: desk.ledger + suffix) else { continue }
             let bytes = [UInt8](data)
             for needle in [secretName, secretPrecinct] + disclosures {
@@ -309,19 +331,19 @@ struct PublicDisclosureTests {
             }
         }
         // The log still verifies, by both verifiers, and extends the checkpoint signed before sealing.
-        #expect(try blotter(["verify", "--ledger", desk.ledger]).status == 0)
+        #expect(try desk.cli(["verify", "--ledger", desk.ledger]).status == 0)
         #expect(try pythonVerifier(desk.ledger).status == 0)
-        #expect(try blotter(["verify", "--ledger", desk.ledger, "--since", checkpointBefore]).status == 0)
+        #expect(try desk.cli(["verify", "--ledger", desk.ledger, "--since", checkpointBefore]).status == 0)
         // A case view says what was sealed and by whose authority.
         let caseID = desk.report.sustainedCase
-        let opened = try JSONParser.parse(Array(try blotter(["case", "show", caseID, "--ledger", desk.ledger, "--json"]).stdout.utf8))["opened_seq"]?.integerValue ?? -1
-        #expect(try blotter(["seal", "--ledger", desk.ledger, "--key", desk.key("records/ortiz"), "--entry", String(opened),
+        let opened = try JSONParser.parse(Array(try desk.cli(["case", "show", caseID, "--ledger", desk.ledger, "--json"]).stdout.utf8))["opened_seq"]?.integerValue ?? -1
+        #expect(try desk.cli(["seal", "--ledger", desk.ledger, "--key", desk.key("records/ortiz"), "--entry", String(opened),
                              "--field", "discovery_date", "--authority", "sealing order 77"]).status == 0)
-        let view = try JSONParser.parse(Array(try blotter(["case", "show", caseID, "--ledger", desk.ledger, "--json"]).stdout.utf8))
+        let view = try JSONParser.parse(Array(try desk.cli(["case", "show", caseID, "--ledger", desk.ledger, "--json"]).stdout.utf8))
         #expect(view["discovery_date"] == .null)
         let mark = view["sealed"]?.arrayValue?.first
         #expect(mark?["field"] == .string("discovery_date") && mark?["authority"] == .string("sealing order 77"), "\(String(describing: mark))")
-        let text = try blotter(["case", "show", caseID, "--ledger", desk.ledger]).stdout
+        let text = try desk.cli(["case", "show", caseID, "--ledger", desk.ledger]).stdout
         #expect(text.contains("discovered sealed under sealing order 77"))
         // An export has the record, without the sealed values, and still verifies.
         let out = try desk.export("ny-50a", to: "after-seal")
@@ -329,7 +351,7 @@ struct PublicDisclosureTests {
         let row = complaints.components(separatedBy: "\r\n").first { $0.hasPrefix("\(seq),") }
         #expect(row != nil && !complaints.contains("SEALME"), "\(row ?? "no row")")
         #expect(row?.components(separatedBy: ",")[5] == "", "precinct column: \(row ?? "")")
-        #expect(try blotter(["verify-export", out, "--key", desk.vkey]).status == 0)
+        #expect(try desk.cli(["verify-export", out, "--key", desk.vkey]).status == 0)
         #expect(try python(out, desk.vkey).status == 0)
     }
 }

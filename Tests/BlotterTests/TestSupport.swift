@@ -101,10 +101,11 @@ struct ProcessResult {
 
 /// Runs a program to completion and captures its output.
 @discardableResult
-func run(_ executable: String, _ arguments: [String], cwd: String? = nil, stdin: Data? = nil) throws -> ProcessResult {
+func run(_ executable: String, _ arguments: [String], cwd: String? = nil, stdin: Data? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
     let out = Pipe(), err = Pipe(), input = Pipe()
     process.standardOutput = out
@@ -122,8 +123,8 @@ func run(_ executable: String, _ arguments: [String], cwd: String? = nil, stdin:
 
 /// Runs the blotter CLI.
 @discardableResult
-func blotter(_ arguments: [String], cwd: String? = nil, stdin: Data? = nil) throws -> ProcessResult {
-    try run(blotterExecutable, arguments, cwd: cwd, stdin: stdin)
+func blotter(_ arguments: [String], cwd: String? = nil, stdin: Data? = nil, environment: [String: String] = [:]) throws -> ProcessResult {
+    try run(blotterExecutable, arguments, cwd: cwd, stdin: stdin, environment: environment)
 }
 
 /// Runs the independent Python verifier on a ledger file.
