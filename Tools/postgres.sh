@@ -5,6 +5,8 @@
 #                                        port), print the superuser URL (postgres://blotter:…@127.0.0.1:PORT/postgres)
 #   Tools/postgres.sh replica DIR PRIMARY_PORT [PORT]
 #                                        a streaming hot-standby replica of that primary (pg_basebackup -R)
+#   Tools/postgres.sh kill DIR           stop the primary at once (as a crash would)
+#   Tools/postgres.sh restart DIR        start the primary again on its port
 #   Tools/postgres.sh stop DIR           stop every cluster under DIR
 #
 # Installs Debian's postgresql package when no server is found. The server refuses to run as root,
@@ -76,6 +78,14 @@ replica)
     echo "$port" > "$dir/replica-port"
     echo "postgres://blotter:$PASSWORD@127.0.0.1:$port/postgres"
     ;;
+kill)   # stops the primary at once, as a crash would (pg_ctl -m immediate)
+    dir=$(realpath -m "$2")
+    as_owner "$BIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+    ;;
+restart) # starts the primary again on its port
+    dir=$(realpath -m "$2")
+    start_cluster "$dir/data" "$(cat "$dir/port")" "$dir/server.log"
+    ;;
 stop)
     dir=$(realpath -m "$2")
     for d in "$dir/replica" "$dir/data"; do
@@ -83,7 +93,7 @@ stop)
     done
     ;;
 *)
-    echo "usage: Tools/postgres.sh start DIR [PORT] | replica DIR PRIMARY_PORT [PORT] | stop DIR" >&2
+    echo "usage: Tools/postgres.sh start DIR [PORT] | replica DIR PRIMARY_PORT [PORT] | kill DIR | restart DIR | stop DIR" >&2
     exit 2
     ;;
 esac

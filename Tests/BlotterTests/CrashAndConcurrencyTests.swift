@@ -7,8 +7,8 @@ import Testing
 struct CrashAndConcurrencyTests {
     /// A closed ledger with one registered key per actor, and a JSON Lines file of `count` signed
     /// statements per actor.
-    static func prepare(actors: [String], count: Int, in dir: TemporaryDirectory) throws -> (ledger: String, feeds: [String]) {
-        let t = try TestLedger()
+    static func prepare(actors: [String], count: Int, in dir: TemporaryDirectory, store: StoreKind = .sqlite) throws -> (ledger: String, feeds: [String]) {
+        let t = try TestLedger(store: store)
         var feeds: [String] = []
         for actor in actors {
             try t.register(actor, roles: ["evidence-system"])
@@ -23,6 +23,7 @@ struct CrashAndConcurrencyTests {
             feeds.append(feed)
         }
         try t.ledger.close()
+        guard store == .sqlite else { return (t.path, feeds) }
         let path = dir.path("ledger")
         try FileManager.default.copyItem(atPath: t.path, toPath: path)
         return (path, feeds)
@@ -50,11 +51,11 @@ struct CrashAndConcurrencyTests {
         }
     }
 
-    @Test("SIGKILL during a long run of appends, many times: the ledger verifies and holds every acknowledged append")
-    func sigkill() throws {
+    @Test("SIGKILL during a long run of appends, many times: the ledger verifies and holds every acknowledged append", arguments: StoreKind.allCases)
+    func sigkill(_ store: StoreKind) throws {
         let dir = TemporaryDirectory()
         let total = 1500
-        let (ledger, feeds) = try Self.prepare(actors: ["cam/feed"], count: total, in: dir)
+        let (ledger, feeds) = try Self.prepare(actors: ["cam/feed"], count: total, in: dir, store: store)
         var allAcknowledged: [Int64: String] = [:]
         var generator = SystemRandomNumberGenerator()
         var killedMidRun = 0
@@ -66,7 +67,7 @@ struct CrashAndConcurrencyTests {
             p.waitUntilExit()
             if p.terminationReason == .uncaughtSignal { killedMidRun += 1 }
             for (seq, hash) in try Self.acknowledged(output) { allAcknowledged[seq] = hash }
-            let opened = try Ledger.open(path: ledger)
+            let opened = try openLedger(ledger)
             let report = try LedgerVerifier(store: opened.store).verify()
             for (seq, hash) in allAcknowledged {
                 #expect(Entry.hash(try opened.entry(seq).bytes) == hash, "acknowledged entry \(seq) lost or changed")
@@ -79,17 +80,17 @@ struct CrashAndConcurrencyTests {
         // Running the same feed to the end completes it without duplicates.
         let finish = try blotter(["submit", "--json", "--batch", "100", "--ledger", ledger, feeds[0]])
         #expect(finish.status == 0, "\(finish.stderr)")
-        let final = try Ledger.open(path: ledger)
+        let final = try openLedger(ledger)
         defer { try? final.close() }
         #expect(try final.count() == Int64(2 + total))
         #expect(try LedgerVerifier(store: final.store).verify().entries == Int64(2 + total))
         #expect(try pythonVerifier(ledger).status == 0)
     }
 
-    @Test("two processes appending to one ledger at once: no fork, no gap, nothing lost")
-    func twoWriters() throws {
+    @Test("two processes appending to one ledger at once: no fork, no gap, nothing lost", arguments: StoreKind.allCases)
+    func twoWriters(_ store: StoreKind) throws {
         let dir = TemporaryDirectory()
-        let (ledger, feeds) = try Self.prepare(actors: ["cam/a", "cam/b"], count: 400, in: dir)
+        let (ledger, feeds) = try Self.prepare(actors: ["cam/a", "cam/b"], count: 400, in: dir, store: store)
         let outputs = [dir.path("a.out"), dir.path("b.out")]
         let processes = try (0..<2).map { try Self.startSubmit(ledger: ledger, feed: feeds[$0], batch: 5, output: outputs[$0]) }
         for p in processes { p.waitUntilExit() }
@@ -99,7 +100,7 @@ struct CrashAndConcurrencyTests {
             #expect(p.terminationStatus == 3 && err.contains("busy"), "\(err)")
             #expect(try blotter(["submit", "--ledger", ledger, feeds[i]]).status == 0)
         }
-        let opened = try Ledger.open(path: ledger)
+        let opened = try openLedger(ledger)
         defer { try? opened.close() }
         #expect(try opened.count() == 3 + 800)
         #expect(try LedgerVerifier(store: opened.store).verify().entries == 803)
@@ -112,5 +113,41 @@ struct CrashAndConcurrencyTests {
         if let aMax = aSeqs.max(), let bMin = bSeqs.min(), let bMax = bSeqs.max(), let aMin = aSeqs.min() {
             #expect(aMax > bMin && bMax > aMin, "writers did not overlap; the test did not exercise concurrency")
         }
+    }
+
+    @Test("four processes appending to one ledger for 20 s: every acknowledged append present, seq gap-free, one chain, both verifiers pass",
+          arguments: StoreKind.allCases)
+    func fourWriters(_ store: StoreKind) throws {
+        let dir = TemporaryDirectory()
+        let actors = ["cam/a", "cam/b", "cam/c", "cam/d"]
+        let (ledger, feeds) = try Self.prepare(actors: actors, count: 12_000, in: dir, store: store)
+        let outputs = actors.indices.map { dir.path("\($0).out") }
+        let started = Date()
+        let processes = try actors.indices.map { try Self.startSubmit(ledger: ledger, feed: feeds[$0], batch: 10, output: outputs[$0]) }
+        // Twenty seconds of four writers, then each is killed wherever it is (a process that finished its feed is left alone).
+        while Date().timeIntervalSince(started) < 20, processes.contains(where: \.isRunning) { usleep(100_000) }
+        let ranFor = Date().timeIntervalSince(started)
+        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        for p in processes { p.waitUntilExit() }
+        for (i, p) in processes.enumerated() where p.terminationReason == .exit {
+            let err = String(decoding: try Data(contentsOf: URL(fileURLWithPath: outputs[i] + ".err")), as: UTF8.self)
+            #expect(p.terminationStatus == 0 || (p.terminationStatus == 3 && err.contains("busy")), "writer \(i): \(err)")
+        }
+        let opened = try openLedger(ledger)
+        defer { try? opened.close() }
+        let acks = try outputs.flatMap { try Self.acknowledged($0) }
+        #expect(acks.count > 1000, "only \(acks.count) appends acknowledged in \(Int(ranFor)) s")
+        #expect(Set(acks.map(\.0)).count == acks.count, "two statements acknowledged with the same seq")
+        for (seq, hash) in acks { #expect(Entry.hash(try opened.entry(seq).bytes) == hash, "acknowledged entry \(seq) lost or changed") }
+        // Gap-free and one chain: the verifier checks seq n follows n-1 and every prev link.
+        let report = try LedgerVerifier(store: opened.store).verify()
+        #expect(report.entries == (try opened.count()) && report.entries >= Int64(acks.count) + 5)
+        let python = try pythonVerifier(ledger)
+        #expect(python.status == 0, "\(python.stdout) \(python.stderr)")
+        // The writers overlapped.
+        let perWriter = try outputs.map { try Self.acknowledged($0).map(\.0) }
+        let nonEmpty = perWriter.filter { !$0.isEmpty }
+        #expect(nonEmpty.count >= 2)
+        if nonEmpty.count >= 2 { #expect(nonEmpty[0].max()! > nonEmpty[1].min()! && nonEmpty[1].max()! > nonEmpty[0].min()!) }
     }
 }

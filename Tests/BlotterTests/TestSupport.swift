@@ -116,9 +116,27 @@ func run(_ executable: String, _ arguments: [String], cwd: String? = nil, stdin:
     try input.fileHandleForWriting.close()
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+    return ProcessResult(status: waitForExit(process), stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Waits for `process` to end and returns its exit status (128 + the signal if a signal ended it).
+/// Foundation's `waitUntilExit` can miss a child's exit when many are started at once from several
+/// threads (the child stays a zombie and the wait never returns); this reaps it directly.
+func waitForExit(_ process: Process) -> Int32 {
+    let pid = process.processIdentifier
+    var status: Int32 = 0
+    while true {
+        let reaped = waitpid(pid, &status, WNOHANG)
+        if reaped == pid {
+            return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        }
+        if reaped == -1 {  // Foundation reaped it first
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        usleep(2_000)
+    }
 }
 
 /// Runs the blotter CLI.

@@ -1,0 +1,122 @@
+import Blotter
+import BlotterCrypto
+import BlotterPostgres
+import Foundation
+import Synchronization
+import Testing
+
+/// A PostgreSQL cluster of a test's own, for tests that stop the server or add a replica (the shared
+/// one serves the other tests at the same time).
+final class OwnCluster: @unchecked Sendable {
+    let directory = TemporaryDirectory()
+    let url: String
+    let port: Int
+
+    init() throws {
+        let started = try run("/bin/bash", [Self.script, "start", directory.path("pg")])
+        guard started.status == 0, let url = started.stdout.split(separator: "\n").last.map(String.init) else {
+            throw BlotterError(.storage, "cannot start a PostgreSQL cluster: \(started.stderr)")
+        }
+        self.url = url
+        port = Int(try String(contentsOfFile: directory.path("pg/port"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+    }
+
+    deinit { _ = try? run("/bin/bash", [Self.script, "stop", directory.path("pg")]) }
+
+    static let script = repositoryRoot.appendingPathComponent("Tools/postgres.sh").path
+
+    func tool(_ command: String, _ extra: [String] = []) throws -> ProcessResult {
+        try run("/bin/bash", [Self.script, command, directory.path("pg")] + extra)
+    }
+
+    func database(_ name: String) throws -> String {
+        try PostgresStore.createDatabase(serverURL: url, name: name)
+        return try PostgresStore.url(url, database: name)
+    }
+}
+
+@Suite("PostgreSQL store")
+struct PostgresStoreTests {
+    @Test("a wrong address, password or database, or a database that is not a ledger, is a clear error that writes nothing and shows no password")
+    func badLocations() throws {
+        let server = try PostgresTestCluster.serverURL.get()
+        let good = try PostgresTestCluster.newDatabase()
+        let location = try PostgresLocation(url: good)
+        let closedPort = "postgres://blotter:secret-pw-1@127.0.0.1:1/\(location.database)"
+        let badPassword = "postgres://blotter:secret-pw-2@\(location.host):\(location.port)/\(location.database)"
+        let noDatabase = try PostgresStore.url(server, database: "no_such_database_here")
+        for (url, fragment) in [(closedPort, "cannot connect to PostgreSQL at postgres://blotter@127.0.0.1:1/"),
+                                (badPassword, "refused user blotter"),
+                                (noDatabase, "has no database no_such_database_here"),
+                                (good, "is not a Blotter ledger")] {
+            for args in [["verify", "--ledger", url], ["case", "list", "--ledger", url], ["log", "--ledger", url]] {
+                let r = try blotter(args)
+                #expect(r.status != 0 && r.stderr.contains(fragment), "\(args[0]) \(url): \(r.stderr)")
+                #expect(!r.stderr.contains("secret-pw"), "a password in a message: \(r.stderr)")
+            }
+        }
+        // Nothing was created in the database that is not a ledger.
+        let tables = try run("/usr/bin/env", ["python3", "-c", """
+            import psycopg, sys
+            with psycopg.connect(sys.argv[1]) as c:
+                print(c.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0])
+            """, good])
+        #expect(tables.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(tables.stdout)\(tables.stderr)")
+        // init refuses a database that already holds a ledger.
+        let dir = TemporaryDirectory()
+        let ledger = try PostgresTestCluster.newDatabase()
+        let first = try blotter(["init", "--ledger", ledger, "--origin", "ia.one.example/ledger", "--admin", "ia/admin",
+                                 "--admin-key", dir.path("a.pem"), "--operator-key", dir.path("o.pem")])
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try blotter(["init", "--ledger", ledger, "--origin", "ia.two.example/ledger", "--admin", "ia/admin",
+                                  "--admin-key", dir.path("b.pem"), "--operator-key", dir.path("p.pem")])
+        #expect(second.status != 0 && second.stderr.contains("refusing to overwrite a ledger"), "\(second.stderr)")
+        #expect(try openLedger(ledger).identity()?.origin == "ia.one.example/ledger")
+    }
+
+    @Test("the server stopped in the middle of a batch: the batch is refused, nothing of it is written, and the same Ledger appends again once the server is back")
+    func serverStopped() throws {
+        let cluster = try OwnCluster()
+        let url = try cluster.database("restart")
+        let admin = try PrivateKey.generate(.ed25519)
+        let ledger = Ledger(store: try PostgresStore.create(url: url))
+        _ = try ledger.append(try Genesis.statement(origin: TestLedger.origin, admin: "ia/admin", adminKey: admin,
+                                                    operatorKey: try PrivateKey.generate(.ed25519).publicKey, roles: try RoleTable.bundled(), catalog: nil))
+        let feed = try PrivateKey.generate(.ed25519)
+        _ = try ledger.append(try StatementDraft(log: TestLedger.origin, type: "key.registered", stream: "keys/cam/feed", actor: "ia/admin",
+                                                 fields: [("subject", .string("cam/feed")), ("public_key", .string(Base64.urlEncode(feed.publicKey.spkiDER))),
+                                                          ("roles", .array([.string("evidence-system")]))]).sign(with: admin))
+        func batch(_ round: Int) throws -> [Submission] {
+            try (0..<4000).map { i in
+                try StatementDraft(log: TestLedger.origin, type: "bodycam.evidence.accessed", stream: "bodycam/\(round)/\(i % 40)", actor: "cam/feed",
+                                   fields: [("action", .string("viewed")), ("n", .integer(Int64(i)))]).sign(with: feed)
+            }
+        }
+        let before = try ledger.count()
+        let big = try batch(1)
+        let outcome = Mutex<Result<[AppendReceipt], any Error>?>(nil)
+        let thread = Thread { outcome.withLock { $0 = Result { try ledger.append(big) } } }
+        thread.start()
+        usleep(300_000)
+        let killed = try cluster.tool("kill")
+        #expect(killed.status == 0, "\(killed.stderr)")
+        while outcome.withLock({ $0 }) == nil { usleep(20_000) }
+        let result = outcome.withLock { $0 }!
+        switch result {
+        case .success:
+            Issue.record("the batch of 4,000 was acknowledged before the server was stopped; the test did not stop it mid-batch")
+        case let .failure(error):
+            let e = try #require(error as? BlotterError)
+            #expect(e.code == .storage && e.message.contains("PostgreSQL"), "\(e)")
+        }
+        // While the server is down: a clear error, at once.
+        #expect(throws: BlotterError.self) { try ledger.count() }
+        let restarted = try cluster.tool("restart")
+        #expect(restarted.status == 0, "\(restarted.stderr)")
+        // Nothing of the refused batch was written; the same Ledger object appends again.
+        #expect(try ledger.count() == before)
+        let receipts = try ledger.append(big)
+        #expect(receipts.count == 4000 && receipts.first?.seq == before)
+        #expect(try LedgerVerifier(store: ledger.store).verify().entries == before + 4000)
+    }
+}
