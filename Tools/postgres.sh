@@ -73,7 +73,7 @@ start)
 replica)
     dir=$(realpath -m "$2"); primary=$3; port=${4:-$(free_port)}
     PGPASSWORD=$PASSWORD as_owner env PGPASSWORD=$PASSWORD "$BIN/pg_basebackup" -h 127.0.0.1 -p "$primary" -U blotter \
-        -D "$dir/replica" -R -X stream >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
+        -D "$dir/replica" -R -X stream --checkpoint=fast >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
     start_cluster "$dir/replica" "$port" "$dir/replica.log"
     echo "$port" > "$dir/replica-port"
     echo "postgres://blotter:$PASSWORD@127.0.0.1:$port/postgres"

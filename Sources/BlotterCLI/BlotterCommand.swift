@@ -7,7 +7,8 @@ struct BlotterCommand: ParsableCommand {
         abstract: "A tamper-evident accountability ledger for police oversight.",
         discussion: """
             Every record is a signed statement in one append-only, hash-chained log kept in a single
-            SQLite file (--ledger PATH, or BLOTTER_LEDGER, default ./blotter.ledger).
+            SQLite file (--ledger PATH, or BLOTTER_LEDGER, default ./blotter.ledger) or in a PostgreSQL
+            database (--ledger postgres://USER@HOST:PORT/DATABASE).
 
             Exit codes:
               0  success
@@ -27,7 +28,7 @@ struct BlotterCommand: ParsableCommand {
             LogCommand.self, EntryCommand.self, VerifyCommand.self, CheckpointCommand.self, OperatorKeyCommand.self,
             ProveCommand.self, WitnessCommand.self, TilesCommand.self,
             DemoCommand.self, ComplaintCommand.self, CaseCommand.self, OfficerCommand.self, UofCommand.self, BodycamCommand.self,
-            StatsCommand.self, ProjectionsCommand.self, SchemasCommand.self, ImportCommand.self, SealCommand.self, ExportCommand.self, VerifyExportCommand.self,
+            StatsCommand.self, ProjectionsCommand.self, CopyCommand.self, SchemasCommand.self, ImportCommand.self, SealCommand.self, ExportCommand.self, VerifyExportCommand.self,
         ]
     )
 }

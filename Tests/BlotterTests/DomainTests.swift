@@ -8,8 +8,8 @@ final class CaseDesk: @unchecked Sendable {
     let t: TestLedger
     var ledger: Ledger { t.ledger }
 
-    init(store: StoreKind = .sqlite) throws {
-        t = try TestLedger(catalog: try EventCatalog.bundled(), store: store)
+    init(store: StoreKind = .sqlite, location: String? = nil) throws {
+        t = try TestLedger(catalog: try EventCatalog.bundled(), store: store, url: location)
         try t.register("ia/intake", roles: ["intake"])
         try t.register("ia/rivera", roles: ["investigator"])
         try t.register("ia/chen", roles: ["investigator"])

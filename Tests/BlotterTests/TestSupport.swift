@@ -36,12 +36,13 @@ final class TestLedger: @unchecked Sendable {
     var keys: [String: PrivateKey] = [:]
 
     /// - Parameter catalog: a domain ledger (schemas, lifecycle rules, projections) rather than a bare one.
+    /// - Parameter url: a PostgreSQL database of the caller's to create the ledger in, instead of a new one.
     init(alg: SignatureAlgorithm = .ed25519, catalog: EventCatalog? = nil, clock: (@Sendable () -> Timestamp)? = nil,
-         store kind: StoreKind = .sqlite) throws {
-        self.kind = kind
+         store kind: StoreKind = .sqlite, url: String? = nil) throws {
+        self.kind = url == nil ? kind : .postgres
         admin = try PrivateKey.generate(alg)
         operatorKey = try PrivateKey.generate(.ed25519)
-        let (store, location) = try kind.makeStore(in: directory)
+        let (store, location) = try url.map { (try PostgresStore.create(url: $0) as any LedgerStore, $0) } ?? kind.makeStore(in: directory)
         path = location
         ledger = clock.map { Ledger(store: store, clock: $0) } ?? Ledger(store: store)
         _ = try ledger.append(try Genesis.statement(origin: Self.origin, admin: "ia/admin", adminKey: admin, operatorKey: operatorKey.publicKey,
