@@ -94,7 +94,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "blotter-bench",
-            dependencies: ["Blotter", "BlotterDemo", "BlotterCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Blotter", "BlotterDemo", "BlotterCrypto", "BlotterPostgres", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/BlotterBench",
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@
 //
 //   swift run -c release blotter-bench [--entries N] [--checkpoint N] [--dir DIR] [--skip-python] [--python-verifier]
 //   swift run -c release blotter-bench --tree LEDGER     (Merkle tree: root from scratch, proof latency)
+//   swift run -c release blotter-bench --stores N [--postgres URL]   (SQLite and PostgreSQL side by side)
 //
 // Measures, on a ledger of N entries of realistic size (about 1 KiB of statement each):
 //   - appending signed statements durably (synchronous=FULL) in batches of 1,000, signature checks
@@ -14,6 +15,7 @@
 
 import Blotter
 import BlotterDemo
+import BlotterPostgres
 import BlotterCrypto
 import Foundation
 import GRDB
@@ -34,6 +36,8 @@ var domainEvents: Int? = nil
 var domainLedger: String? = nil
 var importRows: Int? = nil
 var exportRecords: Int? = nil
+var storeEntries: Int? = nil
+var postgresURL: String? = nil
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let a = arguments.next() {
     switch a {
@@ -48,6 +52,8 @@ while let a = arguments.next() {
     case "--domain-ledger": domainLedger = arguments.next()!
     case "--import": importRows = Int(arguments.next()!)!
     case "--export": exportRecords = Int(arguments.next()!)!
+    case "--stores": storeEntries = Int(arguments.next()!)!
+    case "--postgres": postgresURL = arguments.next()!
     default: fatalError("unknown argument \(a)")
     }
 }
@@ -467,6 +473,11 @@ if let treeLedger {
     line("tiles export again, nothing new: \(fmt(seconds(since: e2), 2)) s, \(again.written) file written, \(again.skipped) already there")
     try? FileManager.default.removeItem(atPath: tilesDir)
     try ledger.close()
+    exit(0)
+}
+
+if let n = storeEntries {
+    try storeBenchmark(entries: n)
     exit(0)
 }
 

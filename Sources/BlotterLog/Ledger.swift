@@ -149,7 +149,7 @@ public final class Ledger: Sendable {
         }
         if !isolated, case let .refused(i, error)? = outcomes[0] { return [.refused(index: i, error)] }
         return try store.write { writer in
-            var batch = try BatchWriter(ledger: self, writer: writer, identity: identity, policy: policyBatch)
+            var batch = try BatchWriter(ledger: self, writer: writer, identity: identity, policy: policyBatch, submissions: submissions)
             var first = 0
             for (g, group) in groups.enumerated() {
                 defer { first += group.submissions.count }
@@ -391,7 +391,7 @@ private struct BatchWriter {
     var policy: (any LedgerPolicyBatch)?
     var tags: Set<String> = []
 
-    package init(ledger: Ledger, writer: any LedgerWriting, identity: LedgerIdentity?, policy: (any LedgerPolicyBatch)?) throws {
+    init(ledger: Ledger, writer: any LedgerWriting, identity: LedgerIdentity?, policy: (any LedgerPolicyBatch)?, submissions: [Submission]) throws {
         self.ledger = ledger
         self.writer = writer
         self.state = BatchState(base: writer)
@@ -403,6 +403,9 @@ private struct BatchWriter {
             previousRecorded = try Entry(bytes: last.bytes).recordedTime
         }
         if identity == nil && count > 0 { self.identity = try ledger.identity() }
+        // Replays and stream versions for the whole call, each in one look-up, under the write lock.
+        usedNonces = try writer.entries(nonces: submissions.map { ($0.statement.key, $0.statement.at, $0.statement.nonce) })
+        for (stream, version) in try writer.streamVersions(Array(Set(submissions.map(\.statement.stream)))) { state.streams[stream] = version }
         frontier = try MerkleFrontier(size: count, stored: Ledger.storedHash(writer))
     }
 
@@ -431,8 +434,8 @@ private struct BatchWriter {
 
     mutating func append(_ submission: Submission, _ ready: PreparedStatement) throws -> AppendReceipt {
         let statement = submission.statement
-        let nonceKey = statement.key + "/" + statement.at + "/" + statement.nonce
-        if let existing = try usedNonces[nonceKey] ?? writer.entry(keyID: statement.key, at: statement.at, nonce: statement.nonce) {
+        let nonceKey = BlotterLog.nonceKey(keyID: statement.key, at: statement.at, nonce: statement.nonce)
+        if let existing = usedNonces[nonceKey] {
             return try ledger.duplicateReceipt(of: statement, at: existing, writer: writer)
         }
         let seq = count

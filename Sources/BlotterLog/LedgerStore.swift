@@ -63,6 +63,12 @@ public protocol LedgerReading: LedgerStateReading {
     func entryBytes(from seq: Int64, limit: Int) throws -> [(seq: Int64, bytes: [UInt8])]
     /// The entry already holding a statement with this key, `at` and nonce (a replay candidate).
     func entry(keyID: String, at: String, nonce: String) throws -> Int64?
+    /// The entries already holding statements with these keys, `at`s and nonces, by
+    /// ``nonceKey(keyID:at:nonce:)``; one look-up for a whole batch (a store across a network
+    /// answers in one round trip).
+    func entries(nonces: [(keyID: String, at: String, nonce: String)]) throws -> [String: Int64]
+    /// The versions of these streams (0 for a new one), in one look-up.
+    func streamVersions(_ streams: [String]) throws -> [String: Int64]
     /// Summaries of entries in seq order, optionally of one stream.
     func summaries(from seq: Int64, limit: Int, stream: String?) throws -> [EntrySummary]
     /// Every registered key, in registration order.
@@ -85,6 +91,25 @@ public protocol LedgerReading: LedgerStateReading {
     /// Entries `from ..< from + limit` as the domain layer reads them: columns and disclosures, no bytes.
     func domainEntries(from seq: Int64, limit: Int) throws -> [DomainEntryRow]
 }
+
+extension LedgerReading {
+    public func entries(nonces: [(keyID: String, at: String, nonce: String)]) throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for n in nonces {
+            if let seq = try entry(keyID: n.keyID, at: n.at, nonce: n.nonce) { out[nonceKey(keyID: n.keyID, at: n.at, nonce: n.nonce)] = seq }
+        }
+        return out
+    }
+
+    public func streamVersions(_ streams: [String]) throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for s in streams { out[s] = try streamVersion(s) }
+        return out
+    }
+}
+
+/// How ``LedgerReading/entries(nonces:)`` names a statement: its key, `at` and nonce.
+public func nonceKey(keyID: String, at: String, nonce: String) -> String { keyID + "/" + at + "/" + nonce }
 
 /// A value in or out of SQL, without tying the protocol to one database library.
 public enum SQLValue: Sendable, Equatable, Hashable {

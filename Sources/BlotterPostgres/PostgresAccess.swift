@@ -139,9 +139,34 @@ final class PostgresAccess: LedgerWriting {
     }
 
     func entry(keyID: String, at: String, nonce: String) throws -> Int64? {
-        if let held = heldNonces[keyID + "/" + at + "/" + nonce] { return held }
+        if let held = heldNonces[nonceKey(keyID: keyID, at: at, nonce: nonce)] { return held }
         return try query("SELECT seq FROM entries WHERE at = $1 AND nonce = $2 AND key_id = $3", [.text(at), .text(nonce), .text(keyID)])
             .first.map { try $0[0].decode(Int64.self) }
+    }
+
+    func entries(nonces: [(keyID: String, at: String, nonce: String)]) throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for n in nonces { if let held = heldNonces[nonceKey(keyID: n.keyID, at: n.at, nonce: n.nonce)] { out[nonceKey(keyID: n.keyID, at: n.at, nonce: n.nonce)] = held } }
+        guard !nonces.isEmpty else { return out }
+        let rows = try query("""
+            SELECT e.key_id, e.at, e.nonce, e.seq FROM unnest($1::text[], $2::text[], $3::text[]) AS n(at, nonce, key_id)
+            JOIN entries e ON e.at = n.at AND e.nonce = n.nonce AND e.key_id = n.key_id
+            """, [.textArray(nonces.map(\.at)), .textArray(nonces.map(\.nonce)), .textArray(nonces.map(\.keyID))])
+        for row in rows {
+            out[nonceKey(keyID: try row[0].decode(String.self), at: try row[1].decode(String.self), nonce: try row[2].decode(String.self))] = try row[3].decode(Int64.self)
+        }
+        return out
+    }
+
+    func streamVersions(_ streams: [String]) throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for s in streams { out[s] = streamVersions[s] ?? 0 }
+        let unknown = streams.filter { streamVersions[$0] == nil }
+        guard !unknown.isEmpty else { return out }
+        for row in try query("SELECT stream, version FROM streams WHERE stream = ANY($1)", [.textArray(unknown)]) {
+            out[try row[0].decode(String.self)] = try row[1].decode(Int64.self)
+        }
+        return out
     }
 
     func summaries(from seq: Int64, limit: Int, stream: String?) throws -> [EntrySummary] {
@@ -239,7 +264,7 @@ final class PostgresAccess: LedgerWriting {
         entrySeqs.append(seq); entryBytes.append(bytes); entryTypes.append(statement.type); entryStreams.append(statement.stream)
         entryVersions.append(streamVersion); entryActors.append(statement.actor); entryKeys.append(statement.key)
         entryAts.append(statement.at); entryNonces.append(statement.nonce); entryRecorded.append(recorded)
-        heldNonces[statement.key + "/" + statement.at + "/" + statement.nonce] = seq
+        heldNonces[nonceKey(keyID: statement.key, at: statement.at, nonce: statement.nonce)] = seq
         for d in disclosures {
             disclosureSeqs.append(seq); disclosureFields.append(d.name); disclosureTexts.append(d.encoded)
         }

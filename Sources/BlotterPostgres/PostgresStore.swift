@@ -118,39 +118,40 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     // MARK: transactions
 
     public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
-        try withConnection { c in
-            _ = try run(c, "BEGIN ISOLATION LEVEL READ COMMITTED")
-            do {
-                _ = try run(c, "SET LOCAL lock_timeout = '\(Self.busyTimeout)s'")
-                // Waits for any other writer's transaction to end; READ COMMITTED then sees what it wrote.
-                guard let row = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1 FOR UPDATE").rows.first else {
-                    throw BlotterError(.ledgerState, "\(location) has no sequencer row; it is not a complete Blotter ledger")
-                }
-                let size = try row.makeRandomAccess()[0].decode(Int64.self)
-                let access = PostgresAccess(store: self, connection: c, size: size)
-                let result = try body(access)
-                try access.flush()
-                if access.size != size {
-                    access.send("UPDATE blotter_sequencer SET size = $1 WHERE id = 1", [.integer(access.size)])
-                }
-                try access.drain()
-                _ = try run(c, "COMMIT")
-                return result
-            } catch {
-                _ = try? run(c, "ROLLBACK")
-                throw error
+        try transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { c in
+            _ = try run(c, "SET LOCAL lock_timeout = '\(Self.busyTimeout)s'")
+            // Waits for any other writer's transaction to end; READ COMMITTED then sees what it wrote.
+            guard let row = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1 FOR UPDATE").rows.first else {
+                throw BlotterError(.ledgerState, "\(location) has no sequencer row; it is not a complete Blotter ledger")
             }
+            let size = try row.makeRandomAccess()[0].decode(Int64.self)
+            let access = PostgresAccess(store: self, connection: c, size: size)
+            let result = try body(access)
+            try access.flush()
+            if access.size != size {
+                access.send("UPDATE blotter_sequencer SET size = $1 WHERE id = 1", [.integer(access.size)])
+            }
+            try access.drain()
+            return result
         }
     }
 
     public func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {
+        try transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { c in
+            let size = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1").rows.first.map { try $0.makeRandomAccess()[0].decode(Int64.self) } ?? 0
+            let access = PostgresAccess(store: self, connection: c, size: size)
+            let result = try body(access)
+            try access.drain()
+            return result
+        }
+    }
+
+    /// Runs `body` between `begin` and COMMIT; rolls back if it throws.
+    private func transaction<T>(_ begin: String, _ body: (PostgresConnection) throws -> T) throws -> T {
         try withConnection { c in
-            _ = try run(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            _ = try run(c, begin)
             do {
-                let size = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1").rows.first.map { try $0.makeRandomAccess()[0].decode(Int64.self) } ?? 0
-                let access = PostgresAccess(store: self, connection: c, size: size)
-                let result = try body(access)
-                try access.drain()
+                let result = try body(c)
                 _ = try run(c, "COMMIT")
                 return result
             } catch {

@@ -23,8 +23,8 @@ struct ImportDesk {
     let key: PrivateKey
     var ledger: Ledger { t.ledger }
 
-    init() throws {
-        t = try TestLedger(catalog: try EventCatalog.bundled())
+    init(store: StoreKind = .sqlite) throws {
+        t = try TestLedger(catalog: try EventCatalog.bundled(), store: store)
         key = try t.register("import/legacy", roles: ["importer"])
     }
 
@@ -281,6 +281,25 @@ struct PublicDataImportTests {
 
 @Suite("Import: newer exports, rejected rows, interruption")
 struct ImportBehaviourTests {
+    @Test("importing the same rows again adds nothing and changes nothing, on every store", arguments: StoreKind.allCases)
+    func idempotentOnEveryStore(_ store: StoreKind) throws {
+        let desk = try ImportDesk(store: store)
+        let dir = TemporaryDirectory()
+        let file = dir.path("nj-1500.csv")
+        try write(try njSample(1500), to: file)
+        let first = try desk.run(njMapping, file)
+        #expect(first.rowsImported == 1500 && first.rejected.isEmpty, "\(first.rejected.prefix(3))")
+        let before = try desk.t.fileDigest()
+        let count = try desk.count()
+        let again = try desk.run(njMapping, file)
+        #expect(again.statementsWritten == 0 && again.rowsUnchanged == 1500)
+        #expect(try desk.count() == count && desk.t.fileDigest() == before)
+        #expect(try desk.rows("SELECT COUNT(*) FROM p_uof")[0][0].integer == 1500)
+        #expect(try LedgerVerifier(store: desk.ledger.store).verify().entries == count)
+        let python = try pythonVerifier(desk.t.path)
+        #expect(python.status == 0, "\(python.stdout)\(python.stderr)")
+    }
+
     @Test("a newer export adds only what is new and amends what changed; the earlier statements stay")
     func newerExport() throws {
         let desk = try ImportDesk()

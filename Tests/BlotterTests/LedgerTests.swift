@@ -96,6 +96,32 @@ struct LedgerAppendTests {
     }
 }
 
+@Suite("The async API")
+struct LedgerAsyncTests {
+    @Test("two hundred tasks appending at once: each acknowledged once, gap-free, one chain, and the views follow", arguments: StoreKind.allCases)
+    func concurrentTasks(_ store: StoreKind) async throws {
+        let t = try TestLedger(catalog: try EventCatalog.bundled(), store: store)
+        try t.register("ia/intake", roles: ["intake"])
+        let statements = try (0..<200).map { i in
+            try t.statement("ia/intake", stream: "complaint/C-\(i)", fields: [("complaint_id", .string("C-\(i)")), ("channel", .string("phone"))])
+        }
+        let ledger = t.ledger
+        let receipts = try await withThrowingTaskGroup(of: AppendReceipt.self) { group in
+            for s in statements { group.addTask { try await ledger.append(s) } }
+            var out: [AppendReceipt] = []
+            for try await r in group { out.append(r) }
+            return out
+        }
+        #expect(Set(receipts.map(\.seq)) == Set(Int64(2)..<202))
+        for r in receipts { #expect(Entry.hash(try await ledger.entry(r.seq).bytes) == r.entryHash) }
+        #expect(try await LedgerVerifier(store: ledger.store).verify().entries == 202)
+        let held = try await ledger.store.read { try $0.rows("SELECT COUNT(*) FROM p_complaints", []) }
+        #expect(held.first?.first?.integer == 200)
+        let queue = try await ledger.views(today: CalendarDate(Timestamp.now())) { views in try views.queue(Views.QueueFilter()) }
+        #expect(queue.arrayValue != nil || queue.objectValue != nil)
+    }
+}
+
 @Suite("Refusals leave the ledger exactly as it was")
 struct LedgerRefusalTests {
     enum Case: String, CaseIterable, Sendable {
