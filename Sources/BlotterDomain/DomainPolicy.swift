@@ -71,13 +71,12 @@ struct DomainBatch: LedgerPolicyBatch {
     func apply(_ event: LedgerEvent, _ writer: any LedgerWriting) throws {
         guard catalog != nil else { return }
         if event.type == "record.sealed" {
-            // Destroy the sealed values, then rebuild every projection from what remains (this entry
-            // included), so no view keeps a copy; all in this transaction.
-            try Sealing.destroy(event, writer)
-            _ = try Projector.replay(writer, total: event.seq + 1)
-        } else {
-            try Projector.apply(event, writer)
+            // Destroy the sealed values, then rebuild the rows of the streams that held them from what
+            // remains, so no view keeps a copy; all in this transaction.
+            let streams = try Sealing.destroy(event, writer)
+            try Projector.replay(streams: streams, writer)
         }
+        try Projector.apply(event, writer)
     }
 }
 

@@ -153,10 +153,7 @@ public enum Projector {
                       e.string("discovery_date"), e.string("deadline_rule"), .integer(e.seq), .text(e.at)])
             for complaint in e.strings("complaints") {
                 try db.execute("INSERT OR IGNORE INTO p_case_complaints (case_id, complaint_id) VALUES (?, ?)", [.text(id), .text(complaint)])
-                if let row = try db.rows("SELECT seq, actor, received_at, channel FROM p_complaints WHERE complaint_id = ?", [.text(complaint)]).first {
-                    try db.execute("INSERT OR IGNORE INTO p_timeline (case_id, seq, at, recorded, actor, type, summary) VALUES (?, ?, ?, NULL, ?, 'complaint.received', ?)",
-                                   [.text(id), row[0], row[2], row[1], .text("complaint \(complaint) received (\(row[3].display ?? "channel not given"))")])
-                }
+                try timelineComplaint(caseID: id, complaint: complaint, db)
             }
         case "case.assigned":
             try db.execute("UPDATE p_cases SET investigator = ? WHERE case_id = ?", [e.string("investigator"), .text(id)])
@@ -279,6 +276,14 @@ public enum Projector {
                            [.text(id), .integer(e.seq), .text(e.at), .text(e.recorded), .text(e.actor), .text(e.type), .text(summary(e))])
             try db.execute("UPDATE p_cases SET last_seq = ?, last_at = ?, version = version + ? WHERE case_id = ?",
                            [.integer(e.seq), .text(e.at), .integer(e.type == "case.opened" ? 0 : 1), .text(id)])
+        }
+    }
+
+    /// The line of a case's timeline that shows one of its complaints being received, from the complaint's row.
+    static func timelineComplaint(caseID: String, complaint: String, _ db: any LedgerWriting) throws {
+        if let row = try db.rows("SELECT seq, actor, received_at, channel FROM p_complaints WHERE complaint_id = ?", [.text(complaint)]).first {
+            try db.execute("INSERT OR IGNORE INTO p_timeline (case_id, seq, at, recorded, actor, type, summary) VALUES (?, ?, ?, NULL, ?, 'complaint.received', ?)",
+                           [.text(caseID), row[0], row[2], row[1], .text("complaint \(complaint) received (\(row[3].display ?? "channel not given"))")])
         }
     }
 

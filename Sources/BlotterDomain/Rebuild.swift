@@ -53,3 +53,56 @@ extension Projector {
         return next
     }
 }
+
+extension Projector {
+    /// The tables whose rows belong to one stream of each kind, by the column holding the stream's id.
+    static let streamTables: [String: [(table: String, column: String)]] = [
+        "complaint": [("p_complaints", "complaint_id")],
+        "case": [("p_cases", "case_id"), ("p_case_complaints", "case_id"), ("p_timeline", "case_id"), ("p_allegations", "case_id"),
+                 ("p_discipline", "case_id"), ("p_evidence", "case_id"), ("p_tolls", "case_id"), ("p_reviews", "case_id")],
+        "uof": [("p_uof", "report_id")],
+        "bodycam": [("p_recordings", "evidence_id"), ("p_bodycam_access", "evidence_id"), ("p_bodycam_deletions", "evidence_id")],
+    ]
+
+    /// Rebuilds, inside the caller's transaction, only the rows that the entries of `streams` produced,
+    /// from what the log holds now: the rows of each stream are deleted (with the officer-history,
+    /// import and timeline rows of its entries) and its entries applied again in log order. Used when
+    /// a `record.sealed` statement destroys values: time grows with the sealed streams, not the ledger.
+    /// - Returns: the number of entries applied again.
+    @discardableResult
+    static func replay(streams: Set<String>, _ writer: any LedgerWriting) throws -> Int {
+        var replayed = 0
+        var complaints: [String] = []
+        for stream in streams.sorted() {
+            guard let slash = stream.firstIndex(of: "/"), let tables = streamTables[String(stream[..<slash])] else { continue }
+            let id = String(stream[stream.index(after: slash)...])
+            var seqs: [Int64] = []
+            while true {
+                let page = try writer.summaries(from: (seqs.last ?? -1) + 1, limit: 4096, stream: stream).map(\.seq)
+                if page.isEmpty { break }
+                seqs += page
+            }
+            for (table, column) in tables { try writer.execute("DELETE FROM \(table) WHERE \(column) = ?", [.text(id)]) }
+            for seq in seqs {
+                for table in ["p_officer_events", "p_imports", "p_timeline"] { try writer.execute("DELETE FROM \(table) WHERE seq = ?", [.integer(seq)]) }
+            }
+            for seq in seqs {
+                guard let r = try writer.domainEntries(from: seq, limit: 1).first, r.seq == seq else {
+                    throw BlotterError(.storage, "entry \(seq) of stream \(stream) is missing")
+                }
+                var values: [String: JSONValue] = [:]
+                for (name, encoded) in r.disclosures { values[name] = try Disclosure.value(ofEncoded: encoded) }
+                try apply(LedgerEvent(seq: r.seq, type: r.type, stream: r.stream, actor: r.actor, at: r.at, recorded: r.recorded, values: values), writer)
+                replayed += 1
+            }
+            if stream.hasPrefix("complaint/") { complaints.append(id) }
+        }
+        // The lines of case timelines that show a replayed complaint being received.
+        for complaint in complaints {
+            for row in try writer.rows("SELECT case_id FROM p_case_complaints WHERE complaint_id = ?", [.text(complaint)]) {
+                if let caseID = row[0].text { try timelineComplaint(caseID: caseID, complaint: complaint, writer) }
+            }
+        }
+        return replayed
+    }
+}

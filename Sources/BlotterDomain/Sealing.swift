@@ -3,9 +3,9 @@ public import BlotterLog
 /// Sealing under legal authority: a `record.sealed` statement names entries (and optionally fields of
 /// them) whose disclosures are destroyed in the same transaction that appends it. The entries, their
 /// digests, the chain, the tree and every checkpoint are untouched, so the log still verifies; only
-/// the values are gone. The projections are rebuilt from what remains in that same transaction (a
-/// projection may hold a copy of a sealed value), and `blotter seal` then compacts the file so no
-/// deleted page keeps a copy.
+/// the values are gone. The rows of the projections that the sealed entries' streams built are
+/// rebuilt from what remains in that same transaction (a projection may hold a copy of a sealed
+/// value), and `blotter seal` then compacts the file so no deleted page keeps a copy.
 public enum Sealing {
     /// Types whose disclosures the ledger itself depends on, or that record sealing and publication:
     /// they cannot be sealed.
@@ -38,9 +38,17 @@ public enum Sealing {
     }
 
     /// Destroys the disclosures the event names.
-    static func destroy(_ e: LedgerEvent, _ db: any LedgerWriting) throws {
+    /// - Returns: the streams of the entries they belonged to.
+    static func destroy(_ e: LedgerEvent, _ db: any LedgerWriting) throws -> Set<String> {
         let (entries, fields) = targets(e)
-        for seq in entries { try db.destroyDisclosures(seq: seq, fields: fields) }
+        var streams: Set<String> = []
+        for seq in entries {
+            try db.destroyDisclosures(seq: seq, fields: fields)
+            if let stored = try db.entryBytes(from: seq, limit: 1).first, stored.seq == seq {
+                streams.insert(try Entry.parse(stored: stored.bytes).entry.statement.stream)
+            }
+        }
+        return streams
     }
 
     /// Projection `p_sealed`: one row per sealed field (`*` for a whole entry).
