@@ -68,6 +68,8 @@ public struct LedgerVerifier: Sendable {
         }
         // The next chunk is read on another thread while this one is checked.
         let reader = ChunkReader(store: store, chunkSize: chunkSize)
+        // Also when a chunk fails: the caller may close the store as soon as this returns or throws.
+        defer { reader.finish() }
         reader.request(from: next)
         while next < total {
             let chunk = try reader.take()
@@ -77,7 +79,7 @@ public struct LedgerVerifier: Sendable {
             next += Int64(chunk.entries.count)
             progress?(next, total)
         }
-        reader.finish()
+        reader.finish()  // before the checks below read the store on this thread
         if next < total {
             throw BlotterError(.verificationFailed, "expected \(total) entries, found \(next)", seq: next)
         }
