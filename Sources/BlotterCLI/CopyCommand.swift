@@ -25,11 +25,7 @@ struct CopyCommand: BlotterSubcommand {
         defer { try? source.close() }
         let destination: any LedgerStore
         if PostgresLocation.isURL(to) {
-            do {
-                destination = try PostgresStore.open(url: to)
-            } catch let error as BlotterError where error.code == .ledgerState && error.message.contains("is not a Blotter ledger") {
-                destination = try PostgresStore.create(url: to)
-            }
+            destination = try PostgresStore.openOrCreate(url: to)
         } else {
             destination = FileManager.default.fileExists(atPath: to) ? try SQLiteStore.open(path: to) : try SQLiteStore.create(path: to)
         }

@@ -32,14 +32,7 @@ extension Projector {
             let rows = try writer.domainEntries(from: next, limit: chunk)
             guard let last = rows.last else { break }
             let events: [Result<LedgerEvent, BlotterError>] = parallelMap(rows.count) { i in
-                Result { () throws(BlotterError) -> LedgerEvent in
-                    let r = rows[i]
-                    var values: [String: JSONValue] = [:]
-                    for (name, encoded) in r.disclosures where !Projector.unreadFields.contains(name) || r.seq == 0 {
-                        values[name] = try Disclosure.value(ofEncoded: encoded)
-                    }
-                    return LedgerEvent(seq: r.seq, type: r.type, stream: r.stream, actor: r.actor, at: r.at, recorded: r.recorded, values: values)
-                }
+                Result { () throws(BlotterError) -> LedgerEvent in try event(rows[i]) }
             }
             for (i, event) in events.enumerated() {
                 switch event {
@@ -55,6 +48,16 @@ extension Projector {
 }
 
 extension Projector {
+    /// A stored entry as the projector applies it when replaying: its disclosures decoded, but for
+    /// the fields no projection reads (except in the genesis, whose catalog the domain reads).
+    static func event(_ r: DomainEntryRow) throws(BlotterError) -> LedgerEvent {
+        var values: [String: JSONValue] = [:]
+        for (name, encoded) in r.disclosures where !unreadFields.contains(name) || r.seq == 0 {
+            values[name] = try Disclosure.value(ofEncoded: encoded)
+        }
+        return LedgerEvent(seq: r.seq, type: r.type, stream: r.stream, actor: r.actor, at: r.at, recorded: r.recorded, values: values)
+    }
+
     /// The tables whose rows belong to one stream of each kind, by the column holding the stream's id.
     static let streamTables: [String: [(table: String, column: String)]] = [
         "complaint": [("p_complaints", "complaint_id")],
@@ -90,9 +93,7 @@ extension Projector {
                 guard let r = try writer.domainEntries(from: seq, limit: 1).first, r.seq == seq else {
                     throw BlotterError(.storage, "entry \(seq) of stream \(stream) is missing")
                 }
-                var values: [String: JSONValue] = [:]
-                for (name, encoded) in r.disclosures { values[name] = try Disclosure.value(ofEncoded: encoded) }
-                try apply(LedgerEvent(seq: r.seq, type: r.type, stream: r.stream, actor: r.actor, at: r.at, recorded: r.recorded, values: values), writer)
+                try apply(try event(r), writer)
                 replayed += 1
             }
             if stream.hasPrefix("complaint/") { complaints.append(id) }

@@ -61,18 +61,16 @@ public enum LedgerCopy {
                 }
                 for key in keys { if let revoked = key.revokedSeq, (first..<end).contains(revoked) { try writer.revokeKey(key.keyID, seq: revoked) } }
                 for h in hashes { try writer.insertTreeHash(level: h.level, index: h.index, hash: h.hash) }
-                if end == total {
-                    for c in try source.read({ try $0.checkpoints() }) { try writer.insertCheckpoint(size: c.size, note: c.note) }
-                }
             }
             next = end
             progress?(next, total)
         }
-        if total == next, try destination.read({ try $0.checkpoints().count }) == 0 {
-            let checkpoints = try source.read { try $0.checkpoints() }
-            if !checkpoints.isEmpty {
-                try destination.write { writer in for c in checkpoints { try writer.insertCheckpoint(size: c.size, note: c.note) } }
-            }
+        // The signed checkpoints the destination does not hold yet (all of them, unless a copy that
+        // was stopped got this far before).
+        let held = try destination.read { try $0.latestCheckpoint()?.size }
+        let missing = try source.read { try $0.checkpoints() }.filter { c in c.size <= next && held.map { c.size > $0 } ?? true }
+        if !missing.isEmpty {
+            try destination.write { writer in for c in missing { try writer.insertCheckpoint(size: c.size, note: c.note) } }
         }
         return next
     }

@@ -16,30 +16,37 @@ final class PostgresAccess: LedgerWriting {
     /// Entries in the ledger, those held here included.
     private(set) var size: Int64
 
-    private var entrySeqs: [Int64] = []
-    private var entryBytes: [[UInt8]] = []
-    private var entryTypes: [String] = []
-    private var entryStreams: [String] = []
-    private var entryVersions: [Int64] = []
-    private var entryActors: [String] = []
-    private var entryKeys: [String] = []
-    private var entryAts: [String] = []
-    private var entryNonces: [String] = []
-    private var entryRecorded: [String] = []
-    private var heldNonces: [String: Int64] = [:]
-    private var disclosureSeqs: [Int64] = []
-    private var disclosureFields: [String] = []
-    private var disclosureTexts: [String] = []
-    private var streamVersions: [String: Int64] = [:]
-    private var treeLevels: [Int64] = []
-    private var treeIndexes: [Int64] = []
-    private var treeHashesHeld: [[UInt8]] = []
-    private var heldTree: [TreeKey: TreeHash] = [:]
+    /// What this transaction appended and has not sent yet.
+    private var held = Held()
     private var pending: [EventLoopFuture<PostgresQueryResult>] = []
 
     private struct TreeKey: Hashable {
         let level: Int
         let index: Int64
+    }
+
+    /// Appended entries, their disclosures, stream versions and tree hashes, as the columns of the
+    /// `unnest` inserts that ``flush()`` sends, and the look-ups append makes into them.
+    private struct Held {
+        var entrySeqs: [Int64] = []
+        var entryBytes: [[UInt8]] = []
+        var entryTypes: [String] = []
+        var entryStreams: [String] = []
+        var entryVersions: [Int64] = []
+        var entryActors: [String] = []
+        var entryKeys: [String] = []
+        var entryAts: [String] = []
+        var entryNonces: [String] = []
+        var entryRecorded: [String] = []
+        var heldNonces: [String: Int64] = [:]
+        var disclosureSeqs: [Int64] = []
+        var disclosureFields: [String] = []
+        var disclosureTexts: [String] = []
+        var streamVersions: [String: Int64] = [:]
+        var treeLevels: [Int64] = []
+        var treeIndexes: [Int64] = []
+        var treeHashesHeld: [[UInt8]] = []
+        var heldTree: [TreeKey: TreeHash] = [:]
     }
 
     /// The log's own tables: a statement naming one is sent only after what is held was flushed.
@@ -80,36 +87,30 @@ final class PostgresAccess: LedgerWriting {
 
     /// Sends what is held as one insert per table.
     func flush() throws {
-        if !entrySeqs.isEmpty {
+        if !held.entrySeqs.isEmpty {
             send("""
                 INSERT INTO entries (seq, bytes, type, stream, stream_version, actor, key_id, at, nonce, recorded)
                 SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-                """, binds: [.integerArray(entrySeqs), .bytesArray(entryBytes), .textArray(entryTypes), .textArray(entryStreams),
-                             .integerArray(entryVersions), .textArray(entryActors), .textArray(entryKeys), .textArray(entryAts),
-                             .textArray(entryNonces), .textArray(entryRecorded)])
-            entrySeqs = []; entryBytes = []; entryTypes = []; entryStreams = []; entryVersions = []
-            entryActors = []; entryKeys = []; entryAts = []; entryNonces = []; entryRecorded = []
-            heldNonces = [:]
+                """, binds: [.integerArray(held.entrySeqs), .bytesArray(held.entryBytes), .textArray(held.entryTypes), .textArray(held.entryStreams),
+                             .integerArray(held.entryVersions), .textArray(held.entryActors), .textArray(held.entryKeys), .textArray(held.entryAts),
+                             .textArray(held.entryNonces), .textArray(held.entryRecorded)])
         }
-        if !disclosureSeqs.isEmpty {
+        if !held.disclosureSeqs.isEmpty {
             send("INSERT INTO disclosures (seq, field, disclosure) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])",
-                 binds: [.integerArray(disclosureSeqs), .textArray(disclosureFields), .textArray(disclosureTexts)])
-            disclosureSeqs = []; disclosureFields = []; disclosureTexts = []
+                 binds: [.integerArray(held.disclosureSeqs), .textArray(held.disclosureFields), .textArray(held.disclosureTexts)])
         }
-        if !streamVersions.isEmpty {
-            let streams = Array(streamVersions.keys)
+        if !held.streamVersions.isEmpty {
+            let streams = Array(held.streamVersions.keys)
             send("""
                 INSERT INTO streams (stream, version) SELECT * FROM unnest($1::text[], $2::bigint[])
                 ON CONFLICT (stream) DO UPDATE SET version = EXCLUDED.version
-                """, binds: [.textArray(streams), .integerArray(streams.map { streamVersions[$0]! })])
-            streamVersions = [:]
+                """, binds: [.textArray(streams), .integerArray(streams.map { held.streamVersions[$0]! })])
         }
-        if !treeLevels.isEmpty {
+        if !held.treeLevels.isEmpty {
             send("INSERT INTO tree_hashes (level, idx, hash) SELECT * FROM unnest($1::integer[], $2::bigint[], $3::bytea[])",
-                 binds: [.integerArray(treeLevels), .integerArray(treeIndexes), .bytesArray(treeHashesHeld)])
-            treeLevels = []; treeIndexes = []; treeHashesHeld = []
-            heldTree = [:]
+                 binds: [.integerArray(held.treeLevels), .integerArray(held.treeIndexes), .bytesArray(held.treeHashesHeld)])
         }
+        held = Held()
     }
 
     // MARK: LedgerReading
@@ -139,14 +140,14 @@ final class PostgresAccess: LedgerWriting {
     }
 
     func entry(keyID: String, at: String, nonce: String) throws -> Int64? {
-        if let held = heldNonces[nonceKey(keyID: keyID, at: at, nonce: nonce)] { return held }
+        if let held = held.heldNonces[nonceKey(keyID: keyID, at: at, nonce: nonce)] { return held }
         return try query("SELECT seq FROM entries WHERE at = $1 AND nonce = $2 AND key_id = $3", [.text(at), .text(nonce), .text(keyID)])
             .first.map { try $0[0].decode(Int64.self) }
     }
 
     func entries(nonces: [(keyID: String, at: String, nonce: String)]) throws -> [String: Int64] {
         var out: [String: Int64] = [:]
-        for n in nonces { if let held = heldNonces[nonceKey(keyID: n.keyID, at: n.at, nonce: n.nonce)] { out[nonceKey(keyID: n.keyID, at: n.at, nonce: n.nonce)] = held } }
+        for n in nonces { if let held = held.heldNonces[nonceKey(keyID: n.keyID, at: n.at, nonce: n.nonce)] { out[nonceKey(keyID: n.keyID, at: n.at, nonce: n.nonce)] = held } }
         guard !nonces.isEmpty else { return out }
         let rows = try query("""
             SELECT e.key_id, e.at, e.nonce, e.seq FROM unnest($1::text[], $2::text[], $3::text[]) AS n(at, nonce, key_id)
@@ -160,8 +161,8 @@ final class PostgresAccess: LedgerWriting {
 
     func streamVersions(_ streams: [String]) throws -> [String: Int64] {
         var out: [String: Int64] = [:]
-        for s in streams { out[s] = streamVersions[s] ?? 0 }
-        let unknown = streams.filter { streamVersions[$0] == nil }
+        for s in streams { out[s] = held.streamVersions[s] ?? 0 }
+        let unknown = streams.filter { held.streamVersions[$0] == nil }
         guard !unknown.isEmpty else { return out }
         for row in try query("SELECT stream, version FROM streams WHERE stream = ANY($1)", [.textArray(unknown)]) {
             out[try row[0].decode(String.self)] = try row[1].decode(Int64.self)
@@ -199,12 +200,12 @@ final class PostgresAccess: LedgerWriting {
     }
 
     func streamVersion(_ stream: String) throws -> Int64 {
-        if let held = streamVersions[stream] { return held }
+        if let held = held.streamVersions[stream] { return held }
         return try query("SELECT version FROM streams WHERE stream = $1", [.text(stream)]).first.map { try $0[0].decode(Int64.self) } ?? 0
     }
 
     func treeHash(level: Int, index: Int64) throws -> TreeHash? {
-        if let held = heldTree[TreeKey(level: level, index: index)] { return held }
+        if let held = held.heldTree[TreeKey(level: level, index: index)] { return held }
         return try query("SELECT hash FROM tree_hashes WHERE level = $1 AND idx = $2", [.integer(Int64(level)), .integer(index)])
             .first.flatMap { TreeHash(bytes: try $0[0].bytesValue()) }
     }
@@ -261,14 +262,14 @@ final class PostgresAccess: LedgerWriting {
 
     func insert(seq: Int64, bytes: [UInt8], statement: Statement, streamVersion: Int64, recorded: String, disclosures: [Disclosure]) throws {
         guard seq == size else { throw BlotterError(.storage, "entry \(seq) would not follow the ledger's \(size) entries") }
-        entrySeqs.append(seq); entryBytes.append(bytes); entryTypes.append(statement.type); entryStreams.append(statement.stream)
-        entryVersions.append(streamVersion); entryActors.append(statement.actor); entryKeys.append(statement.key)
-        entryAts.append(statement.at); entryNonces.append(statement.nonce); entryRecorded.append(recorded)
-        heldNonces[nonceKey(keyID: statement.key, at: statement.at, nonce: statement.nonce)] = seq
+        held.entrySeqs.append(seq); held.entryBytes.append(bytes); held.entryTypes.append(statement.type); held.entryStreams.append(statement.stream)
+        held.entryVersions.append(streamVersion); held.entryActors.append(statement.actor); held.entryKeys.append(statement.key)
+        held.entryAts.append(statement.at); held.entryNonces.append(statement.nonce); held.entryRecorded.append(recorded)
+        held.heldNonces[nonceKey(keyID: statement.key, at: statement.at, nonce: statement.nonce)] = seq
         for d in disclosures {
-            disclosureSeqs.append(seq); disclosureFields.append(d.name); disclosureTexts.append(d.encoded)
+            held.disclosureSeqs.append(seq); held.disclosureFields.append(d.name); held.disclosureTexts.append(d.encoded)
         }
-        streamVersions[statement.stream] = streamVersion
+        held.streamVersions[statement.stream] = streamVersion
         size += 1
     }
 
@@ -283,8 +284,8 @@ final class PostgresAccess: LedgerWriting {
     }
 
     func insertTreeHash(level: Int, index: Int64, hash: TreeHash) throws {
-        treeLevels.append(Int64(level)); treeIndexes.append(index); treeHashesHeld.append(hash.bytes)
-        heldTree[TreeKey(level: level, index: index)] = hash
+        held.treeLevels.append(Int64(level)); held.treeIndexes.append(index); held.treeHashesHeld.append(hash.bytes)
+        held.heldTree[TreeKey(level: level, index: index)] = hash
     }
 
     func insertCheckpoint(size: Int64, note: String) throws {
@@ -310,13 +311,9 @@ final class PostgresAccess: LedgerWriting {
     }
 
     func rollbackToSavepoint() throws {
-        // Nothing held was written after the savepoint was flushed; drop it, and what was sent.
-        let seqs = entrySeqs
-        entrySeqs = []; entryBytes = []; entryTypes = []; entryStreams = []; entryVersions = []
-        entryActors = []; entryKeys = []; entryAts = []; entryNonces = []; entryRecorded = []
-        heldNonces = [:]; disclosureSeqs = []; disclosureFields = []; disclosureTexts = []
-        streamVersions = [:]; treeLevels = []; treeIndexes = []; treeHashesHeld = []; heldTree = [:]
-        size -= Int64(seqs.count)
+        // What is held was appended after the savepoint (which flushed): drop it, and what was sent.
+        size -= Int64(held.entrySeqs.count)
+        held = Held()
         try? drain()
         _ = try store.run(connection, "ROLLBACK TO SAVEPOINT blotter_group")
         _ = try store.run(connection, "RELEASE SAVEPOINT blotter_group")

@@ -54,24 +54,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     ///   of the same names.
     public static func create(url: String) throws -> PostgresStore {
         let store = PostgresStore(location: try PostgresLocation(url: url))
-        try store.withConnection { c in
-            let existing = try store.run(c, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename = ANY($1)",
-                                         binds: [.textArray(Self.tables)]).rows.compactMap { try? $0.makeRandomAccess()[0].decode(String.self) }
-            guard existing.isEmpty else {
-                throw BlotterError(.ledgerState, "\(store.location) already holds table\(existing.count == 1 ? "" : "s") \(existing.sorted().joined(separator: ", ")); refusing to overwrite a ledger (use an empty database)")
-            }
-            _ = try store.run(c, "BEGIN")
-            do {
-                for sql in Self.schema { _ = try store.run(c, sql) }
-                _ = try store.run(c, "INSERT INTO blotter_meta (name, value) VALUES ('application', $1), ('layout', $2)",
-                                  binds: [.text(Self.application), .text(Self.layoutVersion)])
-                _ = try store.run(c, "INSERT INTO blotter_sequencer (id, size) VALUES (1, 0)")
-                _ = try store.run(c, "COMMIT")
-            } catch {
-                _ = try? store.run(c, "ROLLBACK")
-                throw error
-            }
-        }
+        try store.createTables()
         return store
     }
 
@@ -80,14 +63,41 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     ///   if it cannot be reached or refuses the user.
     public static func open(url: String) throws -> PostgresStore {
         let store = PostgresStore(location: try PostgresLocation(url: url))
-        try store.withConnection { c in
-            let meta = try store.run(c, "SELECT to_regclass('blotter_meta') IS NOT NULL").rows.first.flatMap { try? $0.makeRandomAccess()[0].decode(Bool.self) } ?? false
-            guard meta, let app = try store.run(c, "SELECT value FROM blotter_meta WHERE name = 'application'").rows.first,
-                  (try? app.makeRandomAccess()[0].decode(String.self)) == Self.application else {
-                throw BlotterError(.ledgerState, "\(store.location) is not a Blotter ledger (it has no blotter_meta table naming one); create one with `blotter init --ledger \(store.location)`")
-            }
+        guard try store.withConnection({ try store.isLedger($0) }) else {
+            throw BlotterError(.ledgerState, "\(store.location) is not a Blotter ledger (it has no blotter_meta table naming one); create one with `blotter init --ledger \(store.location)`")
         }
         return store
+    }
+
+    /// Opens the ledger in the database, or creates its tables if the database holds none (for
+    /// `blotter copy`); refused like ``create(url:)`` if it holds other tables of the same names.
+    public static func openOrCreate(url: String) throws -> PostgresStore {
+        let store = PostgresStore(location: try PostgresLocation(url: url))
+        if try !store.withConnection({ try store.isLedger($0) }) { try store.createTables() }
+        return store
+    }
+
+    /// True if the database has a `blotter_meta` table naming it a Blotter ledger.
+    private func isLedger(_ c: PostgresConnection) throws -> Bool {
+        guard let meta = try run(c, "SELECT to_regclass('blotter_meta') IS NOT NULL").rows.first,
+              (try? meta.makeRandomAccess()[0].decode(Bool.self)) == true,
+              let app = try run(c, "SELECT value FROM blotter_meta WHERE name = 'application'").rows.first else { return false }
+        return (try? app.makeRandomAccess()[0].decode(String.self)) == Self.application
+    }
+
+    /// Creates the log's tables, their meta row and the sequencer row in one transaction.
+    private func createTables() throws {
+        try transaction("BEGIN") { c in
+            let existing = try run(c, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename = ANY($1)",
+                                   binds: [.textArray(Self.tables)]).rows.compactMap { try? $0.makeRandomAccess()[0].decode(String.self) }
+            guard existing.isEmpty else {
+                throw BlotterError(.ledgerState, "\(location) already holds table\(existing.count == 1 ? "" : "s") \(existing.sorted().joined(separator: ", ")); refusing to overwrite a ledger (use an empty database)")
+            }
+            for sql in Self.schema { _ = try run(c, sql) }
+            _ = try run(c, "INSERT INTO blotter_meta (name, value) VALUES ('application', $1), ('layout', $2)",
+                        binds: [.text(Self.application), .text(Self.layoutVersion)])
+            _ = try run(c, "INSERT INTO blotter_sequencer (id, size) VALUES (1, 0)")
+        }
     }
 
     /// The log's own tables, in creation order.

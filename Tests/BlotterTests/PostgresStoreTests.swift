@@ -13,11 +13,7 @@ final class OwnCluster: @unchecked Sendable {
     let port: Int
 
     init() throws {
-        let started = try run("/bin/bash", [Self.script, "start", directory.path("pg")])
-        guard started.status == 0, let url = started.stdout.split(separator: "\n").last.map(String.init) else {
-            throw BlotterError(.storage, "cannot start a PostgreSQL cluster: \(started.stderr)")
-        }
-        self.url = url
+        url = try startPostgresCluster(directory.path("pg"))
         port = Int(try String(contentsOfFile: directory.path("pg/port"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
     }
 

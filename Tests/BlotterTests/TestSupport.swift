@@ -155,6 +155,15 @@ func pythonVerifier(_ ledgerPath: String) throws -> ProcessResult {
     try run("/usr/bin/env", ["python3", repositoryRoot.appendingPathComponent("Tools/verify_ledger.py").path, "--json", ledgerPath])
 }
 
+/// Starts a throwaway PostgreSQL cluster in `dir` with Tools/postgres.sh and returns its superuser URL.
+func startPostgresCluster(_ dir: String) throws -> String {
+    let started = try run("/bin/bash", [repositoryRoot.appendingPathComponent("Tools/postgres.sh").path, "start", dir])
+    guard started.status == 0, let url = started.stdout.split(separator: "\n").last.map(String.init), url.hasPrefix("postgres://") else {
+        throw BlotterError(.storage, "cannot start a PostgreSQL cluster (Tools/postgres.sh start \(dir)): \(started.stderr)")
+    }
+    return url
+}
+
 /// The stores the conformance tests run against: every test taking a `StoreKind` runs once on each.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite
@@ -183,10 +192,7 @@ enum PostgresTestCluster {
     static let serverURL: Result<String, any Error> = Result {
         if let url = ProcessInfo.processInfo.environment["BLOTTER_TEST_POSTGRES"], !url.isEmpty { return url }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("blotter-pg-\(getpid())").path
-        let started = try run("/bin/bash", [repositoryRoot.appendingPathComponent("Tools/postgres.sh").path, "start", dir])
-        guard started.status == 0, let url = started.stdout.split(separator: "\n").last.map(String.init), url.hasPrefix("postgres://") else {
-            throw BlotterError(.storage, "cannot start a PostgreSQL cluster for the tests (Tools/postgres.sh start): \(started.stderr)")
-        }
+        let url = try startPostgresCluster(dir)
         stopDirectory = dir
         atexit { if let dir = PostgresTestCluster.stopDirectory { _ = try? run("/bin/bash", [repositoryRoot.appendingPathComponent("Tools/postgres.sh").path, "stop", dir]) } }
         return url
