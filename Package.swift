@@ -59,16 +59,23 @@ let package = Package(
             dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain"],
             swiftSettings: swiftSettings
         ),
-        // Layer 8: the stores. GRDB only here.
+        // Layer 8: the stores. The SQL they share: the domain's tables behind the domain's
+        // ProjectionWriting interface, in SQLite's dialect (PostgreSQL's store rewrites it).
+        .target(
+            name: "BlotterSQL",
+            dependencies: ["BlotterFormat", "BlotterLog", "BlotterDomain"],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded store. GRDB only here.
         .target(
             name: "BlotterSQLite",
-            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterSQL", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // The PostgreSQL store, for agencies that outgrow one file. postgres-nio only here.
         .target(
             name: "BlotterPostgres",
-            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterSQL", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
         ),
         // The Precinct 120 demo ledger (command line, tests, benchmarks).
@@ -94,7 +101,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "blotter-bench",
-            dependencies: ["Blotter", "BlotterDemo", "BlotterCrypto", "BlotterPostgres", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Blotter", "BlotterDemo", "BlotterCrypto", "BlotterPostgres", "BlotterSQL", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/BlotterBench",
             swiftSettings: swiftSettings
         ),
@@ -102,7 +109,7 @@ let package = Package(
             name: "BlotterTests",
             dependencies: [
                 "Blotter", "BlotterDemo", "BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterDisclosure",
-                "BlotterImport", "BlotterSQLite", "BlotterPostgres", "BlotterCLI",
+                "BlotterImport", "BlotterSQL", "BlotterSQLite", "BlotterPostgres", "BlotterCLI",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Fixtures"],

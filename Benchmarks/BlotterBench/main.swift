@@ -16,6 +16,7 @@
 import Blotter
 import BlotterDemo
 import BlotterPostgres
+import BlotterSQL
 import BlotterCrypto
 import Foundation
 import GRDB
@@ -363,10 +364,11 @@ if let n = domainEvents {
     let cases = try ledger.store.read { try $0.rows("SELECT case_id FROM p_cases ORDER BY random() LIMIT 200", []) }.compactMap { $0[0].text }
     let officers = try ledger.store.read { try $0.rows("SELECT DISTINCT officer FROM p_officer_events ORDER BY random() LIMIT 200", []) }.compactMap { $0[0].text }
     let rules = try EarlyInterventionRules.bundled()
-    func timed(_ ids: [String], _ body: (Views, String) throws -> JSONValue) throws -> [Double] {
+    func timed<T: Encodable>(_ ids: [String], _ body: (Views, String) throws -> T) throws -> [Double] {
         try ids.map { id in
             let start = DispatchTime.now()
-            _ = try ledger.store.read { try body(Views($0, catalog: catalog, today: today), id) }
+            // The view as `--json` prints it: the model and its encoding.
+            _ = try JSONValueCoding.encode(try ledger.store.read { try body(try Views($0, catalog: catalog, today: today), id) })
             return seconds(since: start) * 1000
         }.sorted()
     }

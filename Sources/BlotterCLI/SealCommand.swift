@@ -40,8 +40,8 @@ struct SealCommand: BlotterSubcommand {
         defer { try? ledger.close() }
         let held = try ledger.store.read { reader in
             try entry.reduce(Int64(0)) { sum, seq in
-                sum + (try reader.rows("SELECT COUNT(*) FROM disclosures WHERE seq = ?" + (field.isEmpty ? "" : " AND field IN (\(field.map { _ in "?" }.joined(separator: ",")))"),
-                                       [.integer(seq)] + field.map(SQLValue.text)).first?[0].integer ?? 0)
+                guard let stored = try reader.entries(from: seq, limit: 1).first, stored.seq == seq else { return sum }
+                return sum + Int64(stored.disclosures.keys.filter { field.isEmpty || field.contains($0) }.count)
             }
         }
         var fields: [(String, JSONValue)] = [("entries", .array(entry.map(JSONValue.integer)))]

@@ -61,8 +61,9 @@ func openDomain(_ options: LedgerOptions) throws -> (Ledger, EventCatalog) {
     return (ledger, catalog)
 }
 
-func views(_ ledger: Ledger, _ catalog: EventCatalog, _ body: (Views) throws -> JSONValue) throws -> JSONValue {
-    try ledger.store.read { try body(Views($0, catalog: catalog, today: CalendarDate(Timestamp.now()))) }
+/// A view as JSON (what `--json` prints, and what the text layouts read): the view model encoded by ``JSONValueCoding``.
+func views<T: Encodable>(_ ledger: Ledger, _ catalog: EventCatalog, _ body: (Views) throws -> T) throws -> JSONValue {
+    try JSONValueCoding.encode(try ledger.store.read { try body(try Views($0, catalog: catalog, today: CalendarDate(Timestamp.now()))) })
 }
 
 func reportStep(_ receipt: AppendReceipt, _ what: String, json: Bool) throws {

@@ -88,15 +88,8 @@ public struct DisclosureExport {
         mutating func stream(_ name: String) throws -> [Item] {
             if let cached = streams[name] { return cached }
             if streams.count > 2_000 { streams.removeAll(keepingCapacity: true) }
-            var disclosures: [Int64: [String: String]] = [:]
-            for r in try db.rows("""
-                SELECT d.seq, d.field, d.disclosure FROM entries e JOIN disclosures d ON d.seq = e.seq WHERE e.stream = ? AND e.seq < ?
-                """, [.text(name), .integer(size)]) {
-                disclosures[r[0].integer ?? -1, default: [:]][r[1].text ?? ""] = r[2].text
-            }
-            let items = try db.rows("SELECT seq, type, actor FROM entries WHERE stream = ? AND seq < ? ORDER BY seq", [.text(name), .integer(size)]).map { r in
-                let seq = r[0].integer ?? -1
-                return Item(seq: seq, type: r[1].text ?? "", actor: r[2].text ?? "", encoded: disclosures[seq] ?? [:], sealed: sealed[seq] ?? [])
+            let items = try db.domainEntries(stream: name, before: size).map { r in
+                Item(seq: r.seq, type: r.type, actor: r.actor, encoded: r.disclosures, sealed: sealed[r.seq] ?? [])
             }
             streams[name] = items
             return items
@@ -256,9 +249,7 @@ public struct DisclosureExport {
         var summary = Summary()
         try ledger.store.read { db in
             var sealed: [Int64: Set<String>] = [:]
-            for r in try db.rows("SELECT seq, field FROM p_sealed WHERE seq < ?", [.integer(size)]) {
-                sealed[r[0].integer ?? -1, default: []].insert(r[1].text ?? "")
-            }
+            for (seq, field) in try db.projections().sealedFields(before: size) { sealed[seq, default: []].insert(field) }
             var reader = Reader(db: db, size: size, sealed: sealed)
             /// seq → fields whose disclosures the bundle carries.
             var used: [Int64: Set<String>] = [:]
@@ -301,9 +292,9 @@ public struct DisclosureExport {
             ([c.treatment] + (c.otherwise.map { [$0] } ?? [])).contains { $0.source.types.contains("complaint.received") }
         } || dataset.from.hasPrefix("case.")
         var row = 0
-        for base in try reader.db.rows("SELECT seq, stream FROM entries WHERE type = ? AND seq < ? ORDER BY seq", [.text(dataset.from), .integer(size)]) {
-            let seq = base[0].integer ?? -1
-            let stream = base[1].text ?? ""
+        for base in try reader.db.summaries(type: dataset.from, before: size) {
+            let seq = base.seq
+            let stream = base.stream
             if reader.sealed[seq]?.contains("*") == true { continue }
             var candidates = try reader.stream(stream)
             guard let item = candidates.first(where: { $0.seq == seq }) else { continue }
@@ -397,9 +388,8 @@ public struct DisclosureExport {
         while !pending.isEmpty {
             var found: Set<String> = []
             for range in chunks(pending.sorted()) {
-                for r in try db.rows("SELECT seq, key_id FROM entries WHERE seq BETWEEN ? AND ?", [.integer(range.lowerBound), .integer(range.upperBound)])
-                where pending.contains(r[0].integer ?? -1) {
-                    if let k = r[1].text, !keys.contains(k) { found.insert(k) }
+                for (seq, k) in try db.keyIDs(from: range.lowerBound, through: range.upperBound) where pending.contains(seq) && !keys.contains(k) {
+                    found.insert(k)
                 }
             }
             pending = []

@@ -27,36 +27,34 @@ public enum CaseRules {
         }
     }
 
-    public static func check(_ e: LedgerEvent, _ db: any LedgerReading) throws {
+    public static func check(_ e: LedgerEvent, _ reader: any LedgerReading) throws {
+        let db = try reader.projections()
         let id = e.streamID
-        func caseRow() throws -> [SQLValue]? {
-            try db.rows("SELECT status, closed_seq FROM p_cases WHERE case_id = ?", [.text(id)]).first
-        }
+        func caseState() throws -> CaseState? { try db.caseState(id) }
         func openCase() throws {
-            guard let row = try caseRow() else { throw refuse("case-must-exist", "case \(id) has not been opened") }
-            if row[0].text == "closed" {
-                throw refuse("case-must-be-open", "case \(id) was closed at entry \(row[1].display ?? "?"); \(e.type) needs an open case (reopen it first)")
+            guard let state = try caseState() else { throw refuse("case-must-exist", "case \(id) has not been opened") }
+            if state.status == "closed" {
+                throw refuse("case-must-be-open", "case \(id) was closed at entry \(state.closedSeq.map(String.init) ?? "?"); \(e.type) needs an open case (reopen it first)")
             }
         }
-        func allegation(_ name: String = "allegation_id") throws -> [SQLValue] {
-            let a = e.values[name]?.stringValue ?? ""
-            guard let row = try db.rows("SELECT recommended, final, officer FROM p_allegations WHERE case_id = ? AND allegation_id = ?",
-                                        [.text(id), .text(a)]).first else {
+        func allegation(_ name: String = "allegation_id") throws -> AllegationState {
+            let a = e.string(name) ?? ""
+            guard let state = try db.allegationState(caseID: id, allegationID: a) else {
                 throw refuse("allegation-must-exist", "case \(id) has no allegation \(a)")
             }
-            return row
+            return state
         }
         switch e.type {
         case "complaint.received":
-            if let row = try db.rows("SELECT seq FROM p_complaints WHERE complaint_id = ?", [.text(id)]).first {
-                throw refuse("complaint-once", "complaint \(id) was already received at entry \(row[0].display ?? "?"); correct it in the case instead")
+            if let prior = try db.complaint(id) {
+                throw refuse("complaint-once", "complaint \(id) was already received at entry \(prior.seq); correct it in the case instead")
             }
         case "case.opened":
-            if let row = try db.rows("SELECT opened_seq FROM p_cases WHERE case_id = ?", [.text(id)]).first {
-                throw refuse("case-opened-once", "case \(id) was already opened at entry \(row[0].display ?? "?")")
+            if let prior = try caseState() {
+                throw refuse("case-opened-once", "case \(id) was already opened at entry \(prior.openedSeq)")
             }
             let complaints = e.strings("complaints")
-            let missing = try complaints.filter { try db.rows("SELECT 1 FROM p_complaints WHERE complaint_id = ?", [.text($0)]).isEmpty }
+            let missing = try complaints.filter { try db.complaint($0) == nil }
             if !missing.isEmpty {
                 throw refuse("case-needs-complaints", "case \(id) is opened from complaint\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", ")), which \(missing.count == 1 ? "has" : "have") not been received")
             }
@@ -64,90 +62,83 @@ public enum CaseRules {
             try openCase()
         case "case.allegation.added":
             try openCase()
-            let a = e.values["allegation_id"]?.stringValue ?? ""
-            if !(try db.rows("SELECT 1 FROM p_allegations WHERE case_id = ? AND allegation_id = ?", [.text(id), .text(a)]).isEmpty) {
+            let a = e.string("allegation_id") ?? ""
+            if try db.allegationState(caseID: id, allegationID: a) != nil {
                 throw refuse("allegation-id-unique", "case \(id) already has an allegation \(a); amend it instead")
             }
-        case "case.allegation.amended":
-            try openCase()
-            _ = try allegation()
-        case "case.finding.recorded":
+        case "case.allegation.amended", "case.finding.recorded":
             try openCase()
             _ = try allegation()
         case "case.finding.approved":
             try openCase()
-            let row = try allegation()
-            if row[0] == .null {
-                throw refuse("approve-needs-recommendation", "allegation \(e.values["allegation_id"]?.stringValue ?? "") of case \(id) has no recommended finding to approve")
+            if try allegation().recommended == nil {
+                throw refuse("approve-needs-recommendation", "allegation \(e.string("allegation_id") ?? "") of case \(id) has no recommended finding to approve")
             }
         case "case.discipline.imposed":
             try openCase()
-            let row = try allegation()
-            let a = e.values["allegation_id"]?.stringValue ?? ""
-            guard row[1].text == "sustained" else {
-                throw refuse("discipline-needs-sustained", "allegation \(a) of case \(id) has final finding \(row[1].text ?? "none yet"); discipline is only for sustained allegations")
+            let state = try allegation()
+            let a = e.string("allegation_id") ?? ""
+            guard state.final == "sustained" else {
+                throw refuse("discipline-needs-sustained", "allegation \(a) of case \(id) has final finding \(state.final ?? "none yet"); discipline is only for sustained allegations")
             }
-            if let prior = try db.rows("SELECT seq FROM p_discipline WHERE case_id = ? AND allegation_id = ? LIMIT 1", [.text(id), .text(a)]).first {
-                throw refuse("discipline-once", "allegation \(a) of case \(id) already has discipline (entry \(prior[0].display ?? "?")); use case.discipline.modified")
+            if let prior = try db.firstDiscipline(caseID: id, allegationID: a) {
+                throw refuse("discipline-once", "allegation \(a) of case \(id) already has discipline (entry \(prior)); use case.discipline.modified")
             }
         case "case.discipline.modified":
-            guard try caseRow() != nil else { throw refuse("case-must-exist", "case \(id) has not been opened") }
+            guard try caseState() != nil else { throw refuse("case-must-exist", "case \(id) has not been opened") }
             _ = try allegation()
-            let a = e.values["allegation_id"]?.stringValue ?? ""
-            if try db.rows("SELECT 1 FROM p_discipline WHERE case_id = ? AND allegation_id = ? LIMIT 1", [.text(id), .text(a)]).isEmpty {
+            let a = e.string("allegation_id") ?? ""
+            if try db.firstDiscipline(caseID: id, allegationID: a) == nil {
                 throw refuse("modify-needs-discipline", "allegation \(a) of case \(id) has no discipline to modify")
             }
         case "case.tolled":
             try openCase()
-            let open = try db.rows("SELECT start_date FROM p_tolls WHERE case_id = ? AND end_date IS NULL", [.text(id)]).first
-            if e.values["action"]?.stringValue == "start" {
-                if let open { throw refuse("toll-already-open", "case \(id) is already tolled since \(open[0].display ?? "?"); end that period first") }
+            let open = try db.openTollStart(caseID: id)
+            if e.string("action") == "start" {
+                if let open { throw refuse("toll-already-open", "case \(id) is already tolled since \(open); end that period first") }
             } else {
                 guard let open else { throw refuse("toll-not-open", "case \(id) is not tolled; there is no period to end") }
-                if let start = open[0].text, let end = e.values["date"]?.stringValue, end < start {
-                    throw refuse("toll-end-before-start", "tolling of case \(id) started \(start); it cannot end \(end)")
+                if let end = e.string("date"), end < open {
+                    throw refuse("toll-end-before-start", "tolling of case \(id) started \(open); it cannot end \(end)")
                 }
             }
         case "case.closed":
             try openCase()
-            let rows = try db.rows("""
-                SELECT a.allegation_id, a.final, (SELECT COUNT(*) FROM p_discipline d WHERE d.case_id = a.case_id AND d.allegation_id = a.allegation_id)
-                FROM p_allegations a WHERE a.case_id = ? ORDER BY a.allegation_id
-                """, [.text(id)])
-            if rows.isEmpty { throw refuse("close-needs-allegations", "case \(id) has no allegations; record at least one (with its finding) before closing") }
-            let noFinal = rows.filter { $0[1] == .null }.compactMap { $0[0].text }
+            let allegations = try db.allegationsForClosing(caseID: id)
+            if allegations.isEmpty { throw refuse("close-needs-allegations", "case \(id) has no allegations; record at least one (with its finding) before closing") }
+            let noFinal = allegations.filter { $0.final == nil }.map(\.allegationID)
             if !noFinal.isEmpty {
                 throw refuse("close-needs-final-findings", "case \(id) cannot close: allegation\(noFinal.count == 1 ? "" : "s") \(noFinal.joined(separator: ", ")) \(noFinal.count == 1 ? "has" : "have") no final (approved) finding")
             }
-            let noDiscipline = rows.filter { $0[1].text == "sustained" && $0[2].integer == 0 }.compactMap { $0[0].text }
+            let noDiscipline = allegations.filter { $0.final == "sustained" && !$0.disciplined }.map(\.allegationID)
             if !noDiscipline.isEmpty {
                 throw refuse("close-needs-discipline", "case \(id) cannot close: sustained allegation\(noDiscipline.count == 1 ? "" : "s") \(noDiscipline.joined(separator: ", ")) \(noDiscipline.count == 1 ? "has" : "have") no discipline decision")
             }
         case "case.reopened":
-            guard let row = try caseRow() else { throw refuse("case-must-exist", "case \(id) has not been opened") }
-            if row[0].text != "closed" { throw refuse("reopen-needs-closed", "case \(id) is open; only a closed case can be reopened") }
+            guard let state = try caseState() else { throw refuse("case-must-exist", "case \(id) has not been opened") }
+            if state.status != "closed" { throw refuse("reopen-needs-closed", "case \(id) is open; only a closed case can be reopened") }
         case "oversight.review.recorded":
-            guard try caseRow() != nil else { throw refuse("case-must-exist", "case \(id) has not been opened") }
+            guard try caseState() != nil else { throw refuse("case-must-exist", "case \(id) has not been opened") }
         case "use_of_force.reported":
-            if let row = try db.rows("SELECT seq FROM p_uof WHERE report_id = ?", [.text(id)]).first {
-                throw refuse("report-once", "use-of-force report \(id) was already filed at entry \(row[0].display ?? "?")")
+            if let prior = try db.useOfForceSeq(id) {
+                throw refuse("report-once", "use-of-force report \(id) was already filed at entry \(prior)")
             }
         case "use_of_force.reviewed", "use_of_force.amended":
-            if try db.rows("SELECT 1 FROM p_uof WHERE report_id = ?", [.text(id)]).isEmpty {
+            if try db.useOfForceSeq(id) == nil {
                 let amend = e.type == "use_of_force.amended"
                 throw refuse(amend ? "amend-needs-report" : "review-needs-report", "there is no use-of-force report \(id) to \(amend ? "amend" : "review")")
             }
         case "bodycam.recording.captured":
-            if let row = try db.rows("SELECT seq FROM p_recordings WHERE evidence_id = ?", [.text(id)]).first {
-                throw refuse("recording-once", "recording \(id) was already captured at entry \(row[0].display ?? "?")")
+            if let prior = try db.recordingState(id) {
+                throw refuse("recording-once", "recording \(id) was already captured at entry \(prior.seq)")
             }
         case "bodycam.evidence.deleted":
-            guard let row = try db.rows("SELECT deleted_seq FROM p_recordings WHERE evidence_id = ?", [.text(id)]).first else {
+            guard let state = try db.recordingState(id) else {
                 throw refuse("delete-needs-recording", "there is no recording \(id) to delete")
             }
-            if row[0] != .null { throw refuse("delete-once", "recording \(id) was already deleted at entry \(row[0].display ?? "?")") }
+            if let deleted = state.deletedSeq { throw refuse("delete-once", "recording \(id) was already deleted at entry \(deleted)") }
         case "record.sealed":
-            try Sealing.check(e, db)
+            try Sealing.check(e, reader)
         default:
             break
         }

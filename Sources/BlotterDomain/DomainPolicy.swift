@@ -18,16 +18,17 @@ public final class DomainPolicy: LedgerPolicy {
     /// The event catalog statements are validated against (genesis catalog plus every
     /// `schema.registered` since); nil for a ledger whose genesis carried none.
     public func catalog(_ reader: any LedgerReading) throws -> EventCatalog? {
-        guard try Projector.isInstalled(reader) else { return nil }
-        let latest = try reader.rows("SELECT MAX(seq) FROM domain_catalog", []).first?[0].integer ?? -1
+        let tables = try reader.projections()
+        guard try tables.projectionsInstalled() else { return nil }
+        let latest = try tables.latestCatalogChange() ?? -1
         if let cached = cache.withLock({ $0 }), cached.seq == latest { return cached.catalog }
         var catalog: EventCatalog? = nil
-        for row in try reader.rows("SELECT seq, type, version, json FROM domain_catalog ORDER BY seq", []) {
-            let json = try JSONParser.parse(Array((row[3].text ?? "").utf8))
-            if row[1].text == "*" {
+        for change in try tables.catalogChanges() {
+            let json = try JSONParser.parse(Array(change.json.utf8))
+            if change.type == "*" {
                 catalog = try EventCatalog(genesis: json)
             } else {
-                try catalog?.register(type: row[1].text ?? "", version: row[2].integer ?? 0, json: json)
+                try catalog?.register(type: change.type, version: change.version, json: json)
             }
         }
         guard let catalog else { throw BlotterError(.ledgerState, "the domain tables hold no catalog; run `blotter projections rebuild`") }

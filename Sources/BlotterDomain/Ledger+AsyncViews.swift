@@ -10,7 +10,7 @@ extension Ledger {
             guard let catalog = try self.catalog() else {
                 throw BlotterError(.ledgerState, "this ledger's genesis carries no event catalog, so it has no views")
             }
-            return try self.store.read { try body(Views($0, catalog: catalog, today: today)) }
+            return try self.store.read { try body(try Views($0, catalog: catalog, today: today)) }
         }
     }
 

@@ -2,12 +2,12 @@ public import BlotterFormat
 public import BlotterLog
 
 extension LedgerEvent {
-    /// A field's value as a stored column value.
-    func string(_ name: String) -> SQLValue { values[name]?.stringValue.map(SQLValue.text) ?? .null }
-    func int(_ name: String) -> SQLValue { values[name]?.integerValue.map(SQLValue.integer) ?? .null }
-    func bool(_ name: String) -> SQLValue {
-        if case let .bool(b)? = values[name] { return .integer(b ? 1 : 0) }
-        return .null
+    /// A field's value, nil if it is absent (withheld, sealed) or of another type.
+    func string(_ name: String) -> String? { values[name]?.stringValue }
+    func int(_ name: String) -> Int64? { values[name]?.integerValue }
+    func bool(_ name: String) -> Bool? {
+        if case let .bool(b)? = values[name] { return b }
+        return nil
     }
     func strings(_ name: String) -> [String] { values[name]?.arrayValue?.compactMap(\.stringValue) ?? [] }
     /// The part of the stream after its first `/`: the case, complaint, report or evidence id.

@@ -3,9 +3,8 @@ public import BlotterLog
 /// Builds the projection tables from events, one at a time and in log order. The same code runs
 /// inside every append's transaction and in `projections rebuild`, so the two cannot disagree.
 ///
-/// Tables (all prefixed `p_`): cases, case_complaints, timeline, complaints, allegations,
-/// discipline, evidence, tolls, reviews, officer_events, uof, recordings, bodycam_access,
-/// bodycam_deletions; and `domain_catalog`, the catalog's history.
+/// What the rows hold is decided here; how they are kept is the store's business
+/// (``ProjectionWriting``; the SQL tables are in BlotterSQL).
 public enum Projector {
     /// Fields no projection reads (free text and identities of people other than officers and staff):
     /// a rebuild does not decode them. A test checks that rebuilt tables equal the incremental ones.
@@ -15,250 +14,133 @@ public enum Projector {
         "subject_actions", "location_type", "incident_type", "contact_origin", "officer_injury_type",
     ]
 
-    /// Every table the projector owns, in creation order.
-    public static let tables = [
-        "domain_catalog", "p_complaints", "p_cases", "p_case_complaints", "p_timeline", "p_allegations", "p_discipline",
-        "p_evidence", "p_tolls", "p_reviews", "p_officer_events", "p_uof", "p_recordings", "p_bodycam_access", "p_bodycam_deletions",
-        "p_imports", "p_sealed",
-    ]
-
-    static let schema: [String] = [
-        "CREATE TABLE domain_catalog (seq INTEGER PRIMARY KEY, type TEXT NOT NULL, version INTEGER NOT NULL, json TEXT NOT NULL)",
-        """
-        CREATE TABLE p_complaints (complaint_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, actor TEXT, received_at TEXT, incident_at TEXT,
-            channel TEXT, precinct TEXT, officers TEXT, allegations TEXT)
-        """,
-        """
-        CREATE TABLE p_cases (case_id TEXT PRIMARY KEY, status TEXT NOT NULL, opened_seq INTEGER NOT NULL, opened_at TEXT NOT NULL,
-            opened_by TEXT, classification TEXT, unit TEXT, discovery_date TEXT, deadline_rule TEXT, investigator TEXT,
-            closed_seq INTEGER, closed_at TEXT, reopened INTEGER NOT NULL DEFAULT 0, last_seq INTEGER NOT NULL, last_at TEXT,
-            version INTEGER NOT NULL)
-        """,
-        "CREATE INDEX p_cases_by_status ON p_cases(status, opened_at)",
-        "CREATE INDEX p_cases_by_investigator ON p_cases(investigator, status)",
-        "CREATE TABLE p_case_complaints (case_id TEXT NOT NULL, complaint_id TEXT NOT NULL, PRIMARY KEY (case_id, complaint_id)) WITHOUT ROWID",
-        """
-        CREATE TABLE p_timeline (case_id TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT, recorded TEXT, actor TEXT, type TEXT,
-            summary TEXT, PRIMARY KEY (case_id, seq)) WITHOUT ROWID
-        """,
-        """
-        CREATE TABLE p_allegations (case_id TEXT NOT NULL, allegation_id TEXT NOT NULL, officer TEXT, category TEXT, subcategory TEXT,
-            added_seq INTEGER NOT NULL, amended_seq INTEGER, recommended TEXT, recommended_by TEXT, recommended_seq INTEGER,
-            final TEXT, final_by TEXT, final_seq INTEGER, PRIMARY KEY (case_id, allegation_id)) WITHOUT ROWID
-        """,
-        "CREATE INDEX p_allegations_by_officer ON p_allegations(officer)",
-        "CREATE INDEX p_allegations_by_added ON p_allegations(added_seq)",
-        """
-        CREATE TABLE p_discipline (seq INTEGER PRIMARY KEY, case_id TEXT NOT NULL, allegation_id TEXT NOT NULL, officer TEXT,
-            action TEXT NOT NULL, penalty TEXT, days INTEGER, effective TEXT, reason TEXT, actor TEXT, at TEXT, detail TEXT)
-        """,
-        "CREATE INDEX p_discipline_by_case ON p_discipline(case_id, allegation_id)",
-        "CREATE INDEX p_discipline_by_officer ON p_discipline(officer)",
-        """
-        CREATE TABLE p_evidence (seq INTEGER PRIMARY KEY, case_id TEXT NOT NULL, evidence_id TEXT, kind TEXT, reference TEXT,
-            sha256 TEXT, actor TEXT, at TEXT)
-        """,
-        "CREATE INDEX p_evidence_by_case ON p_evidence(case_id)",
-        """
-        CREATE TABLE p_tolls (case_id TEXT NOT NULL, start_seq INTEGER NOT NULL, start_date TEXT NOT NULL, end_date TEXT, end_seq INTEGER,
-            reason TEXT, PRIMARY KEY (case_id, start_seq)) WITHOUT ROWID
-        """,
-        "CREATE TABLE p_reviews (seq INTEGER PRIMARY KEY, case_id TEXT NOT NULL, body TEXT, outcome TEXT, actor TEXT, at TEXT, allegation_id TEXT, recommendation TEXT)",
-        "CREATE INDEX p_reviews_by_case ON p_reviews(case_id)",
-        """
-        CREATE TABLE p_officer_events (seq INTEGER NOT NULL, officer TEXT NOT NULL, kind TEXT NOT NULL, category TEXT, detail TEXT,
-            at TEXT, ref TEXT, PRIMARY KEY (officer, seq, kind)) WITHOUT ROWID
-        """,
-        "CREATE INDEX p_officer_events_by_kind ON p_officer_events(kind, at, officer)",
-        "CREATE INDEX p_officer_events_by_officer ON p_officer_events(officer, kind, at)",
-        """
-        CREATE TABLE p_uof (report_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, officer TEXT, incident_at TEXT, agency TEXT,
-            municipality TEXT, force_types TEXT, subjects_count INTEGER, subjects_injured INTEGER, great_bodily_injury INTEGER,
-            death INTEGER, video_footage INTEGER, review_outcome TEXT, review_seq INTEGER, reviewed_by TEXT, case_id TEXT)
-        """,
-        "CREATE INDEX p_uof_by_officer ON p_uof(officer, incident_at)",
-        """
-        CREATE TABLE p_recordings (evidence_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, officer TEXT, device TEXT, start TEXT,
-            stop TEXT, trigger TEXT, buffer_seconds INTEGER, sha256 TEXT, retention TEXT, retain_until TEXT,
-            deleted_seq INTEGER, deleted_by TEXT, deletion_authorised_by TEXT)
-        """,
-        "CREATE INDEX p_recordings_by_officer ON p_recordings(officer, start)",
-        """
-        CREATE TABLE p_bodycam_access (seq INTEGER PRIMARY KEY, evidence_id TEXT NOT NULL, user TEXT, action TEXT, purpose TEXT,
-            case_id TEXT, recipient TEXT, actor TEXT, at TEXT)
-        """,
-        "CREATE INDEX p_bodycam_access_by_evidence ON p_bodycam_access(evidence_id)",
-        """
-        CREATE TABLE p_bodycam_deletions (seq INTEGER PRIMARY KEY, evidence_id TEXT NOT NULL, kind TEXT NOT NULL, requested_by TEXT,
-            authorised_by TEXT, authority TEXT, reason TEXT, actor TEXT, at TEXT)
-        """,
-        // Imported statements by (mapping, record key, event of the mapping): what `blotter import` compares a row with.
-        """
-        CREATE TABLE p_imports (mapping TEXT NOT NULL, record TEXT NOT NULL, event TEXT NOT NULL, digest TEXT NOT NULL,
-            file TEXT NOT NULL, row INTEGER NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
-            PRIMARY KEY (mapping, record, event)) WITHOUT ROWID
-        """,
-        // Sealed fields (`*` = the whole entry), from record.sealed statements.
-        """
-        CREATE TABLE p_sealed (seq INTEGER NOT NULL, field TEXT NOT NULL, sealed_seq INTEGER NOT NULL, authority TEXT, actor TEXT, at TEXT,
-            PRIMARY KEY (seq, field)) WITHOUT ROWID
-        """,
-    ]
-
     /// Creates the tables (for a new ledger with a catalog, or before a rebuild).
     public static func install(_ db: any LedgerWriting) throws {
-        for sql in schema { try db.execute(sql, []) }
+        try db.projectionWriter().installProjections()
     }
 
     /// Drops every projection table.
     public static func uninstall(_ db: any LedgerWriting) throws {
-        for t in tables.reversed() { try db.execute("DROP TABLE IF EXISTS \(t)", []) }
+        try db.projectionWriter().uninstallProjections()
     }
 
     /// True if the ledger has the domain tables (its genesis carried a catalog).
     public static func isInstalled(_ db: any LedgerReading) throws -> Bool {
-        try db.hasTable("domain_catalog")
+        try db.projections().projectionsInstalled()
     }
 
     /// Applies one event to the projection tables.
-    public static func apply(_ e: LedgerEvent, _ db: any LedgerWriting) throws {
+    public static func apply(_ e: LedgerEvent, _ writer: any LedgerWriting) throws {
+        try apply(e, writer.projectionWriter())
+    }
+
+    static func apply(_ e: LedgerEvent, _ db: any ProjectionWriting) throws {
         let id = e.streamID
         switch e.type {
         case "ledger.created":
             if let catalog = e.values["catalog"] {
-                try db.execute("INSERT INTO domain_catalog (seq, type, version, json) VALUES (?, '*', 0, ?)",
-                               [.integer(e.seq), .text(String(decoding: CanonicalJSON.encode(catalog), as: UTF8.self))])
+                try db.addCatalogChange(CatalogChange(seq: e.seq, type: "*", version: 0, json: String(decoding: try CanonicalJSON.encode(catalog), as: UTF8.self)))
             }
         case "schema.registered":
             guard let schema = e.values["schema"] else { return }
-            try db.execute("INSERT INTO domain_catalog (seq, type, version, json) VALUES (?, ?, ?, ?)",
-                           [.integer(e.seq), e.string("event_type"), e.int("version"), .text(String(decoding: CanonicalJSON.encode(schema), as: UTF8.self))])
+            try db.addCatalogChange(CatalogChange(seq: e.seq, type: e.string("event_type") ?? "", version: e.int("version") ?? 0,
+                                                  json: String(decoding: try CanonicalJSON.encode(schema), as: UTF8.self)))
         case "complaint.received":
             let officers = e.strings("officers")
-            try db.execute("""
-                INSERT OR REPLACE INTO p_complaints (complaint_id, seq, actor, received_at, incident_at, channel, precinct, officers, allegations)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [e.string("complaint_id"), .integer(e.seq), .text(e.actor), e.string("received_at"), e.string("incident_at"),
-                      e.string("channel"), e.string("precinct"), .text(officers.joined(separator: ",")),
-                      .text((e.values["allegations"]?.arrayValue ?? []).map(allegationLabel).joined(separator: "; "))])
+            try db.putComplaint(ComplaintRecord(
+                complaintID: e.string("complaint_id") ?? id, seq: e.seq, actor: e.actor, receivedAt: e.string("received_at"),
+                incidentAt: e.string("incident_at"), channel: e.string("channel"), precinct: e.string("precinct"),
+                officers: officers.joined(separator: ","),
+                allegations: (e.values["allegations"]?.arrayValue ?? []).map(allegationLabel).joined(separator: "; ")))
             for officer in officers {
-                try officerEvent(db, e, officer: officer, kind: "complaint", category: nil, detail: e.values["complaint_id"]?.stringValue,
-                                 at: e.values["incident_at"]?.stringValue ?? e.at, ref: "complaint/\(e.values["complaint_id"]?.stringValue ?? id)")
+                try officerEvent(db, e, officer: officer, kind: "complaint", category: nil, detail: e.string("complaint_id"),
+                                 at: e.string("incident_at") ?? e.at, ref: "complaint/\(e.string("complaint_id") ?? id)")
             }
         case "case.opened":
-            try db.execute("""
-                INSERT INTO p_cases (case_id, status, opened_seq, opened_at, opened_by, classification, unit, discovery_date, deadline_rule,
-                    last_seq, last_at, version) VALUES (?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-                """, [.text(id), .integer(e.seq), .text(e.at), .text(e.actor), e.string("classification"), e.string("unit"),
-                      e.string("discovery_date"), e.string("deadline_rule"), .integer(e.seq), .text(e.at)])
+            try db.openCase(CaseOpening(caseID: id, seq: e.seq, at: e.at, actor: e.actor, classification: e.string("classification"),
+                                        unit: e.string("unit"), discoveryDate: e.string("discovery_date"), deadlineRule: e.string("deadline_rule")))
             for complaint in e.strings("complaints") {
-                try db.execute("INSERT OR IGNORE INTO p_case_complaints (case_id, complaint_id) VALUES (?, ?)", [.text(id), .text(complaint)])
+                try db.linkComplaint(caseID: id, complaintID: complaint)
                 try timelineComplaint(caseID: id, complaint: complaint, db)
             }
         case "case.assigned":
-            try db.execute("UPDATE p_cases SET investigator = ? WHERE case_id = ?", [e.string("investigator"), .text(id)])
+            try db.assignCase(caseID: id, investigator: e.string("investigator"))
         case "case.allegation.added":
-            try db.execute("""
-                INSERT OR REPLACE INTO p_allegations (case_id, allegation_id, officer, category, subcategory, added_seq)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, [.text(id), e.string("allegation_id"), e.string("officer"), e.string("category"), e.string("subcategory"), .integer(e.seq)])
-            if let officer = e.values["officer"]?.stringValue {
-                try officerEvent(db, e, officer: officer, kind: "allegation", category: e.values["category"]?.stringValue,
-                                 detail: e.values["subcategory"]?.stringValue, at: e.at, ref: "case/\(id)#\(e.values["allegation_id"]?.stringValue ?? "")")
+            try db.putAllegation(caseID: id, AllegationRecord(allegationID: e.string("allegation_id") ?? "", officer: e.string("officer"),
+                                                              category: e.string("category"), subcategory: e.string("subcategory"), addedSeq: e.seq))
+            if let officer = e.string("officer") {
+                try officerEvent(db, e, officer: officer, kind: "allegation", category: e.string("category"),
+                                 detail: e.string("subcategory"), at: e.at, ref: "case/\(id)#\(e.string("allegation_id") ?? "")")
             }
         case "case.allegation.amended":
-            let key: [SQLValue] = [.text(id), e.string("allegation_id")]
-            guard let row = try db.rows("SELECT added_seq, officer FROM p_allegations WHERE case_id = ? AND allegation_id = ?", key).first else { break }
-            try db.execute("""
-                UPDATE p_allegations SET officer = COALESCE(?, officer), category = COALESCE(?, category),
-                    subcategory = COALESCE(?, subcategory), amended_seq = ? WHERE case_id = ? AND allegation_id = ?
-                """, [e.string("officer"), e.string("category"), e.string("subcategory"), .integer(e.seq)] + key)
-            // The officer's history follows the allegation as amended.
-            try db.execute("""
-                UPDATE p_officer_events SET officer = COALESCE(?, officer), category = COALESCE(?, category), detail = COALESCE(?, detail)
-                WHERE seq = ? AND officer = ? AND kind = 'allegation'
-                """, [e.string("officer"), e.string("category"), e.string("subcategory"), row[0], row[1]])
+            try db.amendAllegation(caseID: id, allegationID: e.string("allegation_id") ?? "", officer: e.string("officer"),
+                                   category: e.string("category"), subcategory: e.string("subcategory"), seq: e.seq)
         case "case.evidence.linked":
-            try db.execute("INSERT INTO p_evidence (seq, case_id, evidence_id, kind, reference, sha256, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           [.integer(e.seq), .text(id), e.string("evidence_id"), e.string("kind"), e.string("reference"), e.string("sha256"), .text(e.actor), .text(e.at)])
-        case "case.finding.recorded":
-            try db.execute("UPDATE p_allegations SET recommended = ?, recommended_by = ?, recommended_seq = ? WHERE case_id = ? AND allegation_id = ?",
-                           [e.string("finding"), .text(e.actor), .integer(e.seq), .text(id), e.string("allegation_id")])
-        case "case.finding.approved":
-            try db.execute("UPDATE p_allegations SET final = ?, final_by = ?, final_seq = ? WHERE case_id = ? AND allegation_id = ?",
-                           [e.string("finding"), .text(e.actor), .integer(e.seq), .text(id), e.string("allegation_id")])
+            try db.addEvidence(caseID: id, CaseView.Evidence(seq: e.seq, evidenceID: e.string("evidence_id"), kind: e.string("kind"),
+                                                             reference: e.string("reference"), sha256: e.string("sha256"), actor: e.actor, at: e.at))
+        case "case.finding.recorded", "case.finding.approved":
+            try db.recordFinding(caseID: id, allegationID: e.string("allegation_id") ?? "", finding: e.string("finding"), by: e.actor,
+                                 seq: e.seq, final: e.type == "case.finding.approved")
         case "case.discipline.imposed", "case.discipline.modified":
-            let officer = try db.rows("SELECT officer FROM p_allegations WHERE case_id = ? AND allegation_id = ?", [.text(id), e.string("allegation_id")]).first?[0] ?? .null
-            try db.execute("""
-                INSERT INTO p_discipline (seq, case_id, allegation_id, officer, action, penalty, days, effective, reason, actor, at, detail)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.integer(e.seq), .text(id), e.string("allegation_id"), officer, .text(e.type == "case.discipline.imposed" ? "imposed" : "modified"),
-                      e.string("penalty"), e.int("days"), e.string("effective"), e.string("reason"), .text(e.actor), .text(e.at), e.string("detail")])
-            if let o = officer.text {
-                try officerEvent(db, e, officer: o, kind: "discipline", category: e.values["penalty"]?.stringValue,
-                                 detail: e.values["days"]?.integerValue.map { "\($0) days" }, at: e.at, ref: "case/\(id)#\(e.values["allegation_id"]?.stringValue ?? "")")
+            let allegation = e.string("allegation_id") ?? ""
+            let officer = try db.allegationState(caseID: id, allegationID: allegation)?.officer
+            try db.addDiscipline(caseID: id, CaseView.Discipline(
+                seq: e.seq, allegationID: allegation, officer: officer, action: e.type == "case.discipline.imposed" ? "imposed" : "modified",
+                penalty: e.string("penalty"), days: e.int("days"), detail: e.string("detail"), effective: e.string("effective"),
+                reason: e.string("reason"), actor: e.actor, at: e.at))
+            if let officer {
+                try officerEvent(db, e, officer: officer, kind: "discipline", category: e.string("penalty"),
+                                 detail: e.int("days").map { "\($0) days" }, at: e.at, ref: "case/\(id)#\(allegation)")
             }
         case "case.tolled":
-            if e.values["action"]?.stringValue == "start" {
-                try db.execute("INSERT INTO p_tolls (case_id, start_seq, start_date, reason) VALUES (?, ?, ?, ?)",
-                               [.text(id), .integer(e.seq), e.string("date"), e.string("reason")])
+            if e.string("action") == "start" {
+                try db.startToll(caseID: id, seq: e.seq, date: e.string("date"), reason: e.string("reason"))
             } else {
-                try db.execute("UPDATE p_tolls SET end_date = ?, end_seq = ? WHERE case_id = ? AND end_date IS NULL", [e.string("date"), .integer(e.seq), .text(id)])
+                try db.endToll(caseID: id, seq: e.seq, date: e.string("date"))
             }
         case "case.closed":
-            try db.execute("UPDATE p_cases SET status = 'closed', closed_seq = ?, closed_at = ? WHERE case_id = ?", [.integer(e.seq), .text(e.at), .text(id)])
+            try db.closeCase(caseID: id, seq: e.seq, at: e.at)
         case "case.reopened":
-            try db.execute("UPDATE p_cases SET status = 'open', closed_seq = NULL, closed_at = NULL, reopened = reopened + 1 WHERE case_id = ?", [.text(id)])
+            try db.reopenCase(caseID: id)
         case "oversight.review.recorded":
-            try db.execute("INSERT INTO p_reviews (seq, case_id, body, outcome, actor, at, allegation_id, recommendation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           [.integer(e.seq), .text(id), e.string("body"), e.string("outcome"), .text(e.actor), .text(e.at),
-                            e.string("allegation_id"), e.string("recommendation")])
+            try db.addReview(caseID: id, CaseView.Review(seq: e.seq, body: e.string("body"), allegationID: e.string("allegation_id"),
+                                                         outcome: e.string("outcome"), recommendation: e.string("recommendation"), actor: e.actor, at: e.at))
         case "use_of_force.reported":
-            try db.execute("""
-                INSERT OR REPLACE INTO p_uof (report_id, seq, officer, incident_at, agency, municipality, force_types, subjects_count,
-                    subjects_injured, great_bodily_injury, death, video_footage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(id), .integer(e.seq), e.string("officer"), e.string("incident_at"), e.string("agency"), e.string("municipality"),
-                      .text(e.strings("force_types").joined(separator: ", ")), e.int("subjects_count"), e.int("subjects_injured"),
-                      e.bool("great_bodily_injury"), e.bool("death"), e.bool("video_footage")])
-            if let officer = e.values["officer"]?.stringValue {
-                try officerEvent(db, e, officer: officer, kind: "use_of_force", category: e.strings("force_types").first,
-                                 detail: e.strings("force_types").joined(separator: ", "), at: e.values["incident_at"]?.stringValue ?? e.at, ref: "uof/\(id)")
+            let force = e.strings("force_types")
+            try db.putUseOfForce(UseOfForceRecord(
+                reportID: id, seq: e.seq, officer: e.string("officer"), incidentAt: e.string("incident_at"), agency: e.string("agency"),
+                municipality: e.string("municipality"), forceTypes: force.joined(separator: ", "), subjectsCount: e.int("subjects_count"),
+                subjectsInjured: e.int("subjects_injured"), greatBodilyInjury: e.bool("great_bodily_injury"), death: e.bool("death"),
+                videoFootage: e.bool("video_footage")))
+            if let officer = e.string("officer") {
+                try officerEvent(db, e, officer: officer, kind: "use_of_force", category: force.first,
+                                 detail: force.joined(separator: ", "), at: e.string("incident_at") ?? e.at, ref: "uof/\(id)")
             }
         case "use_of_force.amended":
-            try db.execute("""
-                UPDATE p_uof SET officer = COALESCE(?, officer), incident_at = COALESCE(?, incident_at), agency = COALESCE(?, agency),
-                    municipality = COALESCE(?, municipality), force_types = COALESCE(?, force_types), subjects_count = COALESCE(?, subjects_count),
-                    subjects_injured = COALESCE(?, subjects_injured), great_bodily_injury = COALESCE(?, great_bodily_injury),
-                    death = COALESCE(?, death), video_footage = COALESCE(?, video_footage) WHERE report_id = ?
-                """, [e.string("officer"), e.string("incident_at"), e.string("agency"), e.string("municipality"),
-                      e.values["force_types"] == nil ? .null : .text(e.strings("force_types").joined(separator: ", ")),
-                      e.int("subjects_count"), e.int("subjects_injured"), e.bool("great_bodily_injury"), e.bool("death"),
-                      e.bool("video_footage"), .text(id)])
+            try db.amendUseOfForce(UseOfForceRecord(
+                reportID: id, seq: e.seq, officer: e.string("officer"), incidentAt: e.string("incident_at"), agency: e.string("agency"),
+                municipality: e.string("municipality"), forceTypes: e.values["force_types"] == nil ? nil : e.strings("force_types").joined(separator: ", "),
+                subjectsCount: e.int("subjects_count"), subjectsInjured: e.int("subjects_injured"),
+                greatBodilyInjury: e.bool("great_bodily_injury"), death: e.bool("death"), videoFootage: e.bool("video_footage")))
         case "use_of_force.reviewed":
-            try db.execute("UPDATE p_uof SET review_outcome = ?, review_seq = ?, reviewed_by = ?, case_id = COALESCE(?, case_id) WHERE report_id = ?",
-                           [e.string("outcome"), .integer(e.seq), .text(e.actor), e.string("case_id"), .text(id)])
+            try db.reviewUseOfForce(reportID: id, outcome: e.string("outcome"), seq: e.seq, by: e.actor, caseID: e.string("case_id"))
         case "bodycam.recording.captured":
-            try db.execute("""
-                INSERT OR REPLACE INTO p_recordings (evidence_id, seq, officer, device, start, stop, trigger, buffer_seconds, sha256)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(id), .integer(e.seq), e.string("officer"), e.string("device"), e.string("start"), e.string("stop"),
-                      e.string("trigger"), e.int("pre_event_buffer_seconds"), e.string("sha256")])
+            try db.putRecording(RecordingRecord(evidenceID: id, seq: e.seq, officer: e.string("officer"), device: e.string("device"),
+                                                start: e.string("start"), stop: e.string("stop"), trigger: e.string("trigger"),
+                                                bufferSeconds: e.int("pre_event_buffer_seconds"), sha256: e.string("sha256")))
         case "bodycam.evidence.accessed":
-            try db.execute("INSERT INTO p_bodycam_access (seq, evidence_id, user, action, purpose, case_id, recipient, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           [.integer(e.seq), .text(id), e.string("user"), e.string("action"), e.string("purpose"), e.string("case_id"),
-                            e.string("recipient"), .text(e.actor), .text(e.at)])
+            try db.addBodycamAccess(evidenceID: id, CustodyView.Access(seq: e.seq, user: e.string("user"), action: e.string("action"),
+                                                                     purpose: e.string("purpose"), caseID: e.string("case_id"),
+                                                                     recipient: e.string("recipient"), actor: e.actor, at: e.at))
         case "bodycam.retention.changed":
-            try db.execute("UPDATE p_recordings SET retention = ?, retain_until = ? WHERE evidence_id = ?", [e.string("category"), e.string("retain_until"), .text(id)])
+            try db.changeRetention(evidenceID: id, category: e.string("category"), retainUntil: e.string("retain_until"))
         case "bodycam.evidence.deletion.requested", "bodycam.evidence.deleted":
             let deleted = e.type == "bodycam.evidence.deleted"
-            try db.execute("""
-                INSERT INTO p_bodycam_deletions (seq, evidence_id, kind, requested_by, authorised_by, authority, reason, actor, at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.integer(e.seq), .text(id), .text(deleted ? "deleted" : "requested"), e.string("requested_by"), e.string("authorised_by"),
-                      e.string("authority"), e.string("reason"), .text(e.actor), .text(e.at)])
+            try db.addBodycamDeletion(evidenceID: id, CustodyView.Deletion(
+                seq: e.seq, kind: deleted ? "deleted" : "requested", requestedBy: e.string("requested_by"), authorisedBy: e.string("authorised_by"),
+                authority: e.string("authority"), reason: e.string("reason"), actor: e.actor, at: e.at))
             if deleted {
-                try db.execute("UPDATE p_recordings SET deleted_seq = ?, deleted_by = ?, deletion_authorised_by = ? WHERE evidence_id = ?",
-                               [.integer(e.seq), .text(e.actor), e.string("authorised_by"), .text(id)])
+                try db.markRecordingDeleted(evidenceID: id, seq: e.seq, by: e.actor, authorisedBy: e.string("authorised_by"))
             }
         case "record.sealed":
             try Sealing.project(e, db)
@@ -266,32 +148,29 @@ public enum Projector {
             break
         }
         if let source = e.values["source"] {
-            func text(_ name: String) -> SQLValue { source[name]?.stringValue.map(SQLValue.text) ?? .null }
-            try db.execute("INSERT OR REPLACE INTO p_imports (mapping, record, event, digest, file, row, seq, type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           [text("mapping"), text("record"), text("event"), text("digest"), text("file"),
-                            source["row"]?.integerValue.map(SQLValue.integer) ?? .null, .integer(e.seq), .text(e.type)])
+            try db.putImport(ImportRecord(mapping: source["mapping"]?.stringValue, record: source["record"]?.stringValue,
+                                          event: source["event"]?.stringValue, digest: source["digest"]?.stringValue,
+                                          file: source["file"]?.stringValue, row: source["row"]?.integerValue, seq: e.seq, type: e.type))
         }
         if e.stream.hasPrefix("case/"), e.type.hasPrefix("case.") || e.type == "oversight.review.recorded" {
-            try db.execute("INSERT OR REPLACE INTO p_timeline (case_id, seq, at, recorded, actor, type, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [.text(id), .integer(e.seq), .text(e.at), .text(e.recorded), .text(e.actor), .text(e.type), .text(summary(e))])
-            try db.execute("UPDATE p_cases SET last_seq = ?, last_at = ?, version = version + ? WHERE case_id = ?",
-                           [.integer(e.seq), .text(e.at), .integer(e.type == "case.opened" ? 0 : 1), .text(id)])
+            try db.putTimeline(caseID: id, CaseView.TimelineLine(seq: e.seq, at: e.at, recorded: e.recorded, actor: e.actor, type: e.type, summary: summary(e)),
+                               replace: true)
+            try db.touchCase(caseID: id, seq: e.seq, at: e.at, counts: e.type != "case.opened")
         }
     }
 
     /// The line of a case's timeline that shows one of its complaints being received, from the complaint's row.
-    static func timelineComplaint(caseID: String, complaint: String, _ db: any LedgerWriting) throws {
-        if let row = try db.rows("SELECT seq, actor, received_at, channel FROM p_complaints WHERE complaint_id = ?", [.text(complaint)]).first {
-            try db.execute("INSERT OR IGNORE INTO p_timeline (case_id, seq, at, recorded, actor, type, summary) VALUES (?, ?, ?, NULL, ?, 'complaint.received', ?)",
-                           [.text(caseID), row[0], row[2], row[1], .text("complaint \(complaint) received (\(row[3].display ?? "channel not given"))")])
+    static func timelineComplaint(caseID: String, complaint: String, _ db: any ProjectionWriting) throws {
+        if let c = try db.complaint(complaint) {
+            try db.putTimeline(caseID: caseID, CaseView.TimelineLine(
+                seq: c.seq, at: c.receivedAt, recorded: nil, actor: c.actor, type: "complaint.received",
+                summary: "complaint \(complaint) received (\(c.channel ?? "channel not given"))"), replace: false)
         }
     }
 
-    static func officerEvent(_ db: any LedgerWriting, _ e: LedgerEvent, officer: String, kind: String, category: String?, detail: String?,
+    static func officerEvent(_ db: any ProjectionWriting, _ e: LedgerEvent, officer: String, kind: String, category: String?, detail: String?,
                              at: String, ref: String) throws {
-        try db.execute("INSERT OR REPLACE INTO p_officer_events (seq, officer, kind, category, detail, at, ref) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       [.integer(e.seq), .text(officer), .text(kind), category.map(SQLValue.text) ?? .null, detail.map(SQLValue.text) ?? .null,
-                        .text(at), .text(ref)])
+        try db.putOfficerEvent(OfficerEventRecord(seq: e.seq, officer: officer, kind: kind, category: category, detail: detail, at: at, ref: ref))
     }
 
     static func allegationLabel(_ v: JSONValue) -> String {

@@ -24,8 +24,9 @@ extension Projector {
     /// Drops and re-creates every projection table and applies entries `0 ..< total` in log order,
     /// inside the caller's transaction (a rebuild, or the append of a `record.sealed` statement).
     static func replay(_ writer: any LedgerWriting, total: Int64, progress: ((Int64, Int64) -> Void)? = nil) throws -> Int64 {
-        try Projector.uninstall(writer)
-        try Projector.install(writer)
+        let db = try writer.projectionWriter()
+        try db.uninstallProjections()
+        try db.installProjections()
         var next: Int64 = 0
         let chunk = 8192
         while next < total {
@@ -36,7 +37,7 @@ extension Projector {
             }
             for (i, event) in events.enumerated() {
                 switch event {
-                case let .success(e): try Projector.apply(e, writer)
+                case let .success(e): try Projector.apply(e, db)
                 case let .failure(error): throw error.at(seq: rows[i].seq)
                 }
             }
@@ -58,15 +59,6 @@ extension Projector {
         return LedgerEvent(seq: r.seq, type: r.type, stream: r.stream, actor: r.actor, at: r.at, recorded: r.recorded, values: values)
     }
 
-    /// The tables whose rows belong to one stream of each kind, by the column holding the stream's id.
-    static let streamTables: [String: [(table: String, column: String)]] = [
-        "complaint": [("p_complaints", "complaint_id")],
-        "case": [("p_cases", "case_id"), ("p_case_complaints", "case_id"), ("p_timeline", "case_id"), ("p_allegations", "case_id"),
-                 ("p_discipline", "case_id"), ("p_evidence", "case_id"), ("p_tolls", "case_id"), ("p_reviews", "case_id")],
-        "uof": [("p_uof", "report_id")],
-        "bodycam": [("p_recordings", "evidence_id"), ("p_bodycam_access", "evidence_id"), ("p_bodycam_deletions", "evidence_id")],
-    ]
-
     /// Rebuilds, inside the caller's transaction, only the rows that the entries of `streams` produced,
     /// from what the log holds now: the rows of each stream are deleted (with the officer-history,
     /// import and timeline rows of its entries) and its entries applied again in log order. Used when
@@ -74,10 +66,13 @@ extension Projector {
     /// - Returns: the number of entries applied again.
     @discardableResult
     static func replay(streams: Set<String>, _ writer: any LedgerWriting) throws -> Int {
+        let db = try writer.projectionWriter()
         var replayed = 0
         var complaints: [String] = []
         for stream in streams.sorted() {
-            guard let slash = stream.firstIndex(of: "/"), let tables = streamTables[String(stream[..<slash])] else { continue }
+            guard let slash = stream.firstIndex(of: "/") else { continue }
+            let kind = String(stream[..<slash])
+            guard ["complaint", "case", "uof", "bodycam"].contains(kind) else { continue }
             let id = String(stream[stream.index(after: slash)...])
             var seqs: [Int64] = []
             while true {
@@ -85,24 +80,20 @@ extension Projector {
                 if page.isEmpty { break }
                 seqs += page
             }
-            for (table, column) in tables { try writer.execute("DELETE FROM \(table) WHERE \(column) = ?", [.text(id)]) }
-            for seq in seqs {
-                for table in ["p_officer_events", "p_imports", "p_timeline"] { try writer.execute("DELETE FROM \(table) WHERE seq = ?", [.integer(seq)]) }
-            }
+            try db.deleteRows(ofStream: kind, id: id)
+            for seq in seqs { try db.deleteRows(ofEntry: seq) }
             for seq in seqs {
                 guard let r = try writer.domainEntries(from: seq, limit: 1).first, r.seq == seq else {
                     throw BlotterError(.storage, "entry \(seq) of stream \(stream) is missing")
                 }
-                try apply(try event(r), writer)
+                try apply(try event(r), db)
                 replayed += 1
             }
             if stream.hasPrefix("complaint/") { complaints.append(id) }
         }
         // The lines of case timelines that show a replayed complaint being received.
         for complaint in complaints {
-            for row in try writer.rows("SELECT case_id FROM p_case_complaints WHERE complaint_id = ?", [.text(complaint)]) {
-                if let caseID = row[0].text { try timelineComplaint(caseID: caseID, complaint: complaint, writer) }
-            }
+            for caseID in try db.cases(ofComplaint: complaint) { try timelineComplaint(caseID: caseID, complaint: complaint, db) }
         }
         return replayed
     }

@@ -51,13 +51,12 @@ public enum Sealing {
         return streams
     }
 
-    /// Projection `p_sealed`: one row per sealed field (`*` for a whole entry).
-    static func project(_ e: LedgerEvent, _ db: any LedgerWriting) throws {
+    /// The sealed-fields projection: one row per sealed field (`*` for a whole entry).
+    static func project(_ e: LedgerEvent, _ db: any ProjectionWriting) throws {
         let (entries, fields) = targets(e)
         for seq in entries {
             for field in fields ?? ["*"] {
-                try db.execute("INSERT OR REPLACE INTO p_sealed (seq, field, sealed_seq, authority, actor, at) VALUES (?, ?, ?, ?, ?, ?)",
-                               [.integer(seq), .text(field), .integer(e.seq), e.string("authority"), .text(e.actor), .text(e.at)])
+                try db.putSealed(seq: seq, field: field, sealedSeq: e.seq, authority: e.string("authority"), actor: e.actor, at: e.at)
             }
         }
     }

@@ -200,12 +200,12 @@ public final class Importer {
             if case let .success(events) = result { for e in events { lookups.insert(e.1 + "\u{0}" + e.0.name) } }
         }
         var prior: [String: Prior] = [:]
-        try ledger.store.read { db in
+        try ledger.store.read { reader in
+            let db = try reader.projections()
             for k in lookups {
                 let parts = k.split(separator: "\u{0}", maxSplits: 1).map(String.init)
-                if let row = try db.rows("SELECT digest, file, row, seq FROM p_imports WHERE mapping = ? AND record = ? AND event = ?",
-                                         [.text(mapping.name), .text(parts[0]), .text(parts[1])]).first {
-                    prior[k] = Prior(digest: row[0].text ?? "", file: row[1].text ?? "", row: Int(row[2].integer ?? 0), seq: row[3].integer ?? 0)
+                if let r = try db.imported(mapping: mapping.name, record: parts[0], event: parts[1]) {
+                    prior[k] = Prior(digest: r.digest ?? "", file: r.file ?? "", row: Int(r.row ?? 0), seq: r.seq)
                 }
             }
         }

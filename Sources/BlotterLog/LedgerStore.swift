@@ -34,7 +34,9 @@ public struct EntrySummary: Sendable {
     }
 }
 
-/// Storage of a ledger. Implementations: `SQLiteStore` (the embedded default, in BlotterSQLite); PostgreSQL later.
+/// Storage of a ledger. Implementations: `SQLiteStore` (the embedded default, in BlotterSQLite) and
+/// `PostgresStore` (BlotterPostgres). A store whose ledgers have the domain's tables also implements
+/// the domain's `ProjectionWriting` on its transactions (both do, through BlotterSQL).
 ///
 /// A store keeps entries as exact bytes, disclosures apart from them, and the derived key
 /// registry and stream versions that append needs. It enforces nothing about validity; ``Ledger``
@@ -71,6 +73,12 @@ public protocol LedgerReading: LedgerStateReading {
     func streamVersions(_ streams: [String]) throws -> [String: Int64]
     /// Summaries of entries in seq order, optionally of one stream.
     func summaries(from seq: Int64, limit: Int, stream: String?) throws -> [EntrySummary]
+    /// Summaries of the entries of one statement type before `size`, in seq order.
+    func summaries(type: String, before size: Int64) throws -> [EntrySummary]
+    /// The key that signed each entry `first ... last`, in seq order.
+    func keyIDs(from first: Int64, through last: Int64) throws -> [(seq: Int64, keyID: String)]
+    /// The entries of one stream before `size`, as ``domainEntries(from:limit:)`` gives them.
+    func domainEntries(stream: String, before size: Int64) throws -> [DomainEntryRow]
     /// Every registered key, in registration order.
     func allKeys() throws -> [KeyRecord]
     /// The stored hash of the complete Merkle subtree `index` at `level` (leaves
@@ -84,10 +92,6 @@ public protocol LedgerReading: LedgerStateReading {
     func checkpoints() throws -> [(size: Int64, note: String)]
     /// The signed checkpoint of the largest size.
     func latestCheckpoint() throws -> (size: Int64, note: String)?
-    /// True if the store holds a derived table of that name (created by a policy).
-    func hasTable(_ name: String) throws -> Bool
-    /// Runs a query over the domain tables (projections, catalog).
-    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]]
     /// Entries `from ..< from + limit` as the domain layer reads them: columns and disclosures, no bytes.
     func domainEntries(from seq: Int64, limit: Int) throws -> [DomainEntryRow]
 }
@@ -110,26 +114,6 @@ extension LedgerReading {
 
 /// How ``LedgerReading/entries(nonces:)`` names a statement: its key, `at` and nonce.
 public func nonceKey(keyID: String, at: String, nonce: String) -> String { keyID + "/" + at + "/" + nonce }
-
-/// A value in or out of SQL, without tying the protocol to one database library.
-public enum SQLValue: Sendable, Equatable, Hashable {
-    case null
-    case integer(Int64)
-    case real(Double)
-    case text(String)
-
-    public var text: String? { if case let .text(s) = self { return s } else { return nil } }
-    public var integer: Int64? { if case let .integer(n) = self { return n } else { return nil } }
-    /// The value as a string for display: nil for null.
-    public var display: String? {
-        switch self {
-        case .null: return nil
-        case let .integer(n): return String(n)
-        case let .real(d): return String(d)
-        case let .text(s): return s
-        }
-    }
-}
 
 /// One entry as the domain layer reads it back for rebuilding projections.
 public struct DomainEntryRow: Sendable {
@@ -175,7 +159,4 @@ public protocol LedgerWriting: LedgerReading {
     func releaseSavepoint() throws
     /// Undoes everything written since the savepoint, and forgets it.
     func rollbackToSavepoint() throws
-    /// Runs a statement that changes the domain tables (projections, catalog), in the same
-    /// transaction as the entries, so an append and the views it changes commit together.
-    func execute(_ sql: String, _ arguments: [SQLValue]) throws
 }

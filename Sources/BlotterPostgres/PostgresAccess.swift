@@ -1,4 +1,6 @@
 internal import BlotterCrypto
+internal import BlotterDomain
+internal import BlotterSQL
 internal import BlotterFormat
 internal import BlotterLog
 internal import PostgresNIO
@@ -10,7 +12,7 @@ internal import PostgresNIO
 /// Statements on the derived tables are sent without waiting (pipelined); ``drain()`` waits for
 /// them and throws the first failure. Look-ups that append makes for every statement (`count`, a
 /// replay's nonce, a stream version, a tree hash) consult what is held first, so they need no flush.
-final class PostgresAccess: LedgerWriting {
+final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     let store: PostgresStore
     let connection: PostgresConnection
     /// Entries in the ledger, those held here included.
@@ -180,6 +182,39 @@ final class PostgresAccess: LedgerWriting {
         return try rows.map {
             EntrySummary(seq: try $0[0].decode(Int64.self), type: try $0[1].decode(String.self), stream: try $0[2].decode(String.self),
                          streamVersion: try $0[3].decode(Int64.self), actor: try $0[4].decode(String.self), recorded: try $0[5].decode(String.self))
+        }
+    }
+
+    func summaries(type: String, before size: Int64) throws -> [EntrySummary] {
+        try flush()
+        return try query("SELECT seq, type, stream, stream_version, actor, recorded FROM entries WHERE type = $1 AND seq < $2 ORDER BY seq",
+                         [.text(type), .integer(size)]).map {
+            EntrySummary(seq: try $0[0].decode(Int64.self), type: try $0[1].decode(String.self), stream: try $0[2].decode(String.self),
+                         streamVersion: try $0[3].decode(Int64.self), actor: try $0[4].decode(String.self), recorded: try $0[5].decode(String.self))
+        }
+    }
+
+    func keyIDs(from first: Int64, through last: Int64) throws -> [(seq: Int64, keyID: String)] {
+        try flush()
+        return try query("SELECT seq, key_id FROM entries WHERE seq BETWEEN $1 AND $2 ORDER BY seq", [.integer(first), .integer(last)]).map {
+            (try $0[0].decode(Int64.self), try $0[1].decode(String.self))
+        }
+    }
+
+    func domainEntries(stream: String, before size: Int64) throws -> [DomainEntryRow] {
+        try flush()
+        let rows = try query("SELECT seq, type, stream, actor, at, recorded FROM entries WHERE stream = $1 AND seq < $2 ORDER BY seq",
+                             [.text(stream), .integer(size)])
+        var disclosures: [Int64: [String: String]] = [:]
+        for row in try query("""
+            SELECT d.seq, d.field, d.disclosure FROM entries e JOIN disclosures d ON d.seq = e.seq WHERE e.stream = $1 AND e.seq < $2
+            """, [.text(stream), .integer(size)]) {
+            disclosures[try row[0].decode(Int64.self), default: [:]][try row[1].decode(String.self)] = try row[2].decode(String.self)
+        }
+        return try rows.map {
+            let s = try $0[0].decode(Int64.self)
+            return DomainEntryRow(seq: s, type: try $0[1].decode(String.self), stream: try $0[2].decode(String.self), actor: try $0[3].decode(String.self),
+                                  at: try $0[4].decode(String.self), recorded: try $0[5].decode(String.self), disclosures: disclosures[s] ?? [:])
         }
     }
 

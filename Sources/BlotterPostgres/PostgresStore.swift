@@ -1,6 +1,7 @@
 internal import BlotterFormat
 public import BlotterLog
 internal import BlotterCrypto
+internal import BlotterSQL
 internal import Foundation
 internal import PostgresNIO
 

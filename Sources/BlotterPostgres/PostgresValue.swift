@@ -1,4 +1,5 @@
 internal import BlotterLog
+internal import BlotterSQL
 internal import Foundation
 internal import PostgresNIO
 

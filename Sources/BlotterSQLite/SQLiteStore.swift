@@ -1,6 +1,8 @@
 public import BlotterFormat
 public import BlotterLog
 internal import BlotterCrypto
+internal import BlotterDomain
+internal import BlotterSQL
 internal import Foundation
 internal import GRDB
 
@@ -230,7 +232,8 @@ public final class SQLiteStore: LedgerStore {
 }
 
 /// Reads and writes through one GRDB connection, inside a transaction the store opened.
-private struct Access: LedgerWriting {
+/// One transaction; through BlotterSQL it also keeps the domain's tables.
+private struct Access: LedgerWriting, SQLConnection, ProjectionWriting {
     let db: Database
 
     func count() throws -> Int64 {
@@ -276,6 +279,31 @@ private struct Access: LedgerWriting {
         let arguments: StatementArguments = stream.map { [$0, seq, limit] } ?? [seq, limit]
         return try Row.fetchAll(db, sql: sql, arguments: arguments).map {
             EntrySummary(seq: $0[0], type: $0[1], stream: $0[2], streamVersion: $0[3], actor: $0[4], recorded: $0[5])
+        }
+    }
+
+    func summaries(type: String, before size: Int64) throws -> [EntrySummary] {
+        try Row.fetchAll(db, sql: "SELECT seq, type, stream, stream_version, actor, recorded FROM entries WHERE type = ? AND seq < ? ORDER BY seq",
+                         arguments: [type, size]).map {
+            EntrySummary(seq: $0[0], type: $0[1], stream: $0[2], streamVersion: $0[3], actor: $0[4], recorded: $0[5])
+        }
+    }
+
+    func keyIDs(from first: Int64, through last: Int64) throws -> [(seq: Int64, keyID: String)] {
+        try Row.fetchAll(db, sql: "SELECT seq, key_id FROM entries WHERE seq BETWEEN ? AND ? ORDER BY seq", arguments: [first, last]).map { ($0[0], $0[1]) }
+    }
+
+    func domainEntries(stream: String, before size: Int64) throws -> [DomainEntryRow] {
+        let rows = try Row.fetchAll(db, sql: "SELECT seq, type, stream, actor, at, recorded FROM entries WHERE stream = ? AND seq < ? ORDER BY seq",
+                                    arguments: [stream, size])
+        var disclosures: [Int64: [String: String]] = [:]
+        let d = try Row.fetchCursor(db, sql: """
+            SELECT d.seq, d.field, d.disclosure FROM entries e JOIN disclosures d ON d.seq = e.seq WHERE e.stream = ? AND e.seq < ?
+            """, arguments: [stream, size])
+        while let row = try d.next() { disclosures[row[0], default: [:]][row[1]] = row[2] as String }
+        return rows.map {
+            let seq: Int64 = $0[0]
+            return DomainEntryRow(seq: seq, type: $0[1], stream: $0[2], actor: $0[3], at: $0[4], recorded: $0[5], disclosures: disclosures[seq] ?? [:])
         }
     }
 

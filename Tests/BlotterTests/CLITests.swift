@@ -1,5 +1,6 @@
 import Blotter
 import BlotterCrypto
+import BlotterSQL
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 @testable import BlotterFormat
 @testable import BlotterDomain
 import Blotter
+import BlotterSQL
 import Foundation
 import Testing
 

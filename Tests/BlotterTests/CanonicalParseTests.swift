@@ -2,6 +2,7 @@
 @testable import BlotterDomain
 import Blotter
 import BlotterCrypto
+import BlotterSQL
 import Foundation
 import Testing
 

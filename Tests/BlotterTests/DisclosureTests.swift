@@ -1,6 +1,7 @@
 import Blotter
 import BlotterDemo
 import BlotterCrypto
+import BlotterSQL
 import Foundation
 import GRDB
 import Testing
@@ -390,7 +391,7 @@ struct PublicDisclosureTests {
         #expect((afterSeals["p_sealed"]?.count ?? 0) >= 6)
         try ledger.rebuildProjections()
         let rebuilt = try projectionDump(ledger.store)
-        for table in Projector.tables {
+        for table in SQLProjections.tables {
             #expect(rebuilt[table] == afterSeals[table], "table \(table): the rows rebuilt at sealing differ from a full rebuild")
         }
         #expect(try desk.cli(["verify", "--ledger", desk.ledger]).status == 0)

@@ -1,5 +1,6 @@
 import Blotter
 import BlotterCrypto
+import BlotterSQL
 import Foundation
 import Testing
 
@@ -59,7 +60,7 @@ final class CaseDesk: @unchecked Sendable {
 
     func view(_ caseID: String, today: String = "2026-11-21") throws -> JSONValue {
         let catalog = try ledger.catalog()!
-        return try ledger.store.read { try Views($0, catalog: catalog, today: CalendarDate(today)!).caseView(caseID) }
+        return try JSONValueCoding.encode(try ledger.store.read { try Views($0, catalog: catalog, today: CalendarDate(today)!).caseView(caseID) })
     }
 
     /// Appends `submission` expecting a refusal; checks the ledger file is byte-for-byte unchanged.

@@ -1,4 +1,5 @@
 import Blotter
+import BlotterSQL
 import Foundation
 import BlotterCrypto
 import Testing

@@ -1,3 +1,4 @@
+import BlotterSQL
 import Foundation
 import Testing
 @testable import BlotterFormat
@@ -247,7 +248,7 @@ struct PublicDataImportTests {
         #expect(r.defaults.values.contains { $0.column == "NYPD Officer Penalty" && $0.value == "Closed Administratively" && $0.count == 142 })
         let catalog = try #require(try d.ledger.catalog())
         for (caseID, expected) in figures["cases"]?.objectValue ?? [] {
-            let view = try d.ledger.store.read { try Views($0, catalog: catalog, today: CalendarDate("2026-11-21")!).caseView(caseID) }
+            let view = try JSONValueCoding.encode(try d.ledger.store.read { try Views($0, catalog: catalog, today: CalendarDate("2026-11-21")!).caseView(caseID) })
             let allegations = view["allegations"]?.arrayValue ?? []
             #expect(allegations.count == expected.objectValue?.count, "\(caseID)")
             for (id, want) in expected.objectValue ?? [] {

@@ -1,6 +1,7 @@
 import Blotter
 import BlotterCrypto
 import BlotterPostgres
+import BlotterSQL
 import Foundation
 import Synchronization
 import Testing

@@ -1,6 +1,7 @@
 import Blotter
 import BlotterDemo
 import BlotterCrypto
+import BlotterSQL
 import Foundation
 import GRDB
 import Testing
@@ -9,7 +10,7 @@ import Testing
 func projectionDump(_ store: any LedgerStore) throws -> [String: [String]] {
     try store.read { r in
         var out: [String: [String]] = [:]
-        for table in Projector.tables {
+        for table in SQLProjections.tables {
             out[table] = try r.rows("SELECT * FROM \(table)", []).map { "\($0)" }.sorted()
         }
         return out
@@ -70,7 +71,7 @@ struct ProjectionTests {
         let n = try ledger.rebuildProjections()
         #expect(n == entries)
         let rebuilt = try projectionDump(ledger.store)
-        for table in Projector.tables {
+        for table in SQLProjections.tables {
             #expect(rebuilt[table] == incremental[table], "table \(table) differs after rebuild")
         }
     }
@@ -89,8 +90,11 @@ struct ProjectionTests {
         defer { try? ledger.close() }
         let events = try rawEvents(ledger)
         let catalog = try ledger.catalog()!
-        let views = { (body: (Views) throws -> JSONValue) throws -> JSONValue in
-            try ledger.store.read { try body(Views($0, catalog: catalog, today: CalendarDate(Timestamp.now()))) }
+        let views = { (body: (Views) throws -> any Encodable) throws -> JSONValue in
+            let value: any Encodable = try ledger.store.read { reader -> any Encodable in
+                try body(try Views(reader, catalog: catalog, today: CalendarDate(Timestamp.now())))
+            }
+            return try JSONValueCoding.encode(value)
         }
         // Allegations by category and final finding.
         var category: [String: String] = [:], final: [String: String] = [:]
@@ -134,7 +138,9 @@ struct ProjectionTests {
         defer { try? ledger.close() }
         let catalog = try ledger.catalog()!
         let today = CalendarDate(Timestamp.now())
-        let officer = try ledger.store.read { try Views($0, catalog: catalog, today: today).officer(Self.demo.report.flaggedOfficer, rules: try EarlyInterventionRules.bundled()) }
+        let officer = try JSONValueCoding.encode(try ledger.store.read {
+            try Views($0, catalog: catalog, today: today).officer(Self.demo.report.flaggedOfficer, rules: try EarlyInterventionRules.bundled())
+        })
         let flags = officer["flags"]?.arrayValue ?? []
         let ids = Set(flags.compactMap { $0["rule"]?.stringValue })
         #expect(ids.isSuperset(of: ["complaints-12-months", "force-12-months", "sustained-allegations"]))
@@ -151,9 +157,9 @@ struct ProjectionTests {
         // A peer with one complaint has no flags.
         var filter = Views.QueueFilter()
         filter.overdueOnly = true
-        let overdue = try ledger.store.read { try Views($0, catalog: catalog, today: today).queue(filter) }
+        let overdue = try JSONValueCoding.encode(try ledger.store.read { try Views($0, catalog: catalog, today: today).queue(filter) })
         #expect((overdue["cases"]?.arrayValue ?? []).contains { $0["case_id"] == .string(Self.demo.report.overdueCase) })
-        let tolled = try ledger.store.read { try Views($0, catalog: catalog, today: today).caseView(Self.demo.report.tolledCase) }
+        let tolled = try JSONValueCoding.encode(try ledger.store.read { try Views($0, catalog: catalog, today: today).caseView(Self.demo.report.tolledCase) })
         #expect(tolled["deadline"]?["tolling_now"] == .bool(true))
         #expect(tolled["deadline"]?["overdue"] == .bool(false))
     }

@@ -3,6 +3,7 @@ import BlotterPostgres
 import Synchronization
 import Testing
 import BlotterCrypto
+import BlotterSQL
 import Foundation
 
 /// The folder of test fixtures (published vectors copied from shared/vectors).
@@ -232,7 +233,7 @@ func storeContents(_ store: any LedgerStore) throws -> String {
             level += 1
         }
         for c in try r.checkpoints() { out += "checkpoint \(c.size) \(c.note)\n" }
-        for table in Projector.tables where try r.hasTable(table) {
+        for table in SQLProjections.tables where try r.hasTable(table) {
             out += "table \(table)\n" + (try r.rows("SELECT * FROM \(table)", []).map { "\($0)" }.sorted().joined(separator: "\n")) + "\n"
         }
         return out

@@ -1,0 +1,143 @@
+public import BlotterFormat
+public import BlotterLog
+
+/// A value in or out of SQL, without tying the stores' shared SQL to one database library.
+public enum SQLValue: Sendable, Equatable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+
+    public var text: String? { if case let .text(s) = self { return s } else { return nil } }
+    public var integer: Int64? { if case let .integer(n) = self { return n } else { return nil } }
+    /// The value as a string for display: nil for null.
+    public var display: String? {
+        switch self {
+        case .null: return nil
+        case let .integer(n): return String(n)
+        case let .real(d): return String(d)
+        case let .text(s): return s
+        }
+    }
+
+    init(_ s: String?) { self = s.map(SQLValue.text) ?? .null }
+    init(_ n: Int64?) { self = n.map(SQLValue.integer) ?? .null }
+    init(_ b: Bool?) { self = b.map { .integer($0 ? 1 : 0) } ?? .null }
+}
+
+/// A store's transaction as the shared SQL sees it: statements in SQLite's dialect, which a store
+/// with another dialect rewrites (PostgreSQL: `PostgresDialect`). A store's reader and writer conform,
+/// and so get the domain's tables (``ProjectionWriting``) from this module.
+public protocol SQLConnection: LedgerReading {
+    /// Runs a query.
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]]
+    /// Runs a statement that changes the domain's tables, in the transaction of the entries, so an
+    /// append and the views it changes commit together.
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws
+    /// True if the store holds a table of that name.
+    func hasTable(_ name: String) throws -> Bool
+}
+
+extension SQLConnection {
+    /// Rows decoded into `T`, `names[i]` naming column `i` (the snake_case of `T`'s properties).
+    func select<T: Decodable>(_ type: T.Type, _ names: [String], _ sql: String, _ arguments: [SQLValue] = []) throws -> [T] {
+        try rows(sql, arguments).map { row in
+            var byName: [String: SQLValue] = [:]
+            for (name, value) in zip(names, row) { byName[name] = value }
+            return try T(from: RowDecoder(row: byName, codingPath: []))
+        }
+    }
+
+    func count(_ sql: String, _ arguments: [SQLValue] = []) throws -> Int64 {
+        try rows(sql, arguments).first?.first?.integer ?? 0
+    }
+}
+
+extension LedgerReading {
+    /// Raw SQL over a store's tables, for tests and tools in this package that inspect or tamper
+    /// with what a store holds. Not part of the library's API: the domain never uses it.
+    package func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] {
+        guard let connection = self as? any SQLConnection else { throw BlotterError(.storage, "this store does not speak SQL") }
+        return try connection.rows(sql, arguments)
+    }
+
+    package func hasTable(_ name: String) throws -> Bool {
+        guard let connection = self as? any SQLConnection else { throw BlotterError(.storage, "this store does not speak SQL") }
+        return try connection.hasTable(name)
+    }
+}
+
+extension LedgerWriting {
+    package func execute(_ sql: String, _ arguments: [SQLValue]) throws {
+        guard let connection = self as? any SQLConnection else { throw BlotterError(.storage, "this store does not speak SQL") }
+        try connection.execute(sql, arguments)
+    }
+}
+
+/// Decodes one row, columns by the snake_case names of the properties (as ``JSONValueCoding``
+/// names members). Integers decode as `Bool` (0 false), text as `String`; null or a missing column is nil.
+private struct RowDecoder: Decoder {
+    let row: [String: SQLValue]
+    let codingPath: [any CodingKey]
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<K: CodingKey>(keyedBy type: K.Type) throws -> KeyedDecodingContainer<K> {
+        KeyedDecodingContainer(Columns<K>(row: row, codingPath: codingPath))
+    }
+    func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        throw DecodingError.typeMismatch([Any].self, .init(codingPath: codingPath, debugDescription: "a row has no arrays"))
+    }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        throw DecodingError.typeMismatch(Any.self, .init(codingPath: codingPath, debugDescription: "a row is decoded by its columns"))
+    }
+}
+
+private struct Columns<K: CodingKey>: KeyedDecodingContainerProtocol {
+    let row: [String: SQLValue]
+    let codingPath: [any CodingKey]
+    var allKeys: [K] { row.keys.compactMap { K(stringValue: $0) } }
+
+    func value(_ key: K) -> SQLValue { row[JSONValueCoding.snakeCase(key.stringValue)] ?? .null }
+    func contains(_ key: K) -> Bool { row[JSONValueCoding.snakeCase(key.stringValue)] != nil }
+    func decodeNil(forKey key: K) throws -> Bool { value(key) == .null }
+
+    func mismatch(_ key: K, _ expected: String) -> DecodingError {
+        .typeMismatch(Any.self, .init(codingPath: codingPath + [key],
+                                      debugDescription: "column \(JSONValueCoding.snakeCase(key.stringValue)): expected \(expected), found \(value(key))"))
+    }
+
+    func decode(_ type: String.Type, forKey key: K) throws -> String {
+        switch value(key) {
+        case let .text(s): return s
+        case let .integer(n): return String(n)
+        default: throw mismatch(key, "text")
+        }
+    }
+    func decode(_ type: Int64.Type, forKey key: K) throws -> Int64 {
+        guard case let .integer(n) = value(key) else { throw mismatch(key, "an integer") }
+        return n
+    }
+    func decode(_ type: Int.Type, forKey key: K) throws -> Int { Int(try decode(Int64.self, forKey: key)) }
+    func decode(_ type: Bool.Type, forKey key: K) throws -> Bool { try decode(Int64.self, forKey: key) != 0 }
+    func decode(_ type: Double.Type, forKey key: K) throws -> Double {
+        switch value(key) {
+        case let .real(d): return d
+        case let .integer(n): return Double(n)
+        default: throw mismatch(key, "a number")
+        }
+    }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: K) throws -> T {
+        switch type {
+        case is String.Type: return try decode(String.self, forKey: key) as! T
+        case is Int64.Type: return try decode(Int64.self, forKey: key) as! T
+        case is Int.Type: return try decode(Int.self, forKey: key) as! T
+        case is Bool.Type: return try decode(Bool.self, forKey: key) as! T
+        case is Double.Type: return try decode(Double.self, forKey: key) as! T
+        default: throw mismatch(key, "a column value (rows hold no nested values)")
+        }
+    }
+    func nestedContainer<N: CodingKey>(keyedBy type: N.Type, forKey key: K) throws -> KeyedDecodingContainer<N> { throw mismatch(key, "a column value") }
+    func nestedUnkeyedContainer(forKey key: K) throws -> any UnkeyedDecodingContainer { throw mismatch(key, "a column value") }
+    func superDecoder() throws -> any Decoder { RowDecoder(row: row, codingPath: codingPath) }
+    func superDecoder(forKey key: K) throws -> any Decoder { throw mismatch(key, "a column value") }
+}
