@@ -37,7 +37,7 @@ public struct CaseView: Codable, Sendable, Equatable {
     public var timeline: [TimelineLine]
     public var sealed: [SealedField]
 
-    /// The row of `p_cases`: the case without what is gathered from other tables.
+    /// The case itself, without what is gathered from its complaints, allegations and the rest.
     public struct Summary: Codable, Sendable, Equatable {
         public var caseID: String
         public var status: String
@@ -178,7 +178,7 @@ public struct QueueView: Codable, Sendable, Equatable {
         public var overdue: Bool
     }
 
-    /// A `p_cases` row as the queue reads it.
+    /// A case as the queue reads it, before its deadline is computed.
     public struct Row: Codable, Sendable, Equatable {
         public var caseID: String
         public var status: String

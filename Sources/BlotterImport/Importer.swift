@@ -189,7 +189,7 @@ public final class Importer {
 
     struct DefaultUse { let column: String; let value: String; let to: JSONValue }
 
-    /// What the ledger already has for (record, event), from p_imports.
+    /// What the ledger already has for (record, event), from the imports projection.
     struct Prior { let digest: String; let file: String; let row: Int; let seq: Int64 }
 
     func importBatch(_ records: [SourceRecord], digest fileDigest: String, report: inout ImportReport) throws {

@@ -72,12 +72,7 @@ extension Ledger {
     }
 }
 
-extension LedgerVerifier {
-    /// Verifies the whole ledger off the cooperative pool; see ``verify()``.
-    public func verify() async throws -> VerificationReport {
-        try await BlockingWork.run { try self.verify() }
-    }
-}
+
 
 extension Ledger {
     /// The latest signed checkpoint, signing a new one if the tree has grown; see ``checkpoint(operatorKey:)``.

@@ -56,16 +56,9 @@ public struct LedgerVerifier: Sendable {
     /// - Parameter since: the trusted checkpoint (its signature already checked by the caller).
     public func verify(since: Checkpoint?, progress: ((Int64, Int64) -> Void)? = nil) throws -> VerificationReport {
         let started = Date()
-        let total = try store.read { try $0.count() }
         var state = VerifierState()
-        var next: Int64 = 0
-        if let since {
-            guard since.size <= total else {
-                throw BlotterError(.verificationFailed, "the ledger has \(total) entries, fewer than the \(since.size) of the checkpoint: entries were removed from its end")
-            }
-            try fastForward(to: since, state: &state, progress: progress, total: total)
-            next = since.size
-        }
+        let (first, total) = try begin(since: since, state: &state, progress: progress)
+        var next = first
         // The next chunk is read on another thread while this one is checked.
         let reader = ChunkReader(store: store, chunkSize: chunkSize)
         // Also when a chunk fails: the caller may close the store as soon as this returns or throws.
@@ -80,6 +73,24 @@ public struct LedgerVerifier: Sendable {
             progress?(next, total)
         }
         reader.finish()  // before the checks below read the store on this thread
+        return try conclude(next: next, total: total, state: state, since: since, started: started)
+    }
+
+    /// Reads the size, and with `since` checks the trusted checkpoint and rebuilds the state up to it.
+    /// - Returns: the first entry to verify one by one, and the number of entries.
+    private func begin(since: Checkpoint?, state: inout VerifierState, progress: ((Int64, Int64) -> Void)?) throws -> (next: Int64, total: Int64) {
+        let total = try store.read { try $0.count() }
+        guard let since else { return (0, total) }
+        guard since.size <= total else {
+            throw BlotterError(.verificationFailed, "the ledger has \(total) entries, fewer than the \(since.size) of the checkpoint: entries were removed from its end")
+        }
+        try fastForward(to: since, state: &state, progress: progress, total: total)
+        return (since.size, total)
+    }
+
+    /// After the entries: none missing at the end, the stored tree holds no other hashes, every stored
+    /// checkpoint is signed by the operator and has the tree's root.
+    private func conclude(next: Int64, total: Int64, state: VerifierState, since: Checkpoint?, started: Date) throws -> VerificationReport {
         if next < total {
             throw BlotterError(.verificationFailed, "expected \(total) entries, found \(next)", seq: next)
         }
@@ -113,6 +124,35 @@ public struct LedgerVerifier: Sendable {
             entries: next, keys: state.keys.count, revokedKeys: state.keys.values.filter { $0.revokedSeq != nil }.count,
             streams: state.streams.count, disclosures: state.disclosures, withheld: state.withheld, headHash: state.prevHash,
             root: state.tree.root, since: since?.size, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Verifies off Swift's cooperative pool, for async callers (the server): the same checks as
+    /// ``verify(since:progress:)``. The next chunk is read in a child task (`async let`) while this one
+    /// is checked, so a failure or a cancellation waits for the read before returning: the store is
+    /// not in use once this returns or throws. Reads and checks run as ``BlockingWork``.
+    public func verify(since: Checkpoint? = nil, progress: (@Sendable (Int64, Int64) -> Void)? = nil) async throws -> VerificationReport {
+        let started = Date()
+        let box = StateBox()
+        let (first, total) = try await BlockingWork.run { try self.begin(since: since, state: &box.state, progress: progress) }
+        var next = first
+        var chunk = try await readChunk(from: next, total: total)
+        while next < total, !chunk.entries.isEmpty {
+            try Task.checkCancellation()
+            let following = next + Int64(chunk.entries.count)
+            async let ahead = readChunk(from: following, total: total)
+            let (current, expected) = (chunk, next)
+            try await BlockingWork.run { try self.verifyChunk(current, expectedFirst: expected, state: &box.state) }
+            next = following
+            progress?(next, total)
+            chunk = try await ahead
+        }
+        let end = next
+        return try await BlockingWork.run { try self.conclude(next: end, total: total, state: box.state, since: since, started: started) }
+    }
+
+    private func readChunk(from seq: Int64, total: Int64) async throws -> Chunk {
+        guard seq < total else { return Chunk(entries: [], tree: []) }
+        return try await store.read { [chunkSize] in try Chunk.read($0, from: seq, limit: chunkSize) }
     }
 
     /// Rebuilds the state after the entries a trusted checkpoint covers, and checks their root.
@@ -304,7 +344,7 @@ public struct LedgerVerifier: Sendable {
 
 /// Entries `first ..< first + n` with their disclosures, and the stored tree hashes of the complete
 /// subtrees those entries finish: at each level L, indexes `first >> L ..< (first + n) >> L`.
-struct Chunk {
+struct Chunk: Sendable {
     var entries: [StoredEntry]
     var tree: [[TreeHash]]
 
@@ -321,7 +361,12 @@ struct Chunk {
     }
 }
 
-/// Reads one chunk ahead on a background thread.
+/// The state of an async verification, handed from one blocking step to the next (one at a time).
+private final class StateBox: @unchecked Sendable {
+    var state = VerifierState()
+}
+
+/// Reads one chunk ahead on a background thread (the synchronous verifier; the async one uses a child task).
 private final class ChunkReader: @unchecked Sendable {
     // @unchecked Sendable: `pending` is written by the reading thread before `ready` is signalled
     // and read by the verifying thread only after waiting on it; one request is outstanding at a time.

@@ -1,7 +1,6 @@
 @testable import BlotterFormat
 @testable import BlotterDomain
 import Blotter
-import BlotterSQL
 import Foundation
 import Testing
 

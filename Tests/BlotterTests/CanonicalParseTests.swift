@@ -2,7 +2,6 @@
 @testable import BlotterDomain
 import Blotter
 import BlotterCrypto
-import BlotterSQL
 import Foundation
 import Testing
 

@@ -1,6 +1,5 @@
 import Blotter
 import BlotterCrypto
-import BlotterSQL
 import Foundation
 import Testing
 

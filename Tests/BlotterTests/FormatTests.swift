@@ -1,5 +1,4 @@
 import Blotter
-import BlotterSQL
 import Foundation
 import BlotterCrypto
 import Testing

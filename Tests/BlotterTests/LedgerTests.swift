@@ -104,7 +104,8 @@ struct LedgerAsyncTests {
         let t = try TestLedger(catalog: try EventCatalog.bundled(), store: store)
         try t.register("ia/intake", roles: ["intake"])
         let statements = try (0..<200).map { i in
-            try t.statement("ia/intake", stream: "complaint/C-\(i)", fields: [("complaint_id", .string("C-\(i)")), ("channel", .string("phone"))])
+            try t.statement("ia/intake", stream: "complaint/C-\(i)", fields: [("complaint_id", .string("C-\(i)")), ("channel", .string("phone")),
+                                                                                      ("received_at", .string("2026-11-20T10:00:00Z"))])
         }
         let ledger = t.ledger
         let receipts = try await withThrowingTaskGroup(of: AppendReceipt.self) { group in
@@ -120,8 +121,39 @@ struct LedgerAsyncTests {
         #expect(held.first?.first?.integer == 200)
         // The async views read the same snapshot: every complaint is counted in its year.
         let stats = try await ledger.views(today: CalendarDate(Timestamp.now())) { views in try views.statistics() }
-        #expect(stats.byYear.reduce(0) { $0 + $1.complaints } == 200)
+        #expect(stats.byYear.map(\.year) == ["2026"] && stats.byYear.first?.complaints == 200)
+
+        // The async verifier (next chunk read in a child task) reaches what the synchronous one does,
+        // over many chunks, and stops at the same entry when one is tampered with.
+        var small = LedgerVerifier(store: ledger.store)
+        small.chunkSize = 16
+        let verifier = small
+        // In async code `verify()` is the async one; the synchronous one, as the command line calls it:
+        let synchronous: @Sendable () throws -> VerificationReport = { try verifier.verify() }
+        let async = try await verifier.verify()
+        let sync = try synchronous()
+        #expect(async.entries == 202 && async.root == sync.root && async.headHash == sync.headHash && async.streams == sync.streams)
+        let progress = Counter()
+        _ = try await verifier.verify(progress: { done, _ in progress.add(done) })
+        #expect(progress.values == stride(from: 16, to: 202, by: 16).map(Int64.init) + [202])
+        try await ledger.store.write { try $0.execute("UPDATE disclosures SET disclosure = ? WHERE seq = 100 AND field = 'channel'", [.text("eA")]) }
+        for run in [{ try await verifier.verify() }, { try synchronous() }] as [@Sendable () async throws -> VerificationReport] {
+            do {
+                _ = try await run()
+                Issue.record("a tampered disclosure passed verification")
+            } catch let error as BlotterError {
+                #expect(error.code == .verificationFailed && error.seq == 100, "\(error)")
+            }
+        }
     }
+}
+
+/// Values collected from a `@Sendable` callback.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [Int64] = []
+    func add(_ v: Int64) { lock.withLock { list.append(v) } }
+    var values: [Int64] { lock.withLock { list } }
 }
 
 @Suite("Refusals leave the ledger exactly as it was")

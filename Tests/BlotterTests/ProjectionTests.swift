@@ -132,6 +132,65 @@ struct ProjectionTests {
         #expect(compliance["accesses_not_tied_to_a_case"]?.arrayValue?.count == untied)
     }
 
+    @Test("views are Codable values: their JSON has every member, in the documented order, null where unknown, and decodes back to the same value")
+    func viewModelsRoundTrip() throws {
+        let ledger = try Ledger.open(path: Self.demo.path)
+        defer { try? ledger.close() }
+        let catalog = try #require(try ledger.catalog())
+        let today = CalendarDate(Timestamp.now())
+        func roundTrip<T: Codable & Equatable>(_ value: T) throws -> JSONValue {
+            let json = try JSONValueCoding.encode(value)
+            #expect(try JSONValueCoding.decode(T.self, from: json) == value, "\(T.self) does not decode back to itself")
+            return json
+        }
+        // The members `case show --json` printed before the views were typed, in that order: a
+        // client reading them must not notice the change.
+        let caseMembers = ["case_id", "status", "version", "opened_seq", "opened_at", "opened_by", "classification", "unit", "discovery_date",
+                           "deadline_rule", "investigator", "closed_seq", "closed_at", "reopened", "last_seq", "last_at", "deadline", "complaints",
+                           "allegations", "officers", "evidence", "discipline", "tolling", "oversight_reviews", "timeline", "sealed"]
+        let events = try rawEvents(ledger)
+        let opened = events.filter { $0.type == "case.opened" }.map { String($0.stream.dropFirst("case/".count)) }
+        let closed = Set(events.filter { $0.type == "case.closed" }.map { String($0.stream.dropFirst("case/".count)) })
+        let openCase = try #require(opened.first { !closed.contains($0) })
+        for caseID in [openCase, Self.demo.report.tolledCase, Self.demo.report.overdueCase] {
+            let view = try ledger.store.read { try Views($0, catalog: catalog, today: today).caseView(caseID) }
+            let json = try roundTrip(view)
+            #expect(json.objectValue?.map(\.0) == caseMembers)
+            #expect(json["deadline"]?.objectValue?.map(\.0) == ["rule", "rule_text", "start", "due", "tolled_days", "tolling_now", "days_left", "overdue"])
+            #expect(json["complaints"]?.arrayValue?.first?.objectValue?.map(\.0)
+                    == ["complaint_id", "seq", "received_at", "incident_at", "channel", "precinct", "officers", "allegations"])
+        }
+        // An open case has no closing entry: the member is there, and null.
+        let open = try JSONValueCoding.encode(try ledger.store.read { try Views($0, catalog: catalog, today: today).caseView(openCase) })
+        #expect(open["closed_seq"] == .null && open["closed_at"] == .null)
+        let officer = try roundTrip(try ledger.store.read {
+            try Views($0, catalog: catalog, today: today).officer(Self.demo.report.flaggedOfficer, rules: try EarlyInterventionRules.bundled())
+        })
+        #expect(officer.objectValue?.map(\.0) == ["officer", "complaints", "allegations", "allegations_by_category", "use_of_force", "discipline", "flags"])
+        // Category names are data, not property names: kept as they are, sorted.
+        let categories = officer["allegations_by_category"]?.objectValue?.map(\.0) ?? []
+        #expect(!categories.isEmpty && categories == categories.sorted())
+        let compliance = try roundTrip(try ledger.store.read { try Views($0, catalog: catalog, today: today).bodycamCompliance() })
+        #expect(compliance.objectValue?.map(\.0) == ["use_of_force_reports", "recordings", "accesses", "window_seconds", "use_of_force_without_recording",
+                                                     "late_activations", "accesses_not_tied_to_a_case", "deletions"])
+        _ = try roundTrip(try ledger.store.read { try Views($0, catalog: catalog, today: today).queue(Views.QueueFilter()) })
+        _ = try roundTrip(try ledger.store.read { try Views($0, catalog: catalog, today: today).statistics() })
+        let recording = try #require(events.first { $0.type == "bodycam.recording.captured" }).stream.dropFirst("bodycam/".count)
+        let custody = try roundTrip(try ledger.store.read { try Views($0, catalog: catalog, today: today).custody(String(recording)) })
+        #expect(custody["recording"]?["pre_event_buffer_seconds"] != nil)
+        #expect(custody["entries"]?.arrayValue?.first?["type"] == .string("bodycam.recording.captured"))
+    }
+
+    @Test("property names become the snake_case members views have always had")
+    func snakeCaseNames() {
+        #expect(JSONValueCoding.snakeCase("caseID") == "case_id")
+        #expect(JSONValueCoding.snakeCase("accessesNotTiedToACase") == "accesses_not_tied_to_a_case")
+        #expect(JSONValueCoding.snakeCase("preEventBufferSeconds") == "pre_event_buffer_seconds")
+        #expect(JSONValueCoding.snakeCase("sha256") == "sha256")
+        #expect(JSONValueCoding.snakeCase("status") == "status")
+        #expect(JSONValueCoding.snakeCase("URLValue") == "url_value")
+    }
+
     @Test("the flagged officer's flags name the events that raised them; the overdue case is overdue")
     func flagsAndQueues() throws {
         let ledger = try Ledger.open(path: Self.demo.path)
