@@ -175,6 +175,12 @@ public struct CaseState: Codable, Sendable, Equatable {
     public var status: String
     public var openedSeq: Int64
     public var closedSeq: Int64?
+
+    public init(status: String, openedSeq: Int64, closedSeq: Int64?) {
+        self.status = status
+        self.openedSeq = openedSeq
+        self.closedSeq = closedSeq
+    }
 }
 
 public struct AllegationRecord: Codable, Sendable, Equatable {
@@ -190,6 +196,13 @@ public struct AllegationState: Codable, Sendable, Equatable {
     public var recommended: String?
     public var final: String?
     public var addedSeq: Int64
+
+    public init(officer: String?, recommended: String?, final: String?, addedSeq: Int64) {
+        self.officer = officer
+        self.recommended = recommended
+        self.final = final
+        self.addedSeq = addedSeq
+    }
 }
 
 public struct ClosingAllegation: Codable, Sendable, Equatable {

@@ -263,6 +263,12 @@ public struct OfficerView: Codable, Sendable, Equatable {
         public var seq: Int64
         public var at: String
         public var ref: String
+
+        public init(seq: Int64, at: String, ref: String) {
+            self.seq = seq
+            self.at = at
+            self.ref = ref
+        }
     }
 }
 

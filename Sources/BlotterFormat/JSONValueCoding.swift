@@ -1,3 +1,5 @@
+internal import Synchronization
+
 /// `Codable` values to and from ``JSONValue``, the way views are printed and served: property names
 /// become snake_case members (`caseID` → `case_id`, as Foundation's `convertToSnakeCase` does),
 /// members keep the order the properties are declared in, a nil optional is written as `null`
@@ -18,26 +20,41 @@ public enum JSONValueCoding {
     /// capitals is one word, except that its last capital starts the next word when a lower-case
     /// letter follows.
     public static func snakeCase(_ name: String) -> String {
-        let chars = Array(name)
-        var out = ""
-        out.reserveCapacity(chars.count + 4)
-        for (i, c) in chars.enumerated() {
-            if c.isUppercase {
-                let previousLower = i > 0 && !chars[i - 1].isUppercase && chars[i - 1] != "_"
-                let runContinuesIntoWord = i > 0 && chars[i - 1].isUppercase && i + 1 < chars.count && chars[i + 1].isLowercase
-                if previousLower || runContinuesIntoWord { out.append("_") }
-                out += c.lowercased()
+        // Property names are ASCII; this runs for every member of every row, so it works on bytes.
+        let bytes = Array(name.utf8)
+        func upper(_ c: UInt8) -> Bool { c >= 0x41 && c <= 0x5A }
+        func lower(_ c: UInt8) -> Bool { c >= 0x61 && c <= 0x7A }
+        guard bytes.contains(where: upper) else { return name }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 4)
+        for (i, c) in bytes.enumerated() {
+            if upper(c) {
+                let previousLower = i > 0 && !upper(bytes[i - 1]) && bytes[i - 1] != 0x5F
+                let runContinuesIntoWord = i > 0 && upper(bytes[i - 1]) && i + 1 < bytes.count && lower(bytes[i + 1])
+                if previousLower || runContinuesIntoWord { out.append(0x5F) }
+                out.append(c + 0x20)
             } else {
                 out.append(c)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
-/// Marks `[String: V]`, whose keys are data, not property names.
-private protocol StringKeyedDictionary {}
-extension Dictionary: StringKeyedDictionary where Key == String {}
+/// Whether a type is `[String: V]`, whose keys are data, not property names. Answered from the
+/// type's name once per type: a protocol check (`is SomeProtocol`) would make the runtime scan every
+/// conformance of the binary the first time it sees each type, which a short command pays in full.
+private enum StringKeyedDictionary {
+    private static let known = Mutex<[ObjectIdentifier: Bool]>([:])
+
+    static func holds(_ type: Any.Type) -> Bool {
+        let id = ObjectIdentifier(type)
+        if let answer = known.withLock({ $0[id] }) { return answer }
+        let answer = _typeName(type, qualified: true).hasPrefix("Swift.Dictionary<Swift.String, ")
+        known.withLock { $0[id] = answer }
+        return answer
+    }
+}
 
 private struct Key: CodingKey {
     let stringValue: String
@@ -76,7 +93,7 @@ private final class EncodingBox {
         case let v as Int64: content = .single(.integer(v))
         case let v as Int: content = .single(.integer(Int64(v)))
         case let v as Double: content = .single(.double(v))
-        case is any StringKeyedDictionary:
+        case _ where StringKeyedDictionary.holds(T.self):
             sortKeys = true
             try value.encode(to: ValueEncoder(box: self, convertKeys: false, codingPath: codingPath))
         default:
@@ -236,7 +253,7 @@ private struct ValueDecoder: Decoder {
             case let .integer(n): return Double(n) as! T
             default: throw mismatch("a number")
             }
-        case is any StringKeyedDictionary.Type:
+        case _ where StringKeyedDictionary.holds(type):
             return try T(from: ValueDecoder(value: value, convertKeys: false, codingPath: codingPath))
         default:
             return try T(from: ValueDecoder(value: value, convertKeys: true, codingPath: codingPath))

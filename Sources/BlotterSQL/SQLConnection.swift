@@ -41,11 +41,8 @@ public protocol SQLConnection: LedgerReading {
 extension SQLConnection {
     /// Rows decoded into `T`, `names[i]` naming column `i` (the snake_case of `T`'s properties).
     func select<T: Decodable>(_ type: T.Type, _ names: [String], _ sql: String, _ arguments: [SQLValue] = []) throws -> [T] {
-        try rows(sql, arguments).map { row in
-            var byName: [String: SQLValue] = [:]
-            for (name, value) in zip(names, row) { byName[name] = value }
-            return try T(from: RowDecoder(row: byName, codingPath: []))
-        }
+        let columns = ColumnIndex(names)
+        return try rows(sql, arguments).map { row in try T(from: RowDecoder(row: row, columns: columns, codingPath: [])) }
     }
 
     func count(_ sql: String, _ arguments: [SQLValue] = []) throws -> Int64 {
@@ -74,15 +71,35 @@ extension LedgerWriting {
     }
 }
 
+/// Column positions by name, and by the property names that map to them (found once per query).
+private final class ColumnIndex {
+    let byName: [String: Int]
+    var byProperty: [String: Int?] = [:]
+
+    init(_ names: [String]) {
+        var byName: [String: Int] = [:]
+        for (i, name) in names.enumerated() { byName[name] = i }
+        self.byName = byName
+    }
+
+    func position(_ property: String) -> Int? {
+        if let known = byProperty[property] { return known }
+        let found = byName[JSONValueCoding.snakeCase(property)]
+        byProperty[property] = found
+        return found
+    }
+}
+
 /// Decodes one row, columns by the snake_case names of the properties (as ``JSONValueCoding``
 /// names members). Integers decode as `Bool` (0 false), text as `String`; null or a missing column is nil.
 private struct RowDecoder: Decoder {
-    let row: [String: SQLValue]
+    let row: [SQLValue]
+    let columns: ColumnIndex
     let codingPath: [any CodingKey]
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<K: CodingKey>(keyedBy type: K.Type) throws -> KeyedDecodingContainer<K> {
-        KeyedDecodingContainer(Columns<K>(row: row, codingPath: codingPath))
+        KeyedDecodingContainer(Columns<K>(row: row, columns: columns, codingPath: codingPath))
     }
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         throw DecodingError.typeMismatch([Any].self, .init(codingPath: codingPath, debugDescription: "a row has no arrays"))
@@ -93,12 +110,16 @@ private struct RowDecoder: Decoder {
 }
 
 private struct Columns<K: CodingKey>: KeyedDecodingContainerProtocol {
-    let row: [String: SQLValue]
+    let row: [SQLValue]
+    let columns: ColumnIndex
     let codingPath: [any CodingKey]
-    var allKeys: [K] { row.keys.compactMap { K(stringValue: $0) } }
+    var allKeys: [K] { columns.byName.keys.compactMap { K(stringValue: $0) } }
 
-    func value(_ key: K) -> SQLValue { row[JSONValueCoding.snakeCase(key.stringValue)] ?? .null }
-    func contains(_ key: K) -> Bool { row[JSONValueCoding.snakeCase(key.stringValue)] != nil }
+    func value(_ key: K) -> SQLValue {
+        guard let i = columns.position(key.stringValue), i < row.count else { return .null }
+        return row[i]
+    }
+    func contains(_ key: K) -> Bool { columns.position(key.stringValue).map { $0 < row.count } ?? false }
     func decodeNil(forKey key: K) throws -> Bool { value(key) == .null }
 
     func mismatch(_ key: K, _ expected: String) -> DecodingError {
@@ -138,6 +159,6 @@ private struct Columns<K: CodingKey>: KeyedDecodingContainerProtocol {
     }
     func nestedContainer<N: CodingKey>(keyedBy type: N.Type, forKey key: K) throws -> KeyedDecodingContainer<N> { throw mismatch(key, "a column value") }
     func nestedUnkeyedContainer(forKey key: K) throws -> any UnkeyedDecodingContainer { throw mismatch(key, "a column value") }
-    func superDecoder() throws -> any Decoder { RowDecoder(row: row, codingPath: codingPath) }
+    func superDecoder() throws -> any Decoder { RowDecoder(row: row, columns: columns, codingPath: codingPath) }
     func superDecoder(forKey key: K) throws -> any Decoder { throw mismatch(key, "a column value") }
 }

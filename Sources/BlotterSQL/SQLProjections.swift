@@ -122,15 +122,17 @@ extension SQLConnection {
             """, [.text(complaintID)]).first
     }
 
+    // The look-ups every append's rules make read their columns by position, not through a Decoder.
+
     public func caseState(_ caseID: String) throws -> CaseState? {
-        try select(CaseState.self, ["status", "opened_seq", "closed_seq"], "SELECT status, opened_seq, closed_seq FROM p_cases WHERE case_id = ?",
-                   [.text(caseID)]).first
+        guard let r = try rows("SELECT status, opened_seq, closed_seq FROM p_cases WHERE case_id = ?", [.text(caseID)]).first else { return nil }
+        return CaseState(status: r[0].text ?? "", openedSeq: r[1].integer ?? 0, closedSeq: r[2].integer)
     }
 
     public func allegationState(caseID: String, allegationID: String) throws -> AllegationState? {
-        try select(AllegationState.self, ["officer", "recommended", "final", "added_seq"],
-                   "SELECT officer, recommended, final, added_seq FROM p_allegations WHERE case_id = ? AND allegation_id = ?",
-                   [.text(caseID), .text(allegationID)]).first
+        guard let r = try rows("SELECT officer, recommended, final, added_seq FROM p_allegations WHERE case_id = ? AND allegation_id = ?",
+                               [.text(caseID), .text(allegationID)]).first else { return nil }
+        return AllegationState(officer: r[0].text, recommended: r[1].text, final: r[2].text, addedSeq: r[3].integer ?? 0)
     }
 
     public func firstDiscipline(caseID: String, allegationID: String) throws -> Int64? {
@@ -280,14 +282,16 @@ extension SQLConnection {
     }
 
     public func officerEvents(_ officer: String, kind: String, finalFinding: String?) throws -> [OfficerView.Event] {
-        if kind == "allegation", let finalFinding {
-            return try select(OfficerView.Event.self, ["seq", "at", "ref"], """
+        let rows = if kind == "allegation", let finalFinding {
+            try rows("""
                 SELECT e.seq, e.at, e.ref FROM p_officer_events e JOIN p_allegations a ON a.added_seq = e.seq
                 WHERE e.officer = ? AND e.kind = 'allegation' AND a.final = ? ORDER BY e.at, e.seq
                 """, [.text(officer), .text(finalFinding)])
+        } else {
+            try rows("SELECT seq, at, ref FROM p_officer_events WHERE officer = ? AND kind = ? ORDER BY at, seq", [.text(officer), .text(kind)])
         }
-        return try select(OfficerView.Event.self, ["seq", "at", "ref"], "SELECT seq, at, ref FROM p_officer_events WHERE officer = ? AND kind = ? ORDER BY at, seq",
-                          [.text(officer), .text(kind)])
+        // Every rule of the early-intervention flags reads these: by position.
+        return rows.map { OfficerView.Event(seq: $0[0].integer ?? 0, at: $0[1].text ?? "", ref: $0[2].text ?? "") }
     }
 
     public func officerEventCounts(kind: String, since: String) throws -> [Int64] {
