@@ -8,12 +8,22 @@ internal import Synchronization
 public enum JSONValueCoding {
     public static func encode(_ value: some Encodable) throws -> JSONValue {
         let box = EncodingBox()
-        try box.encode(value, codingPath: [])
+        try box.encode(value)
         return box.json
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, from json: JSONValue) throws -> T {
         try ValueDecoder(value: json, convertKeys: true, codingPath: []).decodeValue(type)
+    }
+
+    private static let names = Mutex<[String: String]>([:])
+
+    /// ``snakeCase(_:)``, remembered: the same few dozen property names are converted for every row.
+    package static func memberName(_ property: String) -> String {
+        if let known = names.withLock({ $0[property] }) { return known }
+        let name = snakeCase(property)
+        names.withLock { $0[property] = name }
+        return name
     }
 
     /// `caseID` → `case_id`, `accessesNotTiedToACase` → `accesses_not_tied_to_a_case`: a run of
@@ -70,77 +80,118 @@ private func valueError(_ path: [any CodingKey], _ message: String) -> DecodingE
 // MARK: encoding
 
 private final class EncodingBox {
-    enum Content { case unset, single(JSONValue), object([(String, EncodingBox)]), array([EncodingBox]) }
-    var content: Content = .unset
+    enum Kind { case unset, single, object, array }
+    /// A member or item: a plain value, or a box that a nested value fills.
+    enum Node {
+        case value(JSONValue)
+        case box(EncodingBox)
+        var json: JSONValue {
+            switch self {
+            case let .value(v): return v
+            case let .box(b): return b.json
+            }
+        }
+    }
+    // Kept apart (not as one enum with payloads) so that members and items grow in place.
+    var kind = Kind.unset
+    var single = JSONValue.null
+    var members: [(String, Node)] = []
+    var items: [Node] = []
     var sortKeys = false
 
+    var content: JSONValue {
+        get { single }
+        set { kind = .single; single = newValue }
+    }
+
     var json: JSONValue {
-        switch content {
+        switch kind {
         case .unset: return .object([])
-        case let .single(v): return v
-        case let .array(items): return .array(items.map(\.json))
-        case let .object(members):
+        case .single: return single
+        case .array: return .array(items.map(\.json))
+        case .object:
             let list = members.map { ($0.0, $0.1.json) }
             return .object(sortKeys ? list.sorted { $0.0 < $1.0 } : list)
         }
     }
 
-    func encode<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
+    /// The JSON of a value that needs no container.
+    static func primitive<T: Encodable>(_ value: T) -> JSONValue? {
         switch value {
-        case let v as JSONValue: content = .single(v)
-        case let v as String: content = .single(.string(v))
-        case let v as Bool: content = .single(.bool(v))
-        case let v as Int64: content = .single(.integer(v))
-        case let v as Int: content = .single(.integer(Int64(v)))
-        case let v as Double: content = .single(.double(v))
-        case _ where StringKeyedDictionary.holds(T.self):
+        case let v as String: return .string(v)
+        case let v as Int64: return .integer(v)
+        case let v as Bool: return .bool(v)
+        case let v as Int: return .integer(Int64(v))
+        case let v as Double: return .double(v)
+        case let v as JSONValue: return v
+        default: return nil
+        }
+    }
+
+    /// A node for `value`: the value itself for a primitive, else a box it is encoded into.
+    static func node<T: Encodable>(_ value: T) throws -> Node {
+        if let v = primitive(value) { return .value(v) }
+        let box = EncodingBox()
+        try box.encode(value)
+        return .box(box)
+    }
+
+    func encode<T: Encodable>(_ value: T) throws {
+        if let v = Self.primitive(value) {
+            content = v
+        } else if StringKeyedDictionary.holds(T.self) {
             sortKeys = true
-            try value.encode(to: ValueEncoder(box: self, convertKeys: false, codingPath: codingPath))
-        default:
-            try value.encode(to: ValueEncoder(box: self, convertKeys: true, codingPath: codingPath))
+            try value.encode(to: ValueEncoder(box: self, convertKeys: false))
+        } else {
+            try value.encode(to: ValueEncoder(box: self, convertKeys: true))
         }
     }
 }
 
+// Coding paths are not tracked while encoding: a view cannot fail to encode, and building one array
+// per member would cost more than the member.
+
 private struct ValueEncoder: Encoder {
     let box: EncodingBox
     let convertKeys: Bool
-    let codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<K: CodingKey>(keyedBy type: K.Type) -> KeyedEncodingContainer<K> {
-        if case .object = box.content {} else { box.content = .object([]) }
-        return KeyedEncodingContainer(KeyedEncoder<K>(box: box, convertKeys: convertKeys, codingPath: codingPath))
+        if box.kind != .object { box.kind = .object; box.members = [] }
+        return KeyedEncodingContainer(KeyedEncoder<K>(box: box, convertKeys: convertKeys))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        if case .array = box.content {} else { box.content = .array([]) }
-        return UnkeyedEncoder(box: box, codingPath: codingPath)
+        if box.kind != .array { box.kind = .array; box.items = [] }
+        return UnkeyedEncoder(box: box)
     }
 
-    func singleValueContainer() -> any SingleValueEncodingContainer { SingleEncoder(box: box, codingPath: codingPath) }
+    func singleValueContainer() -> any SingleValueEncodingContainer { SingleEncoder(box: box) }
 }
 
 private struct KeyedEncoder<K: CodingKey>: KeyedEncodingContainerProtocol {
     let box: EncodingBox
     let convertKeys: Bool
-    let codingPath: [any CodingKey]
+    var codingPath: [any CodingKey] { [] }
+
+    func set(_ key: K, _ node: EncodingBox.Node) {
+        let name = convertKeys ? JSONValueCoding.memberName(key.stringValue) : key.stringValue
+        if let i = box.members.firstIndex(where: { $0.0 == name }) {
+            box.members[i].1 = node
+        } else {
+            box.members.append((name, node))
+        }
+    }
 
     func child(_ key: K) -> EncodingBox {
-        let name = convertKeys ? JSONValueCoding.snakeCase(key.stringValue) : key.stringValue
         let child = EncodingBox()
-        if case var .object(members) = box.content {
-            members.removeAll { $0.0 == name }
-            members.append((name, child))
-            box.content = .object(members)
-        }
+        set(key, .box(child))
         return child
     }
 
-    mutating func encodeNil(forKey key: K) throws { child(key).content = .single(.null) }
-    mutating func encode<T: Encodable>(_ value: T, forKey key: K) throws {
-        try child(key).encode(value, codingPath: codingPath + [key])
-    }
+    mutating func encodeNil(forKey key: K) throws { set(key, .value(.null)) }
+    mutating func encode<T: Encodable>(_ value: T, forKey key: K) throws { set(key, try EncodingBox.node(value)) }
 
     // A nil optional is written as null: every view has the same members.
     mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: K) throws { try put(value, key) }
@@ -163,50 +214,48 @@ private struct KeyedEncoder<K: CodingKey>: KeyedEncodingContainerProtocol {
         if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
     mutating func nestedContainer<N: CodingKey>(keyedBy type: N.Type, forKey key: K) -> KeyedEncodingContainer<N> {
-        ValueEncoder(box: child(key), convertKeys: convertKeys, codingPath: codingPath + [key]).container(keyedBy: type)
+        ValueEncoder(box: child(key), convertKeys: convertKeys).container(keyedBy: type)
     }
     mutating func nestedUnkeyedContainer(forKey key: K) -> any UnkeyedEncodingContainer {
-        ValueEncoder(box: child(key), convertKeys: convertKeys, codingPath: codingPath + [key]).unkeyedContainer()
+        ValueEncoder(box: child(key), convertKeys: convertKeys).unkeyedContainer()
     }
-    mutating func superEncoder() -> any Encoder { ValueEncoder(box: box, convertKeys: convertKeys, codingPath: codingPath) }
-    mutating func superEncoder(forKey key: K) -> any Encoder { ValueEncoder(box: child(key), convertKeys: convertKeys, codingPath: codingPath + [key]) }
+    mutating func superEncoder() -> any Encoder { ValueEncoder(box: box, convertKeys: convertKeys) }
+    mutating func superEncoder(forKey key: K) -> any Encoder { ValueEncoder(box: child(key), convertKeys: convertKeys) }
 }
 
 private struct UnkeyedEncoder: UnkeyedEncodingContainer {
     let box: EncodingBox
-    let codingPath: [any CodingKey]
-    var count: Int { if case let .array(items) = box.content { return items.count } else { return 0 } }
+    var codingPath: [any CodingKey] { [] }
+    var count: Int { box.items.count }
 
     func append() -> EncodingBox {
         let child = EncodingBox()
-        if case var .array(items) = box.content { items.append(child); box.content = .array(items) }
+        box.items.append(.box(child))
         return child
     }
 
-    mutating func encodeNil() throws { append().content = .single(.null) }
-    mutating func encode<T: Encodable>(_ value: T) throws {
-        try append().encode(value, codingPath: codingPath + [Key(intValue: count)])
-    }
+    mutating func encodeNil() throws { box.items.append(.value(.null)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { box.items.append(try EncodingBox.node(value)) }
     mutating func nestedContainer<N: CodingKey>(keyedBy type: N.Type) -> KeyedEncodingContainer<N> {
-        ValueEncoder(box: append(), convertKeys: true, codingPath: codingPath).container(keyedBy: type)
+        ValueEncoder(box: append(), convertKeys: true).container(keyedBy: type)
     }
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        ValueEncoder(box: append(), convertKeys: true, codingPath: codingPath).unkeyedContainer()
+        ValueEncoder(box: append(), convertKeys: true).unkeyedContainer()
     }
-    mutating func superEncoder() -> any Encoder { ValueEncoder(box: append(), convertKeys: true, codingPath: codingPath) }
+    mutating func superEncoder() -> any Encoder { ValueEncoder(box: append(), convertKeys: true) }
 }
 
 private struct SingleEncoder: SingleValueEncodingContainer {
     let box: EncodingBox
-    let codingPath: [any CodingKey]
-    mutating func encodeNil() throws { box.content = .single(.null) }
-    mutating func encode<T: Encodable>(_ value: T) throws { try box.encode(value, codingPath: codingPath) }
-    mutating func encode(_ value: Bool) throws { box.content = .single(.bool(value)) }
-    mutating func encode(_ value: String) throws { box.content = .single(.string(value)) }
-    mutating func encode(_ value: Double) throws { box.content = .single(.double(value)) }
-    mutating func encode(_ value: Int) throws { box.content = .single(.integer(Int64(value))) }
-    mutating func encode(_ value: Int64) throws { box.content = .single(.integer(value)) }
-    mutating func encode(_ value: Float) throws { box.content = .single(.double(Double(value))) }
+    var codingPath: [any CodingKey] { [] }
+    mutating func encodeNil() throws { box.content = .null }
+    mutating func encode<T: Encodable>(_ value: T) throws { try box.encode(value) }
+    mutating func encode(_ value: Bool) throws { box.content = .bool(value) }
+    mutating func encode(_ value: String) throws { box.content = .string(value) }
+    mutating func encode(_ value: Double) throws { box.content = .double(value) }
+    mutating func encode(_ value: Int) throws { box.content = .integer(Int64(value)) }
+    mutating func encode(_ value: Int64) throws { box.content = .integer(value) }
+    mutating func encode(_ value: Float) throws { box.content = .double(Double(value)) }
     mutating func encode(_ value: Int8) throws { try integer(value) }
     mutating func encode(_ value: Int16) throws { try integer(value) }
     mutating func encode(_ value: Int32) throws { try integer(value) }
@@ -218,9 +267,9 @@ private struct SingleEncoder: SingleValueEncodingContainer {
 
     private func integer(_ value: some BinaryInteger) throws {
         guard let n = Int64(exactly: value) else {
-            throw EncodingError.invalidValue(value, EncodingError.Context(codingPath: codingPath, debugDescription: "\(value) does not fit 64 bits"))
+            throw EncodingError.invalidValue(value, EncodingError.Context(codingPath: [], debugDescription: "\(value) does not fit 64 bits"))
         }
-        box.content = .single(.integer(n))
+        box.content = .integer(n)
     }
 }
 
@@ -285,7 +334,7 @@ private struct KeyedDecoder<K: CodingKey>: KeyedDecodingContainerProtocol {
     let convertKeys: Bool
     let codingPath: [any CodingKey]
 
-    func name(_ key: K) -> String { convertKeys ? JSONValueCoding.snakeCase(key.stringValue) : key.stringValue }
+    func name(_ key: K) -> String { convertKeys ? JSONValueCoding.memberName(key.stringValue) : key.stringValue }
     var allKeys: [K] { order.compactMap { K(stringValue: $0) } }
     func contains(_ key: K) -> Bool { members[name(key)] != nil }
     func decodeNil(forKey key: K) throws -> Bool { (members[name(key)] ?? .null) == .null }

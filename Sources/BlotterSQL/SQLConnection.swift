@@ -84,7 +84,7 @@ private final class ColumnIndex {
 
     func position(_ property: String) -> Int? {
         if let known = byProperty[property] { return known }
-        let found = byName[JSONValueCoding.snakeCase(property)]
+        let found = byName[JSONValueCoding.memberName(property)]
         byProperty[property] = found
         return found
     }
