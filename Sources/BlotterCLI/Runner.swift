@@ -35,17 +35,44 @@ func exitStatus(for code: BlotterError.Code) -> Int32 {
 }
 
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("blotter: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("blotter: \(terminalSafe(message))\n".utf8))
 }
 
-/// Writes one line to standard output, unbuffered, so that an acknowledgement is out before the next step.
+/// Writes one line of text to standard output, unbuffered, so that an acknowledgement is out before
+/// the next step. Values from the ledger reach a terminal through here: see ``terminalSafe(_:)``.
 func emit(_ line: String, terminator: String = "\n") {
-    FileHandle.standardOutput.write(Data((line + terminator).utf8))
+    FileHandle.standardOutput.write(Data((terminalSafe(line) + terminator).utf8))
 }
 
-/// Writes a JSON value as one compact line.
+/// Writes a JSON value as one compact line, for programs: canonical JSON already escapes every control
+/// character; the text is written as it is.
 func emitJSON(_ value: JSONValue) throws {
-    emit(String(decoding: try CanonicalJSON.encode(value), as: UTF8.self))
+    FileHandle.standardOutput.write(Data(try CanonicalJSON.encode(value) + [0x0A]))
+}
+
+/// Text as a terminal may show it: control characters other than newline and tab (ESC, BEL, CR, …),
+/// DEL, the C1 controls, and the bidirectional embeddings, overrides, isolates and marks are written
+/// as `\u{…}`, so no value in a ledger can move the cursor, clear the screen, ring the bell, retitle
+/// the window or reorder what is shown around it.
+func terminalSafe(_ text: String) -> String {
+    func unsafe(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x0A, 0x09: return false
+        case 0x00...0x1F, 0x7F...0x9F: return true
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
+    }
+    guard text.unicodeScalars.contains(where: unsafe) else { return text }
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        if unsafe(scalar) {
+            out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+        } else {
+            out.append(scalar)
+        }
+    }
+    return String(out)
 }
 
 /// Reads a file, or standard input for "-".

@@ -10,7 +10,9 @@ struct SubmitCommand: BlotterSubcommand {
             Input: one submission {"statement": {...}, "disclosures": [...]}, or JSON Lines with one
             submission per line. Statements are committed in batches of --batch (group commit); a line
             is printed for each statement once its batch is durable. A statement already in the ledger
-            is reported with its existing entry and not appended again. The first refused statement
+            is reported with its existing entry and not appended again. Every line is read before
+            anything is appended: a line that is not a submission (malformed JSON, a missing member)
+            refuses the whole input, and nothing is written. The first statement the ledger refuses
             stops the run: earlier batches stay committed, its own batch is not written.
             """)
 
@@ -44,16 +46,20 @@ struct SubmitCommand: BlotterSubcommand {
         if let single = try? JSONParser.parse(bytes) {
             pending.append((1, try Submission(json: single)))
         } else {
-            var lineNumber = 0
-            for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
-                lineNumber += 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+            func blank(_ line: ArraySlice<UInt8>) -> Bool { line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
+            func submission(_ n: Int) throws -> Submission {
                 do {
-                    pending.append((lineNumber, try Submission(json: try JSONParser.parse(Array(line)))))
+                    return try Submission(json: try JSONParser.parse(Array(lines[n])))
                 } catch {
-                    try flush()
-                    throw BlotterError(error.code, "\(file) line \(lineNumber): \(error.message)")
+                    throw BlotterError(error.code, "\(file) line \(n + 1): \(error.message); nothing was appended")
                 }
+            }
+            // A first pass decodes every line (keeping none, so memory does not grow with the file):
+            // a malformed line refuses the input before anything is written.
+            for n in lines.indices where !blank(lines[n]) { _ = try submission(n) }
+            for n in lines.indices where !blank(lines[n]) {
+                pending.append((n + 1, try submission(n)))
                 if pending.count >= batch { try flush() }
             }
         }

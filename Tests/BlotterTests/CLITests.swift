@@ -70,6 +70,35 @@ struct CLITests {
         #expect(try blotter(["verify"], cwd: cwd).status == 0)
     }
 
+    @Test("a JSON Lines batch with a malformed 4th line, or one missing a member, writes nothing, not its first three lines", arguments: ["{\"statement\": {", "{}"])
+    func malformedLineRefusesTheBatch(_ bad: String) throws {
+        let dir = TemporaryDirectory()
+        let cwd = dir.url.path
+        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin", "--no-catalog"], cwd: cwd)
+        try blotter(["keys", "generate", "--out", "k.pem"], cwd: cwd)
+        try blotter(["keys", "register", "--key", "admin.key.pem", "--subject", "cam/feed", "--role", "evidence-system", "k.pub.pem"], cwd: cwd)
+        var lines: [String] = []
+        for i in 0..<3 {
+            let signed = try blotter(["sign", "--key", "k.pem", "--type", "bodycam.recording.captured", "--stream", "bodycam/D-\(i)",
+                                      "--field", "device=D-\(i)"], cwd: cwd)
+            lines.append(signed.stdout.trimmingCharacters(in: .newlines))
+        }
+        try Data((lines + [bad, lines[0]]).joined(separator: "\n").utf8).write(to: dir.url.appendingPathComponent("feed.jsonl"))
+        let before = try Data(contentsOf: dir.url.appendingPathComponent("blotter.ledger"))
+        for batch in ["1000", "2"] {
+            let result = try blotter(["submit", "--batch", batch, "feed.jsonl"], cwd: cwd)
+            #expect(result.status == 2, "\(result.stderr)")
+            #expect(result.stderr.contains("feed.jsonl line 4:") && result.stderr.contains("nothing was appended"), "\(result.stderr)")
+            #expect(result.stdout.isEmpty, "no receipt may be printed: \(result.stdout)")
+            #expect(try Data(contentsOf: dir.url.appendingPathComponent("blotter.ledger")) == before)
+            #expect(try blotter(["verify"], cwd: cwd).stdout.hasPrefix("ok: 2 entries"))
+        }
+        // Without the bad line the same feed goes in.
+        try Data(lines.joined(separator: "\n").utf8).write(to: dir.url.appendingPathComponent("feed.jsonl"))
+        #expect(try blotter(["submit", "feed.jsonl"], cwd: cwd).status == 0)
+        #expect(try blotter(["verify"], cwd: cwd).stdout.hasPrefix("ok: 5 entries"))
+    }
+
     struct Refusal: Sendable, CustomStringConvertible {
         let name: String
         let arguments: [String]

@@ -265,6 +265,23 @@ struct WorkflowCLITests {
         #expect(try run(["officer", "show", "P-1007"]).stdout.contains("Chokehold"))
         #expect(try run(["stats"]).stdout.contains("sustained"))
         #expect(try run(["projections", "rebuild"]).stdout.contains("rebuilt projections"))
+        // A unit name holding terminal escapes (clear screen, bell, a right-to-left override) is shown
+        // escaped by every text view; --json keeps the value exactly.
+        let hostile = "IAB\u{1B}[2J\u{07}\u{202E}evil"
+        try run(["complaint", "receive", "C-2", "--key", "ia-lee.pem", "--channel", "phone", "--incident-at", "2026-11-01T22:15:00Z",
+                 "--officer", "P-1008", "--allegation", "Force/Chokehold"])
+        try run(["case", "open", "IA-2", "--key", "ia-morales.pem", "--complaint", "C-2", "--discovery-date", "2026-11-02", "--unit", hostile])
+        for args in [["case", "show", "IA-2"], ["case", "list"], ["stats"]] {
+            let out = try run(args).stdout
+            #expect(!out.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(args): raw control characters")
+            #expect(out.contains("IAB\\u{1B}[2J\\u{7}\\u{202E}evil"), "\(args): \(out)")
+        }
+        let raw = try JSONParser.parse(Array(try run(["case", "show", "IA-2", "--json"]).stdout.utf8))
+        #expect(raw["unit"] == .string(hostile))
+        // Error messages quote what they were given: escaped as well.
+        let missing = try blotter(["case", "show", "IA-\u{1B}]0;owned\u{07}"], cwd: cwd)
+        #expect(missing.status == 4 && missing.stderr.contains("IA-\\u{1B}]0;owned\\u{7}"), "\(missing.stderr)")
+        #expect(!missing.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
         #expect(try run(["case", "show", "IA-1", "--json"]).stdout == (try run(["case", "show", "IA-1", "--json"]).stdout))
         #expect(try run(["verify"]).status == 0)
     }
