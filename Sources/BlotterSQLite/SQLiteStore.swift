@@ -21,6 +21,8 @@ public final class SQLiteStore: LedgerStore {
 
     let queue: DatabaseQueue
     public let path: String
+    /// How the file was opened: read-only when this process may not write it.
+    let mode: Mode
 
     /// Creates a new, empty ledger file.
     /// - Throws: ``BlotterError`` `.ledgerState` if a file is already there.
@@ -41,41 +43,100 @@ public final class SQLiteStore: LedgerStore {
     }
 
     /// Opens an existing ledger file.
+    ///
+    /// Opening writes nothing to a file that is not a ledger: the file's header is read first, as
+    /// bytes (SQLite's magic and the application id "BLTR" at offset 68), and only a ledger is opened
+    /// through SQLite. A ledger that this process may not write (read-only media, a read-only copy
+    /// for a committee) is opened read-only, and immutable when SQLite could not keep its shared
+    /// memory file next to it: every command that only reads works there and writes nothing.
     /// - Throws: ``BlotterError`` `.ledgerState` if there is no file or it is not a Blotter ledger.
     public static func open(path: String) throws -> SQLiteStore {
-        guard FileManager.default.fileExists(atPath: path) else {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: path) else {
             throw BlotterError(.ledgerState, "no ledger at \(path) (run `blotter init`, or set --ledger or BLOTTER_LEDGER)")
         }
-        let store = try SQLiteStore(path: path)
-        let id = try store.mapErrors { try store.queue.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0 } }
-        guard id == applicationID else {
-            throw BlotterError(.ledgerState, "\(path) is not a Blotter ledger")
+        let directory = (path as NSString).deletingLastPathComponent
+        let writable = fm.isWritableFile(atPath: path) && fm.isWritableFile(atPath: directory.isEmpty ? "." : directory)
+        let header = Self.header(path)
+        if !header.isLedger {
+            // The header in the main file is authoritative unless a write-ahead log may still hold
+            // the first page (a ledger just created by a process that is still running).
+            guard fm.fileExists(atPath: path + "-wal"), header.isSQLite else {
+                throw BlotterError(.ledgerState, "\(path) is not a Blotter ledger\(header.isSQLite ? " (a SQLite database of another application)" : "")")
+            }
+            let probe = try SQLiteStore(path: path, mode: .readOnly)
+            let id = try probe.mapErrors { try probe.queue.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0 } }
+            try? probe.queue.close()
+            guard id == applicationID else { throw BlotterError(.ledgerState, "\(path) is not a Blotter ledger") }
         }
-        try store.upgrade()
+        let mode: Mode
+        if writable {
+            mode = .readWrite
+        } else {
+            // Without a writable directory SQLite cannot create the -shm file a WAL reader needs; an
+            // existing one (a copy with its -wal and -shm) is used as it is.
+            mode = fm.fileExists(atPath: path + "-shm") ? .readOnly : .immutable
+        }
+        let store = try SQLiteStore(path: path, mode: mode)
+        if mode == .readWrite { try store.upgrade() }
         return store
     }
 
-    private init(path: String) throws {
+    /// How a store opens its file.
+    enum Mode { case readWrite, readOnly, immutable }
+
+    /// What the first 100 bytes of a file say, read without SQLite.
+    static func header(_ path: String) -> (isSQLite: Bool, isLedger: Bool) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return (false, false) }
+        defer { try? handle.close() }
+        let bytes = Array((try? handle.read(upToCount: 100)) ?? Data())
+        guard bytes.count == 100, bytes.starts(with: Array("SQLite format 3\u{0}".utf8)) else { return (false, false) }
+        let id = bytes[68..<72].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        return (true, id == UInt32(bitPattern: applicationID))
+    }
+
+    private init(path: String, mode: Mode = .readWrite) throws {
         self.path = path
+        self.mode = mode
         var config = Configuration()
         config.busyMode = .timeout(Self.busyTimeout)
+        config.readonly = mode != .readWrite
         config.prepareDatabase { db in
+            // 32 MiB of page cache.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
+            guard mode == .readWrite else { return }
             // WAL is set here rather than through GRDB's DatabasePool, whose WAL set-up writes a
             // dummy table on open (so opening would change the file) and lowers synchronous to NORMAL.
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // 32 MiB of page cache, and a WAL checkpoint every 64 MiB rather than every 4 MiB: index
-            // pages that consecutive batches dirty are then copied into the main file once, not each time.
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            // A WAL checkpoint every 64 MiB rather than every 4 MiB: index pages that consecutive
+            // batches dirty are then copied into the main file once, not each time.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
             // Deleted disclosures (sealing) are overwritten with zeros, not left in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
+        // An immutable file is named by a URI (this SQLite interprets "file:" names as URIs).
+        let name = mode == .immutable ? "file:" + Self.uriPath(path) + "?immutable=1" : path
         do {
-            queue = try DatabaseQueue(path: path, configuration: config)
+            queue = try DatabaseQueue(path: name, configuration: config)
         } catch {
             throw BlotterError(.storage, "cannot open \(path): \(Self.describe(error))")
         }
+    }
+
+    /// A path as the path of a `file:` URI: absolute, with `%`, `?` and `#` percent-encoded.
+    static func uriPath(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        var out = ""
+        for c in absolute.unicodeScalars {
+            switch c {
+            case "%": out += "%25"
+            case "?": out += "%3f"
+            case "#": out += "%23"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
     }
 
     /// Hashes of complete Merkle subtrees: (level, index) covers leaves index << level ..< (index + 1)
@@ -166,7 +227,9 @@ public final class SQLiteStore: LedgerStore {
     /// alone holds the whole ledger (for copying). The store cannot be used afterwards.
     public func close() throws {
         try mapErrors {
-            try queue.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            if mode == .readWrite {
+                try queue.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            }
             try queue.close()
         }
     }
@@ -218,6 +281,8 @@ public final class SQLiteStore: LedgerStore {
             return try body()
         } catch let error as BlotterError {
             throw error
+        } catch let error as DatabaseError where mode != .readWrite && error.resultCode == .SQLITE_READONLY {
+            throw BlotterError(.ledgerState, "\(path) is read-only here (read-only media or permissions): this command writes to the ledger; nothing was written")
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
             throw BlotterError(.busy, "the ledger is busy: another process held its write lock for more than \(Int(Self.busyTimeout)) s; nothing was written, retry")
         } catch {

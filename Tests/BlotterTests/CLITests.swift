@@ -1,6 +1,7 @@
 import Blotter
 import BlotterCrypto
 import Foundation
+import GRDB
 import Testing
 
 @Suite("The blotter command line")
@@ -97,6 +98,62 @@ struct CLITests {
         try Data(lines.joined(separator: "\n").utf8).write(to: dir.url.appendingPathComponent("feed.jsonl"))
         #expect(try blotter(["submit", "feed.jsonl"], cwd: cwd).status == 0)
         #expect(try blotter(["verify"], cwd: cwd).stdout.hasPrefix("ok: 5 entries"))
+    }
+
+    @Test("opening a file that is not a ledger (another SQLite database, an empty file, text) refuses it and leaves it byte for byte as it was")
+    func notALedgerIsNotTouched() throws {
+        let dir = TemporaryDirectory()
+        let other = dir.path("other.db")
+        try DatabaseQueue(path: other).write { try $0.execute(sql: "CREATE TABLE t (x); INSERT INTO t VALUES (1)") }
+        try Data().write(to: URL(fileURLWithPath: dir.path("empty.ledger")))
+        try Data("not a database\n".utf8).write(to: URL(fileURLWithPath: dir.path("notes.txt")))
+        for name in ["other.db", "empty.ledger", "notes.txt"] {
+            let before = try Data(contentsOf: URL(fileURLWithPath: dir.path(name)))
+            for args in [["verify"], ["case", "list"], ["log"]] {
+                let r = try blotter(args + ["--ledger", dir.path(name)], cwd: dir.url.path)
+                #expect(r.status == 4 && r.stderr.contains("is not a Blotter ledger"), "\(name) \(args): \(r.stderr)")
+                #expect(try Data(contentsOf: URL(fileURLWithPath: dir.path(name))) == before, "\(name) changed by \(args)")
+                #expect(!FileManager.default.fileExists(atPath: dir.path(name) + "-wal"), "\(name) got a write-ahead log")
+            }
+        }
+        #expect(try DatabaseQueue(path: other).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "delete")
+    }
+
+    @Test("a ledger copy on read-only media (directory 555, file 444, read by a user who cannot write it) verifies and shows its views, writing nothing; a write is refused saying why")
+    func readOnlyCopy() throws {
+        let dir = TemporaryDirectory()
+        let cwd = dir.url.path
+        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin"], cwd: cwd)
+        try blotter(["keys", "generate", "--out", "lee.pem"], cwd: cwd)
+        try blotter(["keys", "register", "--key", "admin.key.pem", "--subject", "ia/lee", "--role", "intake", "lee.pem"], cwd: cwd)
+        let received = try blotter(["complaint", "receive", "C-1", "--key", "lee.pem", "--channel", "phone", "--incident-at", "2026-11-01T22:15:00Z",
+                                    "--officer", "P-1007", "--allegation", "Force/Chokehold"], cwd: cwd)
+        #expect(received.status == 0, "\(received.stderr)")
+        let media = dir.path("media")
+        try FileManager.default.createDirectory(atPath: media, withIntermediateDirectories: false)
+        let copy = media + "/copy.ledger"
+        try FileManager.default.copyItem(atPath: dir.path("blotter.ledger"), toPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: media)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: media) }
+        let before = try Data(contentsOf: URL(fileURLWithPath: copy))
+        // Root may write anything: the commands run as a user who may not (nobody), as a committee's would.
+        func reader(_ args: [String]) throws -> ProcessResult {
+            getuid() == 0 ? try run("/usr/sbin/runuser", ["-u", "nobody", "--", blotterExecutable] + args + ["--ledger", copy], cwd: "/")
+                          : try blotter(args + ["--ledger", copy], cwd: "/")
+        }
+        let verified = try reader(["verify"])
+        #expect(verified.status == 0 && verified.stdout.hasPrefix("ok: 3 entries"), "\(verified.stdout) \(verified.stderr)")
+        let shown = try reader(["log"])
+        #expect(shown.status == 0 && shown.stdout.contains("complaint.received"), "\(shown.stderr)")
+        let keys = try reader(["keys", "list"])
+        #expect(keys.status == 0 && keys.stdout.contains("ia/lee"), "\(keys.stderr)")
+        let stats = try reader(["stats", "--json"])
+        #expect(stats.status == 0, "\(stats.stderr)")
+        let write = try reader(["projections", "rebuild"])
+        #expect(write.status == 4 && write.stderr.contains("is read-only here") && write.stderr.contains("nothing was written"), "\(write.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: media) == ["copy.ledger"])
     }
 
     struct Refusal: Sendable, CustomStringConvertible {
