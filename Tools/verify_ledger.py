@@ -620,6 +620,8 @@ def verify(path, chunk=4096):
             last = seq
     if v.count != total:
         raise Invalid("expected %d entries, found %d" % (total, v.count), v.count)
+    if db.execute("SELECT 1 FROM tree_hashes WHERE level = 0 AND idx = ?", (v.count,)).fetchone() is not None:
+        raise Invalid("entry %d is missing: the stored Merkle tree has its leaf (entries were removed from the end)" % v.count, v.count)
     stored = db.execute("SELECT COUNT(*) FROM tree_hashes").fetchone()[0]
     expected = 2 * v.count - bin(v.count).count("1")
     if stored != expected:

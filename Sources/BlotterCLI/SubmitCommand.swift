@@ -58,6 +58,9 @@ struct SubmitCommand: BlotterSubcommand {
             // A first pass decodes every line (keeping none, so memory does not grow with the file):
             // a malformed line refuses the input before anything is written.
             for n in lines.indices where !blank(lines[n]) { _ = try submission(n) }
+            guard lines.contains(where: { !blank($0) }) else {
+                throw BlotterError(.invalidInput, "\(file) holds no submissions (it is empty); nothing was appended")
+            }
             for n in lines.indices where !blank(lines[n]) {
                 pending.append((n + 1, try submission(n)))
                 if pending.count >= batch { try flush() }

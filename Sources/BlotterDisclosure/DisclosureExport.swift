@@ -275,9 +275,28 @@ public struct DisclosureExport {
     }
 
     /// Refuses a bundle directory that exists and is not empty.
+    /// The bundle's directory: an empty directory, or one this creates now, before anything else is
+    /// done (a checkpoint signed, an entry appended). Anything else is refused, naming the path.
     static func requireEmpty(_ path: String) throws {
-        if FileManager.default.fileExists(atPath: path), !(try FileManager.default.contentsOfDirectory(atPath: path)).isEmpty {
-            throw BlotterError(.invalidInput, "\(path) is not empty; export into a new directory")
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw BlotterError(.invalidInput, "\(path) is not a directory; export into a new directory; nothing was exported")
+            }
+            guard let contents = try? fm.contentsOfDirectory(atPath: path) else {
+                throw BlotterError(.invalidInput, "cannot read the directory \(path); nothing was exported")
+            }
+            if !contents.isEmpty { throw BlotterError(.invalidInput, "\(path) is not empty; export into a new directory") }
+            guard fm.isWritableFile(atPath: path) else {
+                throw BlotterError(.invalidInput, "cannot write in \(path); nothing was exported")
+            }
+            return
+        }
+        do {
+            try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw BlotterError(.invalidInput, "cannot create the directory \(path) (\((error as NSError).localizedFailureReason ?? "\(error)")); nothing was exported")
         }
     }
 

@@ -94,6 +94,10 @@ public struct LedgerVerifier: Sendable {
         if next < total {
             throw BlotterError(.verificationFailed, "expected \(total) entries, found \(next)", seq: next)
         }
+        // Entries removed from the end leave their leaves in the stored tree: name the first missing entry.
+        if try store.read({ try $0.treeHash(level: 0, index: next) }) != nil {
+            throw BlotterError(.verificationFailed, "entry \(next) is missing: the stored Merkle tree has its leaf (entries were removed from the end)", seq: next)
+        }
         // Every complete subtree of the entries was compared; the store must hold no others.
         let expectedHashes = 2 * next - Int64(next.nonzeroBitCount)
         let storedHashes = try store.read { try $0.treeHashCount() }

@@ -171,6 +171,8 @@ struct CLITests {
         Refusal(name: "unknown envelope member", arguments: ["submit", "in.json"], input: "UNKNOWN", status: 2, fragment: "unknown member \"extra\""),
         Refusal(name: "float in statement", arguments: ["submit", "in.json"], input: "FLOAT", status: 2, fragment: "integers only"),
         Refusal(name: "missing signature", arguments: ["submit", "in.json"], input: "NOSIG", status: 2, fragment: "missing \"sig\""),
+        Refusal(name: "empty submission file", arguments: ["submit", "in.json"], input: "", status: 5, fragment: "holds no submissions"),
+        Refusal(name: "blank submission file", arguments: ["submit", "in.json"], input: "\n  \n", status: 5, fragment: "holds no submissions"),
         Refusal(name: "stale expect", arguments: ["append", "--key", "admin.key.pem", "--type", "key.revoked", "--stream", "ledger", "--expect", "0", "--field", "key=x"], input: nil, status: 2, fragment: "expected version 0, current version is 1"),
         Refusal(name: "role not allowed", arguments: ["append", "--key", "admin.key.pem", "--type", "case.closed", "--stream", "case/1"], input: nil, status: 2, fragment: "role-not-allowed"),
         Refusal(name: "unreadable key", arguments: ["append", "--key", "nope.pem", "--type", "case.closed", "--stream", "case/1"], input: nil, status: 5, fragment: "cannot read nope.pem"),

@@ -266,6 +266,14 @@ struct PublicDisclosureTests {
         let checkpoints = try DatabaseQueue(path: desk.ledger).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM checkpoints") }
         let again = try desk.cli(["export", "--ledger", desk.ledger, "--policy", DemoDesk.policy("ny-50a"), "--out", out, "--key", desk.key("records/ortiz")])
         #expect(again.status == 5 && again.stderr.contains("is not empty"), "\(again.stderr)")
+        // So is a destination that is not a directory, or one that cannot be created: exit 5, the path
+        // named, no checkpoint signed, no entry appended.
+        try Data("x".utf8).write(to: URL(fileURLWithPath: desk.directory.path("a-file")))
+        for (target, fragment) in [("/dev/full", "/dev/full is not a directory"), (desk.directory.path("a-file"), "a-file is not a directory"),
+                                   (desk.directory.path("a-file") + "/bundle", "cannot create the directory")] {
+            let r = try desk.cli(["export", "--ledger", desk.ledger, "--policy", DemoDesk.policy("ny-50a"), "--out", target, "--key", desk.key("records/ortiz")])
+            #expect(r.status == 5 && r.stderr.contains(fragment) && r.stderr.contains("blotter: error["), "\(target): \(r.stderr)")
+        }
         #expect(try desk.count() == before)
         #expect(try DatabaseQueue(path: desk.ledger).read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM checkpoints") } == checkpoints)
         for (i, (t, change)) in cases.enumerated() {

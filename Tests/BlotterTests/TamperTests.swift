@@ -32,7 +32,7 @@ struct TamperTests {
     }
 
     enum Scenario: String, CaseIterable, Sendable {
-        case none, flipByteInEntry, breakJSONOfEntry, changeDisclosure, deleteMiddleEntry, swapTwoEntries, replaceSignature,
+        case none, flipByteInEntry, breakJSONOfEntry, changeDisclosure, deleteMiddleEntry, deleteLastEntry, swapTwoEntries, replaceSignature,
              forgedEntryWithCorrectPrev, forgedEntryUnknownKey, injectedKeyRow, reorderedBytes, disclosureForOtherField,
              changedTreeHash, missingTreeHash, extraTreeHash, forgedCheckpoint, checkpointBeyondLedger
     }
@@ -83,6 +83,9 @@ struct TamperTests {
         case .deleteMiddleEntry:
             try db.write { db in try db.execute(sql: "DELETE FROM entries WHERE seq = 25") }
             return 25
+        case .deleteLastEntry:
+            try db.write { db in try db.execute(sql: "DELETE FROM entries WHERE seq = 39") }
+            return 39
         case .swapTwoEntries:
             try db.write { db in
                 let a = try bytes(db, 30), b = try bytes(db, 31)
@@ -140,7 +143,8 @@ struct TamperTests {
             return 22
         case .extraTreeHash:
             // A hash for a subtree beyond the entries: proofs would be served for entries that are not there.
-            try db.write { db in try db.execute(sql: "INSERT INTO tree_hashes VALUES (0, 40, zeroblob(32))") }
+            // (A leaf hash beyond them reads as entries removed from the end: deleteLastEntry.)
+            try db.write { db in try db.execute(sql: "INSERT INTO tree_hashes VALUES (1, 20, zeroblob(32))") }
             return -1
         case .forgedCheckpoint, .checkpointBeyondLedger:
             // A checkpoint the operator never signed: a different root, or a size the ledger does not have.
@@ -189,6 +193,10 @@ struct TamperTests {
             #expect(python.status == 1, "\(python.stdout)\(python.stderr)")
             #expect(swiftResult["seq"] == seq, "swift: \(swift.stdout)")
             #expect(pythonResult["seq"] == seq, "python: \(python.stdout)")
+            if scenario == .deleteLastEntry {
+                // Named as the missing entry, not as a count of tree hashes.
+                #expect(swift.stdout.contains("entry 39 is missing") && python.stdout.contains("entry 39 is missing"), "\(swift.stdout) \(python.stdout)")
+            }
         } else {
             #expect(swift.status == 0 && python.status == 0, "\(swift.stdout) \(python.stdout)")
             #expect(swiftResult["head"] != nil && swiftResult["head"] == pythonResult["head"])
