@@ -51,7 +51,8 @@ struct DomainBatch: LedgerPolicyBatch {
 
     mutating func check(_ event: LedgerEvent, statement: Statement, prechecked: Bool, _ writer: any LedgerWriting) throws {
         if var domain = catalog, !EventCatalog.coreTypes.contains(event.type) {
-            if !prechecked { try domain.validate(statement, values: event.values) }
+            // Checked again when a registration earlier in this batch moved the type to a newer version.
+            if !prechecked || statement.schema != domain.types[event.type]?.version { try domain.validate(statement, values: event.values) }
             if let pattern = domain.types[event.type]?.stream { try CaseRules.checkStream(event, pattern: pattern) }
             try CaseRules.check(event, writer)
             if event.type == "schema.registered", let schema = event.values["schema"] {

@@ -243,6 +243,11 @@ public struct EventCatalog: Sendable {
         guard let schema = versions[statement.schema] else {
             throw BlotterError(.schemaViolation, "\(statement.type) has no schema version \(statement.schema) (current version is \(info.version))")
         }
+        // An earlier version may be looser than the current one (a field since required, a category
+        // since removed): a new statement is written under the version in force.
+        guard statement.schema == info.version else {
+            throw BlotterError(.schemaViolation, "\(statement.type) is at schema version \(info.version) since it was registered; version \(statement.schema) is no longer accepted for new statements")
+        }
         for name in statement.fields.keys where values[name] == nil {
             throw BlotterError(.schemaViolation, "\(statement.type): field \"\(name)\" is committed but not disclosed; every field must be disclosed when appended so it can be validated")
         }

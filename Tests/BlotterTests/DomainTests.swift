@@ -168,10 +168,22 @@ struct SchemaValidationTests {
         try desk.open("IA-1", complaints: ["C-1"])
         try desk.step("ia/rivera", "case.allegation.added", "case/IA-1", [("allegation_id", .string("A1")), ("officer", .string("P-1")),
                                                                             ("category", .string("Sexual Misconduct")), ("body_camera_on", .bool(false))], schema: 2)
-        // Version 1 still refuses the new field.
-        let old = try desk.signed("ia/rivera", "case.allegation.added", "case/IA-1", [("allegation_id", .string("A2")), ("officer", .string("P-1")),
-                                                                                     ("category", .string("Force")), ("body_camera_on", .bool(true))])
-        #expect(try desk.refused(old).code == .schemaViolation)
+        // Version 1 is no longer accepted, not even for a statement it would pass (it is looser: no
+        // new category, no new field), and not for one with the new field either.
+        for fields in [[("allegation_id", JSONValue.string("A2")), ("officer", .string("P-1")), ("category", .string("Force"))],
+                       [("allegation_id", .string("A3")), ("officer", .string("P-1")), ("category", .string("Force")), ("body_camera_on", .bool(true))]] {
+            let old = try desk.signed("ia/rivera", "case.allegation.added", "case/IA-1", fields)
+            let refusal = try desk.refused(old)
+            #expect(refusal.code == .schemaViolation && refusal.message.contains("version 1 is no longer accepted"), "\(refusal)")
+        }
+        // Nor when version 2 is registered in the same batch as the version-1 statement.
+        let v3 = try desk.signed("ia/admin", "schema.registered", "schemas/case.allegation.added",
+                                 [("event_type", .string("case.allegation.added")), ("version", .integer(3)), ("schema", .object(schema))])
+        let stale = try desk.signed("ia/rivera", "case.allegation.added", "case/IA-1",
+                                    [("allegation_id", .string("A4")), ("officer", .string("P-1")), ("category", .string("Force"))], schema: 2)
+        let count = try desk.ledger.count()
+        #expect(throws: BlotterError.self) { try desk.ledger.append([v3, stale]) }
+        #expect(try desk.ledger.count() == count)
         // Skipping a version is refused.
         let skip = try desk.signed("ia/admin", "schema.registered", "schemas/case.allegation.added",
                                    [("event_type", .string("case.allegation.added")), ("version", .integer(5)), ("schema", .object(schema))])
