@@ -86,7 +86,10 @@ struct BodycamIngestCommand: BlotterSubcommand {
         do {
             receipts = try ledger.append(submissions)
         } catch let error as BlotterError {
-            // The ledger names the statement by its place in the batch; say which line that was.
+            // The ledger names the statement by its place in a batch of several; say which line that was.
+            if lineOf.count == 1 {
+                throw BlotterError(error.code, "\(file) line \(lineOf[0]): \(error.message); nothing was written", rule: error.rule)
+            }
             if let range = error.message.range(of: "statement "), let k = Int(error.message[range.upperBound...].prefix { $0.isNumber }), k >= 1, k <= lineOf.count {
                 throw BlotterError(error.code, "\(file) line \(lineOf[k - 1]): \(error.message); nothing was written", rule: error.rule)
             }

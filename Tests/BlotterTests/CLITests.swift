@@ -163,6 +163,24 @@ struct CLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: media) == ["copy.ledger"])
     }
 
+    @Test("a body-camera feed that is refused names the line of the refused event, also when the feed has one line, and writes nothing")
+    func bodycamFeedNamesTheLine() throws {
+        let dir = TemporaryDirectory()
+        let cwd = dir.url.path
+        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin"], cwd: cwd)
+        try blotter(["keys", "generate", "--out", "cam.pem"], cwd: cwd)
+        try blotter(["keys", "register", "--key", "admin.key.pem", "--subject", "cam/feed", "--role", "evidence-system", "cam.pem"], cwd: cwd)
+        let good = #"{"type": "bodycam.recording.captured", "at": "2026-11-01T22:00:00Z", "fields": {"evidence_id": "E-1", "officer": "P-1", "device": "D-1", "start": "2026-11-01T22:00:00Z", "stop": "2026-11-01T22:30:00Z", "sha256": "0000000000000000000000000000000000000000000000000000000000000000"}}"#
+        // Deleting a recording that was never captured: refused by the lifecycle rules at append.
+        let bad = #"{"type": "bodycam.evidence.deleted", "fields": {"evidence_id": "E-404", "reason": "retention expired", "authorised_by": "ia/cmdr"}}"#
+        for (feed, line) in [([bad], 1), ([good, bad], 2)] {
+            try Data(feed.joined(separator: "\n").utf8).write(to: dir.url.appendingPathComponent("feed.jsonl"))
+            let r = try blotter(["bodycam", "ingest", "--key", "cam.pem", "feed.jsonl"], cwd: cwd)
+            #expect(r.status == 2 && r.stderr.contains("feed.jsonl line \(line):") && r.stderr.contains("nothing was written"), "\(feed.count) lines: \(r.stderr)")
+            #expect(try blotter(["verify"], cwd: cwd).stdout.hasPrefix("ok: 2 entries"), "the good line of the feed was written")
+        }
+    }
+
     struct Refusal: Sendable, CustomStringConvertible {
         let name: String
         let arguments: [String]
