@@ -86,14 +86,9 @@ struct BodycamIngestCommand: BlotterSubcommand {
         do {
             receipts = try ledger.append(submissions)
         } catch let error as BlotterError {
-            // The ledger names the statement by its place in a batch of several; say which line that was.
-            if lineOf.count == 1 {
-                throw BlotterError(error.code, "\(file) line \(lineOf[0]): \(error.message); nothing was written", rule: error.rule)
-            }
-            if let range = error.message.range(of: "statement "), let k = Int(error.message[range.upperBound...].prefix { $0.isNumber }), k >= 1, k <= lineOf.count {
-                throw BlotterError(error.code, "\(file) line \(lineOf[k - 1]): \(error.message); nothing was written", rule: error.rule)
-            }
-            throw error
+            // Say which line the refused statement came from.
+            guard let (k, _) = refusedStatement(error, batchSize: lineOf.count) else { throw error }
+            throw BlotterError(error.code, "\(file) line \(lineOf[k]): \(error.message); nothing was written", rule: error.rule)
         }
         if output.json {
             try emitJSON(.object([("appended", .integer(Int64(receipts.filter { !$0.duplicate }.count))),

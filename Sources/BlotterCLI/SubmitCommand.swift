@@ -71,12 +71,7 @@ struct SubmitCommand: BlotterSubcommand {
 
     /// Names the input line of the statement that a batch error is about.
     func lineError(_ error: BlotterError, pending: [(line: Int, submission: Submission)]) -> BlotterError {
-        if pending.count == 1 { return BlotterError(error.code, "\(file) line \(pending[0].line): \(error.message)") }
-        // Batch errors start with "statement K of N: ".
-        let parts = error.message.split(separator: " ", maxSplits: 4)
-        if parts.count == 5, parts[0] == "statement", let k = Int(parts[1]), k >= 1, k <= pending.count {
-            return BlotterError(error.code, "\(file) line \(pending[k - 1].line): \(parts[4])")
-        }
-        return error
+        guard let (k, detail) = refusedStatement(error, batchSize: pending.count) else { return error }
+        return BlotterError(error.code, "\(file) line \(pending[k].line): \(detail)")
     }
 }

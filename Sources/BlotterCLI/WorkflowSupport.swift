@@ -74,6 +74,15 @@ func reportStep(_ receipt: AppendReceipt, _ what: String, json: Bool) throws {
     }
 }
 
+/// The statement of a batch that an append refused, as its index in the batch, with the message
+/// after the ledger's "statement K of N: " (a batch of one carries no number); nil if the error names none.
+func refusedStatement(_ error: BlotterError, batchSize: Int) -> (index: Int, detail: String)? {
+    if batchSize == 1 { return (0, error.message) }
+    let parts = error.message.split(separator: " ", maxSplits: 4)
+    guard parts.count == 5, parts[0] == "statement", parts[2] == "of", let k = Int(parts[1]), k >= 1, k <= batchSize else { return nil }
+    return (k - 1, String(parts[4]))
+}
+
 func string(_ s: String?) -> JSONValue? { s.map(JSONValue.string) }
 func strings(_ list: [String]) -> JSONValue? { list.isEmpty ? nil : .array(list.map(JSONValue.string)) }
 

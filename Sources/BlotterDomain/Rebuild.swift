@@ -74,21 +74,12 @@ extension Projector {
             let kind = String(stream[..<slash])
             guard ["complaint", "case", "uof", "bodycam"].contains(kind) else { continue }
             let id = String(stream[stream.index(after: slash)...])
-            var seqs: [Int64] = []
-            while true {
-                let page = try writer.summaries(from: (seqs.last ?? -1) + 1, limit: 4096, stream: stream).map(\.seq)
-                if page.isEmpty { break }
-                seqs += page
-            }
+            // The stream's entries as they are now, in log order (read before its rows are deleted).
+            let entries = try writer.domainEntries(stream: stream, before: writer.count())
             try db.deleteRows(ofStream: kind, id: id)
-            for seq in seqs { try db.deleteRows(ofEntry: seq) }
-            for seq in seqs {
-                guard let r = try writer.domainEntries(from: seq, limit: 1).first, r.seq == seq else {
-                    throw BlotterError(.storage, "entry \(seq) of stream \(stream) is missing")
-                }
-                try apply(try event(r), db)
-                replayed += 1
-            }
+            for r in entries { try db.deleteRows(ofEntry: r.seq) }
+            for r in entries { try apply(try event(r), db) }
+            replayed += entries.count
             if stream.hasPrefix("complaint/") { complaints.append(id) }
         }
         // The lines of case timelines that show a replayed complaint being received.

@@ -110,7 +110,7 @@ public struct Views {
     func flags(_ officer: String, rules: EarlyInterventionRules) throws -> [OfficerView.Flag] {
         var out: [OfficerView.Flag] = []
         for rule in rules.rules {
-            let evs = try tables.officerEvents(officer, kind: rule.kind, finalFinding: rule.kind == "allegation" ? rule.finding : nil)
+            let evs = try tables.officerEvents(officer, kind: rule.kind, finalFinding: rule.finding)
             var raised: [OfficerView.Event] = []
             var why = ""
             if let percent = rule.topPercent {

@@ -44,10 +44,6 @@ extension SQLConnection {
         let columns = ColumnIndex(names)
         return try rows(sql, arguments).map { row in try T(from: RowDecoder(row: row, columns: columns, codingPath: [])) }
     }
-
-    func count(_ sql: String, _ arguments: [SQLValue] = []) throws -> Int64 {
-        try rows(sql, arguments).first?.first?.integer ?? 0
-    }
 }
 
 extension LedgerReading {

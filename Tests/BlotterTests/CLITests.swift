@@ -46,20 +46,26 @@ struct CLITests {
         #expect(keys.count == 2)
     }
 
-    @Test("statements signed elsewhere are submitted, and a resubmission is reported, not appended")
-    func signAndSubmit() throws {
-        let dir = TemporaryDirectory()
+    /// A bare ledger in `dir` with the key k.pem of cam/feed registered, and three recordings signed by
+    /// it (not appended), one submission per line.
+    func signedRecordings(_ dir: TemporaryDirectory) throws -> [String] {
         let cwd = dir.url.path
         try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin", "--no-catalog"], cwd: cwd)
         try blotter(["keys", "generate", "--out", "k.pem"], cwd: cwd)
         try blotter(["keys", "register", "--key", "admin.key.pem", "--subject", "cam/feed", "--role", "evidence-system", "k.pub.pem"], cwd: cwd)
-        var lines: [String] = []
-        for i in 0..<3 {
+        return try (0..<3).map { i in
             let signed = try blotter(["sign", "--key", "k.pem", "--type", "bodycam.recording.captured", "--stream", "bodycam/D-\(i)",
                                       "--field", "device=D-\(i)", "--field", "duration_s=\(60 + i)"], cwd: cwd)
             #expect(signed.status == 0, "\(signed.stderr)")
-            lines.append(signed.stdout.trimmingCharacters(in: .newlines))
+            return signed.stdout.trimmingCharacters(in: .newlines)
         }
+    }
+
+    @Test("statements signed elsewhere are submitted, and a resubmission is reported, not appended")
+    func signAndSubmit() throws {
+        let dir = TemporaryDirectory()
+        let cwd = dir.url.path
+        let lines = try signedRecordings(dir)
         try Data((lines + [lines[0]]).joined(separator: "\n").utf8).write(to: dir.url.appendingPathComponent("feed.jsonl"))
         let submitted = try blotter(["submit", "--json", "--batch", "2", "feed.jsonl"], cwd: cwd)
         #expect(submitted.status == 0, "\(submitted.stderr)")
@@ -75,15 +81,7 @@ struct CLITests {
     func malformedLineRefusesTheBatch(_ bad: String) throws {
         let dir = TemporaryDirectory()
         let cwd = dir.url.path
-        try blotter(["init", "--origin", "ia.example/l", "--admin", "ia/admin", "--no-catalog"], cwd: cwd)
-        try blotter(["keys", "generate", "--out", "k.pem"], cwd: cwd)
-        try blotter(["keys", "register", "--key", "admin.key.pem", "--subject", "cam/feed", "--role", "evidence-system", "k.pub.pem"], cwd: cwd)
-        var lines: [String] = []
-        for i in 0..<3 {
-            let signed = try blotter(["sign", "--key", "k.pem", "--type", "bodycam.recording.captured", "--stream", "bodycam/D-\(i)",
-                                      "--field", "device=D-\(i)"], cwd: cwd)
-            lines.append(signed.stdout.trimmingCharacters(in: .newlines))
-        }
+        let lines = try signedRecordings(dir)
         try Data((lines + [bad, lines[0]]).joined(separator: "\n").utf8).write(to: dir.url.appendingPathComponent("feed.jsonl"))
         let before = try Data(contentsOf: dir.url.appendingPathComponent("blotter.ledger"))
         for batch in ["1000", "2"] {
