@@ -367,6 +367,8 @@ class Verifier:
         self.disclosures = 0
         self.withheld = 0
         self.tree = Frontier()
+        self.views = Views()
+        self.view_rows = None
 
     def entry(self, seq, raw, stored_disclosures):
         if seq != self.count:
@@ -414,6 +416,7 @@ class Verifier:
         self.count += 1
         self.disclosures += len(values)
         self.withheld += len(st["fields"]) - len(values)
+        self.views.apply(seq, st, values)
 
     def genesis(self, st, need):
         if st["type"] != "ledger.created":
@@ -628,7 +631,132 @@ def verify(path, chunk=4096):
         raise Invalid("the stored Merkle tree has %d hashes; %d entries make %d" % (stored, v.count, expected))
     if v.count:
         check_checkpoints(db, v)
+    if has_views(db):
+        v.view_rows = v.views.check(db)
     return v
+
+
+# ---------------------------------------------------------------- views (docs/FORMAT.md section 6.3)
+
+
+def text_of(values, name):
+    v = values.get(name)
+    return v if isinstance(v, str) else None
+
+
+def texts_of(values, name):
+    v = values.get(name)
+    return [x for x in v if isinstance(x, str)] if isinstance(v, list) else []
+
+
+class Views:
+    """The case, allegation and officer-history views rebuilt from the entries and the disclosures held
+    (section 6.3), to compare with the stored p_cases, p_allegations and p_officer_events."""
+
+    CASE_COLUMNS = ("status", "opened_seq", "opened_by", "classification", "unit", "investigator", "closed_seq",
+                    "reopened", "last_seq", "version")
+    ALLEGATION_COLUMNS = ("officer", "category", "subcategory", "added_seq", "amended_seq", "recommended",
+                          "recommended_seq", "final", "final_seq")
+
+    def __init__(self):
+        self.cases = {}        # case id -> dict of CASE_COLUMNS
+        self.allegations = {}  # (case id, allegation id) -> dict of ALLEGATION_COLUMNS
+        self.officer = {}      # (officer, seq, kind) -> ref
+
+    def apply(self, seq, st, values):
+        t, stream = st["type"], st["stream"]
+        sid = stream.split("/", 1)[1] if "/" in stream else stream
+        if t == "complaint.received":
+            cid = text_of(values, "complaint_id") or sid
+            for officer in texts_of(values, "officers"):
+                self.officer[(officer, seq, "complaint")] = "complaint/" + cid
+        elif t == "case.opened":
+            self.cases[sid] = dict(status="open", opened_seq=seq, opened_by=st["actor"],
+                                   classification=text_of(values, "classification"), unit=text_of(values, "unit"),
+                                   investigator=None, closed_seq=None, reopened=0, last_seq=seq, version=1)
+        elif t == "case.assigned":
+            if sid in self.cases:
+                self.cases[sid]["investigator"] = text_of(values, "investigator")
+        elif t == "case.allegation.added":
+            aid = text_of(values, "allegation_id") or ""
+            officer = text_of(values, "officer")
+            self.allegations[(sid, aid)] = dict(officer=officer, category=text_of(values, "category"),
+                                                subcategory=text_of(values, "subcategory"), added_seq=seq, amended_seq=None,
+                                                recommended=None, recommended_seq=None, final=None, final_seq=None)
+            if officer is not None:
+                self.officer[(officer, seq, "allegation")] = "case/%s#%s" % (sid, aid)
+        elif t == "case.allegation.amended":
+            a = self.allegations.get((sid, text_of(values, "allegation_id") or ""))
+            if a is not None:
+                old = a["officer"]
+                for name in ("officer", "category", "subcategory"):
+                    if text_of(values, name) is not None:
+                        a[name] = text_of(values, name)
+                a["amended_seq"] = seq
+                ref = self.officer.pop((old, a["added_seq"], "allegation"), None)
+                if ref is not None:
+                    self.officer[(a["officer"], a["added_seq"], "allegation")] = ref
+        elif t in ("case.finding.recorded", "case.finding.approved"):
+            a = self.allegations.get((sid, text_of(values, "allegation_id") or ""))
+            if a is not None:
+                which = "final" if t == "case.finding.approved" else "recommended"
+                a[which] = text_of(values, "finding")
+                a[which + "_seq"] = seq
+        elif t in ("case.discipline.imposed", "case.discipline.modified"):
+            aid = text_of(values, "allegation_id") or ""
+            a = self.allegations.get((sid, aid))
+            if a is not None and a["officer"] is not None:
+                self.officer[(a["officer"], seq, "discipline")] = "case/%s#%s" % (sid, aid)
+        elif t == "case.closed":
+            if sid in self.cases:
+                self.cases[sid].update(status="closed", closed_seq=seq)
+        elif t == "case.reopened":
+            if sid in self.cases:
+                c = self.cases[sid]
+                c.update(status="open", closed_seq=None, reopened=c["reopened"] + 1)
+        elif t == "use_of_force.reported":
+            officer = text_of(values, "officer")
+            if officer is not None:
+                self.officer[(officer, seq, "use_of_force")] = "uof/" + sid
+        if stream.startswith("case/") and (t.startswith("case.") or t == "oversight.review.recorded") and sid in self.cases:
+            c = self.cases[sid]
+            c["last_seq"] = seq
+            if t != "case.opened":
+                c["version"] += 1
+
+    def check(self, db):
+        """Compares with the stored tables; raises Invalid naming the first table and row that differ."""
+        def shown(v):
+            return "null" if v is None else ("'%s'" % v if isinstance(v, str) else str(v))
+
+        def compare(table, key_names, columns, expected, stored_rows):
+            stored = {}
+            for row in stored_rows:
+                stored[tuple(row[:len(key_names)])] = dict(zip(columns, row[len(key_names):]))
+            for key in sorted(set(stored) | set(expected), key=lambda k: tuple(str(x) for x in k)):
+                label = ", ".join("%s = %s" % (n, shown(v)) for n, v in zip(key_names, key))
+                if key not in expected:
+                    raise Invalid("view %s, row %s: no entry makes this row" % (table, label))
+                if key not in stored:
+                    raise Invalid("view %s, row %s is missing: the log makes it" % (table, label))
+                changed = ["%s is %s, the log gives %s" % (c, shown(stored[key][c]), shown(expected[key][c]))
+                           for c in columns if stored[key][c] != expected[key][c]]
+                if changed:
+                    raise Invalid("view %s, row %s: %s" % (table, label, "; ".join(changed)))
+
+        compare("p_cases", ("case_id",), self.CASE_COLUMNS, {(k,): v for k, v in self.cases.items()},
+                db.execute("SELECT case_id, %s FROM p_cases" % ", ".join(self.CASE_COLUMNS)).fetchall())
+        compare("p_allegations", ("case_id", "allegation_id"), self.ALLEGATION_COLUMNS, self.allegations,
+                db.execute("SELECT case_id, allegation_id, %s FROM p_allegations" % ", ".join(self.ALLEGATION_COLUMNS)).fetchall())
+        compare("p_officer_events", ("officer", "seq", "kind"), ("ref",), {k: {"ref": v} for k, v in self.officer.items()},
+                db.execute("SELECT officer, seq, kind, ref FROM p_officer_events").fetchall())
+        return len(self.cases) + len(self.allegations) + len(self.officer)
+
+
+def has_views(db):
+    if isinstance(db, PostgresLedger):
+        return db.execute("SELECT to_regclass('p_cases') IS NOT NULL").fetchone()[0]
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'p_cases'").fetchone() is not None
 
 
 # ---------------------------------------------------------------- notes, checkpoints, proofs
@@ -927,11 +1055,13 @@ def main():
     if args.json:
         print(json.dumps({"ok": True, "entries": v.count, "keys": len(v.keys), "revoked_keys": revoked,
                           "streams": len(v.streams), "disclosures": v.disclosures, "withheld": v.withheld, "head": v.prev,
-                          "root": base64.b64encode(v.tree.root()).decode()}))
+                          "root": base64.b64encode(v.tree.root()).decode(), "view_rows": v.view_rows}))
     else:
         print("ok: %d entries, %d keys (%d revoked), %d streams, %d disclosures checked, %d not held; head %s; tree root %s"
               % (v.count, len(v.keys), revoked, len(v.streams), v.disclosures, v.withheld, v.prev,
                  base64.b64encode(v.tree.root()).decode()))
+        if v.view_rows is not None:
+            print("views: %d rows of cases, allegations and officer histories equal to a rebuild from the log" % v.view_rows)
     return 0
 
 

@@ -24,13 +24,39 @@ extension Projector {
     /// Drops and re-creates every projection table and applies entries `0 ..< total` in log order,
     /// inside the caller's transaction (a rebuild, or the append of a `record.sealed` statement).
     static func replay(_ writer: any LedgerWriting, total: Int64, progress: ((Int64, Int64) -> Void)? = nil) throws -> Int64 {
-        let db = try writer.projectionWriter()
+        try replay(from: writer, into: writer.projectionWriter(), total: total, progress: progress)
+    }
+
+    /// Drops and re-creates the tables of `db` and applies the entries `0 ..< total` that `log` holds:
+    /// a rebuild in place (`log` and `db` the same store), or apart (``Ledger/verifyViews(scratch:)``).
+    package static func replay(from log: any LedgerReading, into db: any ProjectionWriting, total: Int64,
+                               progress: ((Int64, Int64) -> Void)? = nil) throws -> Int64 {
+        try replay(into: db, total: total, progress: progress) { try log.domainEntries(from: $0, limit: $1) }
+    }
+
+    /// As ``replay(from:into:total:progress:)``, but reading what each entry's signed bytes say (its
+    /// type, stream, actor and times), not the columns a store derived from them: the rebuild that
+    /// `blotter verify` compares the stored views with trusts no derived column.
+    package static func replayFromBytes(of log: any LedgerReading, into db: any ProjectionWriting, total: Int64) throws -> Int64 {
+        try replay(into: db, total: total, progress: nil) { from, limit in
+            try log.entries(from: from, limit: limit).map { stored -> DomainEntryRow in
+                let entry: Entry
+                do throws(BlotterError) { entry = try Entry(bytes: stored.bytes) } catch { throw error.at(seq: stored.seq) }
+                let s = entry.statement
+                return DomainEntryRow(seq: stored.seq, type: s.type, stream: s.stream, actor: s.actor, at: s.at, recorded: entry.recorded,
+                                      disclosures: stored.disclosures)
+            }
+        }
+    }
+
+    static func replay(into db: any ProjectionWriting, total: Int64, progress: ((Int64, Int64) -> Void)?,
+                       fetch: (Int64, Int) throws -> [DomainEntryRow]) throws -> Int64 {
         try db.uninstallProjections()
         try db.installProjections()
         var next: Int64 = 0
         let chunk = 8192
         while next < total {
-            let rows = try writer.domainEntries(from: next, limit: chunk)
+            let rows = try fetch(next, min(chunk, Int(total - next)))
             guard let last = rows.last else { break }
             let events: [Result<LedgerEvent, BlotterError>] = parallelMap(rows.count) { i in
                 Result { () throws(BlotterError) -> LedgerEvent in try event(rows[i]) }
