@@ -97,6 +97,7 @@ class Bundle:
                 if name not in values:
                     raise Invalid("%s needs the disclosure of field %s" % (st["type"], name))
                 return values[name]
+            need.values = values
             try:
                 if seq == 0:
                     signer = v.genesis(st, need)

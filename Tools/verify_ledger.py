@@ -50,6 +50,9 @@ B64URL = re.compile(r"[A-Za-z0-9_-]*")
 TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.(\d{3}))?Z")
 
 
+OFFICER_ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,31}\Z")
+
+
 class Invalid(Exception):
     """One rule broken; `seq` is the entry it is about."""
 
@@ -402,6 +405,7 @@ class Verifier:
                 raise Invalid('%s needs the disclosure of field "%s"' % (st["type"], name))
             return values[name]
 
+        need.values = values
         if seq == 0:
             signer = self.genesis(st, need)
         else:
@@ -470,6 +474,9 @@ class Verifier:
             roles = need("roles")
             if not isinstance(roles, list) or not roles or any(r not in self.roles["roles"] for r in roles):
                 raise Invalid("key.registered: roles must be a non-empty array of the table's roles")
+            officer = need.values.get("officer")
+            if "officer" in need.values and (not isinstance(officer, str) or not OFFICER_ID.match(officer)):
+                raise Invalid("key.registered: officer must be an officer id")
             if new["id"] in self.keys:
                 raise Invalid("key %s was already registered" % new["id"])
             self.keys[new["id"]] = dict(new, actor=subject, roles=roles, registered=seq, revoked=None)
@@ -631,9 +638,36 @@ def verify(path, chunk=4096):
         raise Invalid("the stored Merkle tree has %d hashes; %d entries make %d" % (stored, v.count, expected))
     if v.count:
         check_checkpoints(db, v)
+    check_key_table(db, v)
     if has_views(db):
         v.view_rows = v.views.check(db)
     return v
+
+
+def check_key_table(db, v):
+    """The derived `keys` table (section 6) must be what the key statements make: Blotter's appends
+    refuse a ledger whose table disagrees, and a verifier names the key."""
+    stored = {}
+    for key_id, actor, spki, roles, registered, revoked in db.execute(
+            "SELECT key_id, actor, spki, roles, registered_seq, revoked_seq FROM keys"):
+        if registered < v.count:
+            stored[key_id] = dict(actor=actor, roles=roles.split(",") if roles else [], registered=registered,
+                                  revoked=revoked if revoked is not None and revoked < v.count else None,
+                                  id=hashlib.sha256(bytes(spki)).hexdigest())
+    for key_id in sorted(set(stored) | set(v.keys)):
+        s, p = stored.get(key_id), v.keys.get(key_id)
+        if p is None:
+            raise Invalid("the stored key table differs from the log: key %s is in the table (registered to %s), "
+                          "but no key statement of the log registers it" % (key_id, s["actor"]))
+        if s is None:
+            raise Invalid("the stored key table differs from the log: key %s of %s, registered at entry %d, is missing "
+                          "from the table" % (key_id, p["actor"], p["registered"]), p["registered"])
+        differences = [name for name in ("actor", "roles", "registered", "revoked") if s[name] != p[name]]
+        if s["id"] != key_id:
+            differences.append("public key")
+        if differences:
+            raise Invalid("the stored key table differs from the log: key %s of %s: %s in the table differ from the log"
+                          % (key_id, p["actor"], ", ".join(differences)), p["registered"])
 
 
 # ---------------------------------------------------------------- views (docs/FORMAT.md section 6.3)

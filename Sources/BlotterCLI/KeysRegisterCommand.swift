@@ -19,6 +19,9 @@ struct KeysRegisterCommand: BlotterSubcommand {
     @Option(name: .long, help: "A role for the key (repeatable): admin, intake, investigator, commander, officer, supervisor, evidence-system, oversight, custodian, importer.")
     var role: [String] = []
 
+    @Option(name: .long, help: "For an officer's key (required with --role officer): the officer id it belongs to, e.g. P-1007. That officer's own use-of-force reports and body-camera markers must name it.")
+    var officer: String?
+
     @Argument(help: "The key to register: a PEM public key (or private key, whose public half is used).")
     var publicKey: String
 
@@ -30,11 +33,12 @@ struct KeysRegisterCommand: BlotterSubcommand {
         let receipt = try signAndAppend(
             ledger: ledger, keyPath: key, type: "key.registered", stream: "keys/\(subject)",
             fields: [("subject", .string(subject)), ("public_key", .string(Base64.urlEncode(target.spkiDER))),
-                     ("roles", .array(role.map { .string($0) }))])
+                     ("roles", .array(role.map { .string($0) }))] + (officer.map { [("officer", .string($0))] } ?? []))
         if output.json {
-            try emitJSON(.object([("seq", .integer(receipt.seq)), ("key_id", .string(target.keyID)), ("subject", .string(subject))]))
+            try emitJSON(.object([("seq", .integer(receipt.seq)), ("key_id", .string(target.keyID)), ("subject", .string(subject)),
+                                  ("officer", officer.map { .string($0) } ?? .null)]))
         } else {
-            emit("registered key \(target.keyID) (\(target.algorithm.rawValue)) to \(subject) as \(role.joined(separator: ", ")) in entry \(receipt.seq)")
+            emit("registered key \(target.keyID) (\(target.algorithm.rawValue)) to \(subject) as \(role.joined(separator: ", "))\(officer.map { " (officer \($0))" } ?? "") in entry \(receipt.seq)")
         }
     }
 }

@@ -12,7 +12,7 @@ func peakMemoryKiB() -> Int64? {
 struct VerifyCommand: BlotterSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Re-read every stored byte and check the whole ledger; exit 1 at the first failure.",
+        abstract: "Re-read every stored byte and check the whole ledger; exit 1 listing every failing entry (up to 20).",
         discussion: """
             Checks each entry's seq, prev link and canonical form; every signature (on all cores); that
             each key was registered to that actor before use, not revoked, of the right algorithm, with a
@@ -103,10 +103,14 @@ struct VerifyCommand: BlotterSubcommand {
             }
         } catch let error as BlotterError where error.code == .verificationFailed {
             if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+            // Every failing entry, up to the verifier's limit; the first is the one `seq` names.
+            let all = [error] + error.further
             if output.json {
-                try emitJSON(.object([("ok", .bool(false)), ("seq", error.seq.map { .integer($0) } ?? .null), ("error", .string(error.message))]))
+                try emitJSON(.object([("ok", .bool(false)), ("seq", error.seq.map { .integer($0) } ?? .null), ("error", .string(error.message)),
+                                      ("failures", .array(all.map { .object([("seq", $0.seq.map { .integer($0) } ?? .null), ("error", .string($0.message))]) }))]))
             } else {
-                emit("FAILED: \(error.description)")
+                for failure in all { emit("FAILED: \(failure.description)") }
+                if all.count >= verifier.failureLimit { emit("(listing stops after \(verifier.failureLimit) failures)") }
             }
             throw ExitCode(1)
         }

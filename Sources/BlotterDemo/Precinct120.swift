@@ -95,7 +95,10 @@ public struct Precinct120 {
             if Self.staff.contains(where: { $0.0 == actor }) || actor == "pd/\(report.flaggedOfficer)" { try write(key, as: actor, into: keysDirectory) }
             registrations.append(try StatementDraft(log: Self.origin, type: "key.registered", stream: "keys/\(actor)", actor: "ia/admin",
                                                     fields: [("subject", .string(actor)), ("public_key", .string(Base64.urlEncode(key.publicKey.spkiDER))),
-                                                             ("roles", .array(roles.map { .string($0) }))]).sign(with: admin))
+                                                             ("roles", .array(roles.map { .string($0) }))]
+                                                        // An officer's key belongs to that officer (pd/P-1007 is officer P-1007).
+                                                        + (roles.contains("officer") ? [("officer", .string(String(actor.dropFirst(3))))] : []))
+                                    .sign(with: admin))
         }
         for chunk in stride(from: 0, to: registrations.count, by: 500) {
             _ = try ledger.append(Array(registrations[chunk..<min(chunk + 500, registrations.count)]))

@@ -27,6 +27,48 @@ public enum CaseRules {
         }
     }
 
+    /// The types an officer files about their own conduct: with an officer's key, they must be about
+    /// the officer that key belongs to.
+    static let officersOwnTypes: Set<String> = ["use_of_force.reported", "use_of_force.amended", "bodycam.marker.added"]
+    /// Roles whose holders make those statements about others, as themselves.
+    static let actsForOthers: Set<String> = ["supervisor", "importer", "evidence-system"]
+
+    /// Who may say what about whom, from the signing key as the log proves it:
+    /// - `officer-key-binding`: a key given the officer role names the officer it belongs to.
+    /// - `officer-own-report`: with an officer's key (one holding none of ``actsForOthers``), a use-of-force
+    ///   report, its amendment or a body-camera marker is about that key's officer (the report names
+    ///   them; the amended report, the marked recording are theirs). A supervisor's amendment is the
+    ///   supervisor's own statement, signed and recorded as theirs.
+    /// - `source-importer-only`: only a key with the importer role commits a `source` (provenance) field.
+    static func checkIdentity(_ e: LedgerEvent, statement: Statement, signer: KeyRecord, _ reader: any LedgerReading) throws {
+        if statement.fields["source"] != nil, !signer.roles.contains("importer") {
+            throw refuse("source-importer-only", "\(e.actor) has roles [\(signer.roles.joined(separator: ", "))]; only the importer writes the provenance field source")
+        }
+        if e.type == "key.registered", e.strings("roles").contains("officer"), e.values["officer"] == nil {
+            throw refuse("officer-key-binding", "a key with the officer role names the officer it belongs to (field officer, e.g. --officer P-1007): that officer's own reports are checked against it")
+        }
+        guard officersOwnTypes.contains(e.type), signer.roles.contains("officer") else { return }
+        guard signer.roles.allSatisfy({ !actsForOthers.contains($0) }) else { return }
+        guard let own = signer.officer else {
+            throw refuse("officer-key-binding", "key \(signer.keyID) of \(e.actor) has the officer role but names no officer (it was registered before keys carried officer ids); register a new key with --officer")
+        }
+        let db = try reader.projections()
+        let id = e.streamID
+        var named: [(what: String, officer: String?)] = []
+        switch e.type {
+        case "use_of_force.reported":
+            named.append(("the report names officer", e.string("officer")))
+        case "use_of_force.amended":
+            named.append(("report \(id) is about officer", try db.useOfForceOfficer(id)))
+            if e.values["officer"] != nil { named.append(("the amendment names officer", e.string("officer"))) }
+        default:
+            named.append(("recording \(e.string("evidence_id") ?? id) is officer", try db.recordingOfficer(e.string("evidence_id") ?? id)))
+        }
+        for (what, officer) in named where officer != own {
+            throw refuse("officer-own-report", "\(e.actor)'s key belongs to officer \(own), but \(what) \(officer ?? "(none)")\(e.type == "bodycam.marker.added" ? "'s" : ""): an officer files only about their own conduct")
+        }
+    }
+
     public static func check(_ e: LedgerEvent, _ reader: any LedgerReading) throws {
         let db = try reader.projections()
         let id = e.streamID

@@ -49,7 +49,8 @@ struct DomainBatch: LedgerPolicyBatch {
         return true
     }
 
-    mutating func check(_ event: LedgerEvent, statement: Statement, prechecked: Bool, _ writer: any LedgerWriting) throws {
+    mutating func check(_ event: LedgerEvent, statement: Statement, signer: KeyRecord, prechecked: Bool, _ writer: any LedgerWriting) throws {
+        if catalog != nil { try CaseRules.checkIdentity(event, statement: statement, signer: signer, writer) }
         if var domain = catalog, !EventCatalog.coreTypes.contains(event.type) {
             // Checked again when a registration earlier in this batch moved the type to a newer version.
             if !prechecked || statement.schema != domain.types[event.type]?.version { try domain.validate(statement, values: event.values) }

@@ -52,6 +52,23 @@ public struct EventSchema: Sendable {
         self.json = json
         self.fields = fields
         self.required = json["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        self.dateFields = properties.compactMap { name, property in
+            ["date", "date-time"].contains(property["format"]?.stringValue ?? "") ? name : nil
+        }
+    }
+
+    /// The fields the schema gives `format` date or date-time.
+    let dateFields: [String]
+    /// The years a date of a record may fall in: outside them it is a typo (year 0000, 9999), not history.
+    public static let plausibleYears = 1900...2199
+
+    /// A violation for each date field whose year is outside ``plausibleYears``.
+    func implausibleDates(_ values: [String: JSONValue]) -> [SchemaViolation] {
+        dateFields.compactMap { name in
+            guard let text = values[name]?.stringValue, let year = Int(text.prefix(4)), !Self.plausibleYears.contains(year) else { return nil }
+            return SchemaViolation(instancePath: "/" + name, keyword: "format",
+                                   message: "year \(text.prefix(4)) is outside \(Self.plausibleYears.lowerBound)-\(Self.plausibleYears.upperBound): a date that far off is a typo, not a record")
+        }
     }
 
     public func sensitivity(of field: String) -> String? { fields.first(where: { $0.name == field })?.sensitivity }
@@ -236,6 +253,39 @@ public struct EventCatalog: Sendable {
     /// Validates a statement's fields against the schema of its type and version.
     /// - Parameter values: the disclosed field values by name; every committed field must be disclosed.
     /// - Throws: ``BlotterError`` `.schemaViolation` listing every violation with its JSON pointer and keyword.
+    /// Text that could rewrite what a terminal or a page shows: C0 and C1 control characters (but tab,
+    /// line feed and carriage return, which free text uses), DEL, and the bidirectional embeddings,
+    /// overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder what is displayed. No value
+    /// of a domain statement may hold one, in any field at any depth; views escape them all the same.
+    static func isRefusedInText(_ v: Unicode.Scalar) -> Bool {
+        switch v.value {
+        case 0x09, 0x0A, 0x0D: return false
+        case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
+    }
+
+    static func controlCharacters(in value: JSONValue, path: String = "") -> [SchemaViolation] {
+        func pointer(_ key: String) -> String { path + "/" + key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") }
+        switch value {
+        case let .string(text):
+            guard let bad = text.unicodeScalars.first(where: isRefusedInText) else { return [] }
+            let code = "U+" + String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)
+            return [SchemaViolation(instancePath: path, keyword: "text",
+                                    message: "holds the control character \(code), which no value may hold (escape sequences and direction overrides could change what a reader sees)")]
+        case let .array(items):
+            return items.enumerated().flatMap { controlCharacters(in: $0.element, path: path + "/\($0.offset)") }
+        case let .object(members):
+            return members.flatMap { member -> [SchemaViolation] in
+                let key = member.0.unicodeScalars.contains(where: isRefusedInText)
+                    ? [SchemaViolation(instancePath: path, keyword: "text", message: "has a member name holding a control character")] : []
+                return key + controlCharacters(in: member.1, path: pointer(member.0))
+            }
+        default:
+            return []
+        }
+    }
+
     public func validate(_ statement: Statement, values: [String: JSONValue]) throws(BlotterError) {
         guard let versions = schemas[statement.type], let info = types[statement.type] else {
             throw BlotterError(.schemaViolation, "\(statement.type) is not an event type of this ledger's catalog")
@@ -252,11 +302,15 @@ public struct EventCatalog: Sendable {
             throw BlotterError(.schemaViolation, "\(statement.type): field \"\(name)\" is committed but not disclosed; every field must be disclosed when appended so it can be validated")
         }
         let instance = JSONValue.object(values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        let violations = schema.validate(instance)
+        let violations = schema.validate(instance) + Self.controlCharacters(in: instance) + schema.implausibleDates(values)
         if !violations.isEmpty {
             throw BlotterError(.schemaViolation, "\(statement.type) v\(statement.schema) does not match its schema: "
                                + violations.map { v in "\(v.instancePath.isEmpty ? "/" : v.instancePath) (\(v.keyword)): \(v.message)" }.joined(separator: "; "),
                                violations: violations)
         }
     }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

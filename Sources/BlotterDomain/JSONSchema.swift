@@ -44,7 +44,8 @@ public struct JSONSchema: Sendable {
     /// `schemaText`; refuses it naming the first `shown` violations as "PLACE is not a valid WHAT: ...".
     package static func document(_ bytes: [UInt8], schema schemaText: [UInt8], place: String, what: String, shown: Int) throws(BlotterError) -> JSONValue {
         let json: JSONValue
-        do { json = try JSONParser.parse(bytes) } catch { throw error.prefixed("\(place): ") }
+        // A file that is not JSON is a bad input file like any other (exit 5), not a refused statement.
+        do { json = try JSONParser.parse(bytes) } catch { throw BlotterError(.invalidInput, "\(place) is not a valid \(what): \(error.message)") }
         let violations = try JSONSchema(json: JSONParser.parse(schemaText)).validate(json)
         if !violations.isEmpty {
             throw BlotterError(.invalidInput, "\(place) is not a valid \(what): "

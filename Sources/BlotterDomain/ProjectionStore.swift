@@ -29,6 +29,10 @@ public protocol ProjectionReading {
     /// The entry that filed a use-of-force report, nil if none did.
     func useOfForceSeq(_ reportID: String) throws -> Int64?
     func recordingState(_ evidenceID: String) throws -> RecordingState?
+    /// The officer a use-of-force report names (nil: no such report, or it names none).
+    func useOfForceOfficer(_ reportID: String) throws -> String?
+    /// The officer whose camera made a recording (nil: no such recording, or none known).
+    func recordingOfficer(_ evidenceID: String) throws -> String?
     /// The cases opened from a complaint.
     func cases(ofComplaint complaintID: String) throws -> [String]
     /// What an earlier import stored for a record of a mapping.

@@ -48,6 +48,9 @@ public struct BlotterError: Error, CustomStringConvertible, Sendable, Equatable 
     public let violations: [SchemaViolation]
     /// For `.lifecycle`: the name of the rule that refused the step, e.g. `close-needs-final-findings`.
     public let rule: String?
+    /// For `.verificationFailed` from a verifier that goes on after a failure: the failures it found
+    /// after this one, in entry order (up to its limit).
+    public var further: [BlotterError] = []
 
     public init(_ code: Code, _ message: String, seq: Int64? = nil, violations: [SchemaViolation] = [], rule: String? = nil) {
         self.code = code

@@ -6,6 +6,10 @@ internal import BlotterCrypto
 /// base64url(SHA-256(ASCII bytes of `encoded`)). The encoded string is stored verbatim, apart from
 /// the entry, so it can be withheld or destroyed while the entry still verifies. Immutable.
 public struct Disclosure: Sendable, Equatable {
+    /// The most bytes one encoded disclosure may have when appended (as an entry), and all of one
+    /// statement's together: a field value is a record's text, not a document.
+    public static let maxBytes = 65_536
+    public static let maxBytesPerStatement = 262_144
     /// The disclosure string exactly as stored and hashed.
     public let encoded: String
     /// base64url of at least 16 random bytes; secret, because it protects low-entropy values.
@@ -27,9 +31,22 @@ public struct Disclosure: Sendable, Equatable {
         guard Identifiers.isFieldName(name) else {
             throw BlotterError(.invalidInput, "field name \"\(name)\" must match ^[a-z][a-z0-9_]{0,63}$")
         }
+        if let n = firstInexactInteger(value) {
+            throw BlotterError(.invalidStatement, "field \(name): the integer \(n) is beyond ±2^53, the largest a JSON number keeps exactly (RFC 8785 would write it rounded); give it as a string")
+        }
         let salt = Base64.urlEncode(try SecureRandom.bytes(16))
         let json = try CanonicalJSON.encode(.array([.string(salt), .string(name), value]))
         return try Disclosure(encoded: Base64.urlEncode(json))
+    }
+
+    /// The first integer in `value` (at any depth) that a JSON number cannot hold exactly, beyond ±2^53.
+    public static func firstInexactInteger(_ value: JSONValue) -> Int64? {
+        switch value {
+        case let .integer(n): return n.magnitude > 1 << 53 ? n : nil
+        case let .array(items): return items.lazy.compactMap(firstInexactInteger).first
+        case let .object(members): return members.lazy.compactMap { firstInexactInteger($0.1) }.first
+        default: return nil
+        }
     }
 
     /// Checks a stored disclosure without building its value: its digest is `committed`, it is

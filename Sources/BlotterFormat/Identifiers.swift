@@ -42,6 +42,14 @@ public enum Identifiers {
         return u.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "+") }
     }
 
+    /// An officer id as the catalog's schemas give it: a letter or digit, then up to 31 of letters,
+    /// digits, `.`, `_` or `-` (a tax, badge or personnel number).
+    public static func isOfficerID(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard (1...32).contains(b.count), isAlnum(b[0]) else { return false }
+        return b.dropFirst().allSatisfy { isAlnum($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
+    }
+
     static func isLower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7A }
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
     static func isAlnum(_ b: UInt8) -> Bool { isLower(b) || isDigit(b) || (b >= 0x41 && b <= 0x5A) }

@@ -268,6 +268,12 @@ public final class Importer {
                     defaults += used
                     pending[k] = (contentDigest, r.number, rowLevel)
                 }
+                // An id that cannot name a stream (a space, a character outside [A-Za-z0-9._:/-]) rejects its
+                // row, naming the column, rather than stopping the import when the statement is signed.
+                if refusal == nil, let bad = planned.first(where: { !Identifiers.isStream($0.stream) }) {
+                    let column = bad.event.streamField.flatMap { f in bad.event.fields.first { $0.0 == f }?.1.column }
+                    refusal = RowError(column: column, reason: "\(bad.type): stream \"\(bad.stream)\" is not a valid stream name (1 to 200 of A-Z a-z 0-9 . _ : / -)\(column.map { "; its id comes from column \($0)" } ?? "")")
+                }
                 if let refusal {
                     plans.append(.rejected(column: refusal.column, reason: refusal.reason))
                 } else {

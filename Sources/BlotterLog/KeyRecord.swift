@@ -11,10 +11,16 @@ public struct KeyRecord: Sendable {
     public let registeredSeq: Int64
     /// The entry that revoked it; statements after that entry may not use it.
     public var revokedSeq: Int64?
+    /// For an officer's key: the officer id it belongs to (the optional `officer` field of its
+    /// `key.registered`), which that officer's own reports must name. Known from the log only: the
+    /// stored key table does not keep it.
+    public let officer: String?
 
     public var algorithm: SignatureAlgorithm { publicKey.algorithm }
 
-    public init(keyID: String, actor: String, publicKey: PublicKey, roles: [String], registeredSeq: Int64, revokedSeq: Int64? = nil) {
+    public init(keyID: String, actor: String, publicKey: PublicKey, roles: [String], registeredSeq: Int64, revokedSeq: Int64? = nil,
+                officer: String? = nil) {
+        self.officer = officer
         self.keyID = keyID
         self.actor = actor
         self.publicKey = publicKey

@@ -32,6 +32,8 @@ public final class Ledger: Sendable {
     package let clock: @Sendable () -> Timestamp
     /// The identity from entry 0, once read.
     private let identityCache = Mutex<LedgerIdentity?>(nil)
+    /// The key registry proven from the log's key statements, which appends decide with.
+    let provenKeys = ProvenKeys()
 
     /// A ledger over `store` that checks the log's own rules and, if given, `policy`'s.
     public init(store: any LedgerStore, policy: (any LedgerPolicy)?, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
@@ -319,16 +321,19 @@ private struct PreparedStatement {
 /// Ledger state as the batch sees it: the store's, plus what earlier statements of the batch changed.
 private final class BatchState: LedgerStateReading {
     let base: any LedgerReading
+    /// The registry the log's key statements prove (``ProvenKeys``), as of the start of the batch.
+    var proven: [String: KeyRecord] = [:]
     var keys: [String: KeyRecord] = [:]
     var streams: [String: Int64] = [:]
 
     package init(base: any LedgerReading) { self.base = base }
 
     // Look-ups are cached for the transaction: the write lock is held, so nothing else changes them,
-    // and decoding a stored public key costs more than the rest of an append.
+    // and decoding a stored public key costs more than the rest of an append. A key is what the log
+    // proves; the stored table must agree, or the batch is refused as a sign of tampering.
     func keyRecord(_ keyID: String) throws -> KeyRecord? {
         if let record = keys[keyID] { return record }
-        guard let record = try base.keyRecord(keyID) else { return nil }
+        guard let record = try ProvenKeys.checked(keyID, proven: proven[keyID], stored: try base.keyRecord(keyID)) else { return nil }
         keys[keyID] = record
         return record
     }
@@ -395,6 +400,7 @@ private struct BatchWriter {
         self.ledger = ledger
         self.writer = writer
         self.state = BatchState(base: writer)
+        self.state.proven = try ledger.provenKeys.current(writer)
         self.count = try writer.count()
         self.identity = identity
         self.policy = policy
@@ -448,6 +454,11 @@ private struct BatchWriter {
         var recorded = ledger.clock()
         if let previousRecorded, recorded < previousRecorded { recorded = previousRecorded }
         try LedgerRules.checkTimes(at: statement.atTime, recorded: recorded, previousRecorded: previousRecorded)
+        // Nothing was signed before 1970 (a year 0000 is a typo or a forgery); when an event happened
+        // goes in the event's own fields.
+        guard statement.at >= "1970-01-01" else {
+            throw BlotterError(.invalidStatement, "statement time \"at\" \(statement.at) is before 1970: a statement is dated when it is signed")
+        }
         let recordedText = recorded.rfc3339Milliseconds
         let bytes = Entry.canonicalBytes(seq: seq, prev: prevHash, recorded: recordedText, statementBytes: ready.statementBytes)
         guard bytes.count <= Entry.maxBytes else {
@@ -456,7 +467,7 @@ private struct BatchWriter {
         let event = LedgerEvent(seq: seq, type: statement.type, stream: statement.stream, actor: statement.actor,
                                 at: statement.at, recorded: recordedText, values: ready.values)
         if var domain = policy {
-            try domain.check(event, statement: statement, prechecked: ready.policyPrechecked, writer)
+            try domain.check(event, statement: statement, signer: signer, prechecked: ready.policyPrechecked, writer)
             policy = domain
         }
         let version = try state.streamVersion(statement.stream) + 1

@@ -23,7 +23,8 @@ public protocol LedgerPolicyBatch: Sendable {
     func precheck(_ statement: Statement, values: [String: JSONValue]) throws(BlotterError) -> Bool
     /// Checks one statement against the ledger's state, inside the write transaction, after the log's
     /// own rules passed and before anything of it is written. A throw refuses the statement.
-    mutating func check(_ event: LedgerEvent, statement: Statement, prechecked: Bool, _ writer: any LedgerWriting) throws
+    /// - Parameter signer: the signing key as the log's key statements prove it (with its officer id).
+    mutating func check(_ event: LedgerEvent, statement: Statement, signer: KeyRecord, prechecked: Bool, _ writer: any LedgerWriting) throws
     /// The statement's effects (derived tables), inside the write transaction, after its entry, its
     /// disclosures and its tree hashes were stored.
     mutating func apply(_ event: LedgerEvent, _ writer: any LedgerWriting) throws

@@ -77,7 +77,15 @@ public enum LedgerRules {
             if let existing = try state.keyRecord(publicKey.keyID) {
                 throw BlotterError(.keyNotValid, "key \(publicKey.keyID) was already registered at entry \(existing.registeredSeq) to \(existing.actor)")
             }
-            return (signer, .registerKey(KeyRecord(keyID: publicKey.keyID, actor: subject, publicKey: publicKey, roles: roles, registeredSeq: seq)))
+            var officer: String? = nil
+            if let value = disclosures["officer"]?.value {
+                guard let id = value.stringValue, Identifiers.isOfficerID(id) else {
+                    throw BlotterError(.invalidStatement, "key.registered: officer must be an officer id (a letter or digit, then up to 31 of letters, digits, '.', '_' or '-')")
+                }
+                officer = id
+            }
+            return (signer, .registerKey(KeyRecord(keyID: publicKey.keyID, actor: subject, publicKey: publicKey, roles: roles, registeredSeq: seq,
+                                                   officer: officer)))
         case "key.revoked":
             let keyID = try requireString(disclosures, "key", of: statement)
             guard let target = try state.keyRecord(keyID) else {

@@ -81,6 +81,10 @@ public protocol LedgerReading: LedgerStateReading {
     func domainEntries(stream: String, before size: Int64) throws -> [DomainEntryRow]
     /// Every registered key, in registration order.
     func allKeys() throws -> [KeyRecord]
+    /// The seqs, after `seq`, of the entries stored as key statements (`ledger.created`,
+    /// `key.registered`, `key.revoked`), in order: what an append proves its key registry from (the
+    /// bytes of each are read and checked; `blotter verify` checks that no other entry is one).
+    func keyStatementSeqs(after seq: Int64) throws -> [Int64]
     /// The stored hash of the complete Merkle subtree `index` at `level` (leaves
     /// `index << level ..< (index + 1) << level`); nil if that subtree is not complete yet.
     func treeHash(level: Int, index: Int64) throws -> TreeHash?

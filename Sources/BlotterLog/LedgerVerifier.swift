@@ -34,6 +34,8 @@ public struct LedgerVerifier: Sendable {
     public let store: any LedgerStore
     /// Entries read and checked at a time.
     public var chunkSize = 4096
+    /// The most failing entries listed (the first is thrown, the others are in its `further`).
+    public var failureLimit = 20
 
     public init(store: any LedgerStore) { self.store = store }
 
@@ -91,6 +93,14 @@ public struct LedgerVerifier: Sendable {
     /// After the entries: none missing at the end, the stored tree holds no other hashes, every stored
     /// checkpoint is signed by the operator and has the tree's root.
     private func conclude(next: Int64, total: Int64, state: VerifierState, since: Checkpoint?, started: Date) throws -> VerificationReport {
+        var state = state
+        // What appends decide with is listed too when entries failed: a hidden key statement explains them.
+        if !state.failures.isEmpty {
+            if !state.stopped, state.failures.count < failureLimit, let keyFailure = try keyStateFailure(next: next, state: state) {
+                state.failures.append(keyFailure)
+            }
+            throw state.failure()!
+        }
         if next < total {
             throw BlotterError(.verificationFailed, "expected \(total) entries, found \(next)", seq: next)
         }
@@ -104,6 +114,7 @@ public struct LedgerVerifier: Sendable {
         guard storedHashes == expectedHashes else {
             throw BlotterError(.verificationFailed, "the stored Merkle tree has \(storedHashes) hashes; \(next) entries make \(expectedHashes)")
         }
+        if let keyFailure = try keyStateFailure(next: next, state: state) { throw keyFailure }
         // Every checkpoint the operator signed: its signature, and its root against the tree (now verified).
         if let identity = state.identity {
             for (size, text) in try store.read({ try $0.checkpoints() }) {
@@ -128,6 +139,30 @@ public struct LedgerVerifier: Sendable {
             entries: next, keys: state.keys.count, revokedKeys: state.keys.values.filter { $0.revokedSeq != nil }.count,
             streams: state.streams.count, disclosures: state.disclosures, withheld: state.withheld, headHash: state.prevHash,
             root: state.tree.root, since: since?.size, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Appends decide with the key statements the store lists (``ProvenKeys``): the list must be exactly
+    /// the entries whose bytes are key statements, and the stored key table what they make.
+    private func keyStateFailure(next: Int64, state: VerifierState) throws -> BlotterError? {
+        let listed = try store.read { try $0.keyStatementSeqs(after: -1) }.filter { $0 < next }
+        if listed != state.keyStatements {
+            let inBytes = Set(state.keyStatements), inList = Set(listed)
+            let seq = inBytes.symmetricDifference(inList).min()!
+            return BlotterError(.verificationFailed, inBytes.contains(seq)
+                ? "its bytes are a key statement, but the store does not list it as one (its stored type was changed): appends would not see it"
+                : "the store lists it as a key statement, but its bytes are not one (its stored type was changed)", seq: seq)
+        }
+        var storedKeys: [String: KeyRecord] = [:]
+        for var record in try store.read({ try $0.allKeys() }) where record.registeredSeq < next {
+            if let revoked = record.revokedSeq, revoked >= next { record.revokedSeq = nil }
+            storedKeys[record.keyID] = record
+        }
+        for keyID in Set(storedKeys.keys).union(state.keys.keys).sorted() {
+            if let difference = ProvenKeys.difference(keyID, proven: state.keys[keyID], stored: storedKeys[keyID]) {
+                return BlotterError(.verificationFailed, "the stored key table differs from the log: \(difference)", seq: state.keys[keyID]?.registeredSeq)
+            }
+        }
+        return nil
     }
 
     /// Verifies off Swift's cooperative pool, for async callers (the server): the same checks as
@@ -181,6 +216,7 @@ public struct LedgerVerifier: Sendable {
                 if scanned[i].isKeyStatement || stored.seq == 0 {
                     do {
                         let p = try Self.prepare(stored)
+                        if Self.typesReadingDisclosures.contains(p.entry.statement.type) { state.keyStatements.append(stored.seq) }
                         let (_, change) = try LedgerRules.check(p.entry.statement, disclosures: p.disclosures, seq: stored.seq,
                                                                 identity: state.identity, state: state)
                         state.apply(change, seq: stored.seq, stream: p.entry.statement.stream)
@@ -212,6 +248,8 @@ public struct LedgerVerifier: Sendable {
             state.lastRecorded = try Entry(bytes: last.bytes).recordedTime
         }
     }
+
+    static let streamMarker = Array(",\"stream\":\"".utf8)
 
     static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
         guard bytes.count >= needle.count else { return false }
@@ -257,57 +295,89 @@ public struct LedgerVerifier: Sendable {
         let prepared: [Result<Prepared, BlotterError>] = parallelMap(chunk.count) { i in
             Result { () throws(BlotterError) -> Prepared in try Self.prepare(chunk[i]) }
         }
-        // Phase B, in order: sequence, chain, clock, registry, roles, streams.
-        var signers: [PublicKey] = []
+        // Phase B, in order: sequence, chain, clock, registry, roles, streams. A failing entry is noted
+        // and the check goes on from its stored bytes (the next entry's prev is their hash), so that
+        // every failing entry is listed, not only the first; a failing entry changes no key or role.
+        var signers: [PublicKey?] = []
         signers.reserveCapacity(chunk.count)
-        var failure: BlotterError?
+        // Each with its rank among the failures of one entry: its own checks, its signature, the tree.
+        var failures: [(rank: Int, error: BlotterError)] = []
+        func fail(_ error: BlotterError, _ seq: Int64, rank: Int = 0) {
+            failures.append((rank, BlotterError(.verificationFailed, error.message, seq: error.seq ?? seq)))
+        }
         for (i, stored) in chunk.enumerated() {
             let expectedSeq = expectedFirst + Int64(i)
-            do {
-                guard stored.seq == expectedSeq else {
-                    throw BlotterError(.verificationFailed, "expected entry \(expectedSeq) next, found entry \(stored.seq): an entry is missing", seq: expectedSeq)
+            guard stored.seq == expectedSeq else {
+                // Every later entry is out of place: nothing after this can be placed.
+                fail(BlotterError(.verificationFailed, "expected entry \(expectedSeq) next, found entry \(stored.seq): an entry is missing"), expectedSeq)
+                state.stopped = true
+                break
+            }
+            var signer: PublicKey? = nil
+            switch prepared[i] {
+            case let .failure(error):
+                fail(error, stored.seq)
+                // The entry is in its stream all the same: later statements' `expect` count it.
+                if let stream = Self.topLevelStream(stored.bytes, marker: Self.streamMarker) {
+                    state.apply(.none, seq: stored.seq, stream: stream)
                 }
-                let p = try prepared[i].get()
-                guard p.entry.seq == stored.seq else {
-                    throw BlotterError(.verificationFailed, "stored as entry \(stored.seq) but its bytes say seq \(p.entry.seq)")
-                }
-                guard p.entry.prev == state.prevHash else {
-                    throw BlotterError(.verificationFailed, "prev does not match SHA-256 of entry \(stored.seq - 1) (expected \(state.prevHash), found \(p.entry.prev))")
-                }
-                try LedgerRules.checkTimes(at: p.entry.statement.atTime, recorded: p.entry.recordedTime, previousRecorded: state.lastRecorded)
-                let (signer, change) = try LedgerRules.check(p.entry.statement, disclosures: p.disclosures, seq: stored.seq,
+            case let .success(p):
+                do {
+                    guard p.entry.seq == stored.seq else {
+                        throw BlotterError(.verificationFailed, "stored as entry \(stored.seq) but its bytes say seq \(p.entry.seq)")
+                    }
+                    guard p.entry.prev == state.prevHash else {
+                        throw BlotterError(.verificationFailed, "prev does not match SHA-256 of entry \(stored.seq - 1) (expected \(state.prevHash), found \(p.entry.prev))")
+                    }
+                    try LedgerRules.checkTimes(at: p.entry.statement.atTime, recorded: p.entry.recordedTime, previousRecorded: state.lastRecorded)
+                    let (s, change) = try LedgerRules.check(p.entry.statement, disclosures: p.disclosures, seq: stored.seq,
                                                             identity: state.identity, state: state)
-                state.apply(change, seq: stored.seq, stream: p.entry.statement.stream)
-                for f in state.tree.append(p.leaf) {
-                    let first = expectedFirst >> Int64(f.level)
-                    let level = f.level < chunkRead.tree.count ? chunkRead.tree[f.level] : []
-                    let position = Int(f.index - first)
-                    guard position < level.count else {
-                        throw BlotterError(.verificationFailed, "the stored Merkle tree has no hash at level \(f.level), index \(f.index)")
-                    }
-                    guard level[position] == f.hash else {
-                        throw BlotterError(.verificationFailed, "the stored Merkle tree hash at level \(f.level), index \(f.index) does not match the entries (expected \(f.hash.base64), found \(level[position].base64))")
-                    }
+                    state.apply(change, seq: stored.seq, stream: p.entry.statement.stream)
+                    signer = s.publicKey
+                } catch let error as BlotterError {
+                    fail(error, stored.seq)
+                    state.apply(.none, seq: stored.seq, stream: p.entry.statement.stream)
                 }
-                state.prevHash = p.hash
+                if LedgerVerifier.typesReadingDisclosures.contains(p.entry.statement.type) { state.keyStatements.append(stored.seq) }
                 state.lastRecorded = p.entry.recordedTime
                 state.disclosures += Int64(p.checkedDisclosures)
                 state.withheld += Int64(p.withheld)
-                signers.append(signer.publicKey)
-            } catch let error as BlotterError {
-                failure = BlotterError(.verificationFailed, error.message, seq: error.seq ?? stored.seq)
-                break
             }
+            // The chain and the tree go on from the bytes as stored (hashed in phase A where they parsed).
+            let (hash, leaf) = (try? prepared[i].get()).map { ($0.hash, $0.leaf) } ?? (Entry.hash(stored.bytes), TreeHash.leaf(stored.bytes))
+            state.prevHash = hash
+            for f in state.tree.append(leaf) {
+                let first = expectedFirst >> Int64(f.level)
+                let level = f.level < chunkRead.tree.count ? chunkRead.tree[f.level] : []
+                let position = Int(f.index - first)
+                // A subtree holding one already found to differ differs too: only the lowest is named.
+                let leaves = (f.index << Int64(f.level))..<((f.index + 1) << Int64(f.level))
+                guard !state.treeMismatches.contains(where: leaves.contains) else { continue }
+                if position >= level.count {
+                    fail(BlotterError(.verificationFailed, "the stored Merkle tree has no hash at level \(f.level), index \(f.index)"), stored.seq, rank: 2)
+                    state.treeMismatches.append(leaves.lowerBound)
+                } else if level[position] != f.hash {
+                    fail(BlotterError(.verificationFailed, "the stored Merkle tree hash at level \(f.level), index \(f.index) does not match the entries (expected \(f.hash.base64), found \(level[position].base64))"), stored.seq, rank: 2)
+                    state.treeMismatches.append(leaves.lowerBound)
+                }
+            }
+            signers.append(signer)
         }
-        // Phase C, all cores: signatures of every entry before the first failure.
+        // Phase C, all cores: the signature of every entry whose signer was found.
         let valid: [Bool] = parallelMap(signers.count, state: { VerifierCache() }) { cache, i in
+            guard let signer = signers[i] else { return true }
             guard case let .success(p) = prepared[i], let sig = p.entry.statement.signatureBytes else { return false }
-            return cache.verifier(for: signers[i]).isValid(sig, for: p.signingInput)
+            return cache.verifier(for: signer).isValid(sig, for: p.signingInput)
         }
-        if let bad = valid.firstIndex(of: false) {
-            throw BlotterError(.verificationFailed, "signature does not verify with key \(signers[bad].keyID)", seq: chunk[bad].seq)
+        for (i, ok) in valid.enumerated() where !ok {
+            fail(BlotterError(.verificationFailed, "signature does not verify with key \(signers[i]!.keyID)"), chunk[i].seq, rank: 1)
         }
-        if let failure { throw failure }
+        // In entry order; for one entry, by rank, then in the order found.
+        let ordered = failures.enumerated()
+            .sorted { ($0.element.error.seq ?? .max, $0.element.rank, $0.offset) < ($1.element.error.seq ?? .max, $1.element.rank, $1.offset) }
+            .map(\.element.error)
+        state.failures.append(contentsOf: ordered.prefix(max(0, failureLimit - state.failures.count)))
+        if state.stopped || state.failures.count >= failureLimit { throw state.failure()! }
     }
 
     /// Statement types whose rules read disclosed values; the others' disclosures are only checked.
@@ -431,6 +501,20 @@ struct VerifierState: LedgerStateReading {
     var lastRecorded: Timestamp?
     var disclosures: Int64 = 0
     var withheld: Int64 = 0
+    /// The entries whose bytes are key statements (and the genesis), to compare with the store's list.
+    var keyStatements: [Int64] = []
+    /// Failures found so far, in entry order; `stopped` once no later entry can be placed.
+    var failures: [BlotterError] = []
+    var stopped = false
+    /// The first leaf of each stored tree hash found to differ (a handful: listing stops at the limit).
+    var treeMismatches: [Int64] = []
+
+    /// The first failure, carrying the others.
+    func failure() -> BlotterError? {
+        guard var first = failures.first else { return nil }
+        first.further = Array(failures.dropFirst())
+        return first
+    }
 
     func keyRecord(_ keyID: String) throws -> KeyRecord? { keys[keyID] }
     func streamVersion(_ stream: String) throws -> Int64 { streams[StreamKey(stream)] ?? 0 }

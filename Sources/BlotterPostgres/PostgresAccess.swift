@@ -223,6 +223,12 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
             .first.map(Self.keyRecord)
     }
 
+    func keyStatementSeqs(after seq: Int64) throws -> [Int64] {
+        try flush()
+        return try query("SELECT seq FROM entries WHERE \(PostgresStore.keyStatementTypes) AND seq > $1 ORDER BY seq", [.integer(seq)])
+            .map { try $0[0].decode(Int64.self) }
+    }
+
     func allKeys() throws -> [KeyRecord] {
         try query("SELECT key_id, actor, spki, roles, registered_seq, revoked_seq FROM keys ORDER BY registered_seq").map(Self.keyRecord)
     }

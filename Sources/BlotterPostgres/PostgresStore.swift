@@ -104,6 +104,13 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     /// The log's own tables, in creation order.
     static let tables = ["blotter_meta", "blotter_sequencer", "entries", "disclosures", "streams", "keys", "tree_hashes", "checkpoints"]
 
+    /// The statement types whose entries prove the key registry, as an SQL condition.
+    static let keyStatementTypes = "type IN ('ledger.created', 'key.registered', 'key.revoked')"
+    /// A partial index of those entries; made by the first write of a database created before it existed.
+    static let keyStatementIndex = "CREATE INDEX IF NOT EXISTS entries_key_statements ON entries (seq) WHERE \(keyStatementTypes)"
+    /// Set once this process has made sure the index exists (writers are serialised by the sequencer row).
+    nonisolated(unsafe) private var keyIndexEnsured = false
+
     static let schema = [
         "CREATE TABLE blotter_meta (name TEXT COLLATE \"C\" PRIMARY KEY, value TEXT NOT NULL)",
         // The one row every write transaction locks first: seq comes from here, never from a sequence.
@@ -116,6 +123,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
         """,
         "CREATE INDEX entries_by_time_nonce ON entries (at, nonce)",
         "CREATE INDEX entries_by_stream ON entries (stream, stream_version)",
+        keyStatementIndex,
         "CREATE TABLE disclosures (seq BIGINT NOT NULL, field TEXT COLLATE \"C\" NOT NULL, disclosure TEXT NOT NULL, PRIMARY KEY (seq, field))",
         "CREATE TABLE streams (stream TEXT COLLATE \"C\" PRIMARY KEY, version BIGINT NOT NULL)",
         """
@@ -129,13 +137,14 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     // MARK: transactions
 
     public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
-        try transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { c in
+        let result = try transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { c in
             _ = try run(c, "SET LOCAL lock_timeout = '\(Self.busyTimeout)s'")
             // Waits for any other writer's transaction to end; READ COMMITTED then sees what it wrote.
             guard let row = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1 FOR UPDATE").rows.first else {
                 throw BlotterError(.ledgerState, "\(location) has no sequencer row; it is not a complete Blotter ledger")
             }
             let size = try row.makeRandomAccess()[0].decode(Int64.self)
+            if !keyIndexEnsured { _ = try run(c, Self.keyStatementIndex) }
             let access = PostgresAccess(store: self, connection: c, size: size)
             let result = try body(access)
             try access.flush()
@@ -145,6 +154,8 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
             try access.drain()
             return result
         }
+        keyIndexEnsured = true
+        return result
     }
 
     public func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {

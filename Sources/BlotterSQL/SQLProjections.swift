@@ -155,6 +155,14 @@ extension SQLConnection {
         try rows("SELECT seq FROM p_uof WHERE report_id = ?", [.text(reportID)]).first?.first?.integer
     }
 
+    public func useOfForceOfficer(_ reportID: String) throws -> String? {
+        try rows("SELECT officer FROM p_uof WHERE report_id = ?", [.text(reportID)]).first?.first?.text
+    }
+
+    public func recordingOfficer(_ evidenceID: String) throws -> String? {
+        try rows("SELECT officer FROM p_recordings WHERE evidence_id = ?", [.text(evidenceID)]).first?.first?.text
+    }
+
     public func recordingState(_ evidenceID: String) throws -> RecordingState? {
         try select(RecordingState.self, ["seq", "deleted_seq"], "SELECT seq, deleted_seq FROM p_recordings WHERE evidence_id = ?", [.text(evidenceID)]).first
     }

@@ -19,6 +19,14 @@ public final class SQLiteStore: LedgerStore {
     /// How long a writer waits for another process's write lock before reporting busy.
     public static let busyTimeout: Double = 10
 
+    /// The statement types whose entries prove the key registry, as an SQL condition.
+    static let keyStatementTypes = "type IN ('ledger.created', 'key.registered', 'key.revoked')"
+    /// A partial index of those entries: a handful of rows whatever the ledger's size. Made by the
+    /// first write of a ledger created before it existed (opening alone never writes).
+    static let keyStatementIndex = "CREATE INDEX IF NOT EXISTS entries_key_statements ON entries(seq) WHERE \(keyStatementTypes)"
+    /// Set once this process has made sure the index exists (GRDB serialises writes).
+    nonisolated(unsafe) private var keyIndexEnsured = false
+
     let queue: DatabaseQueue
     public let path: String
     /// How the file was opened: read-only when this process may not write it.
@@ -203,6 +211,7 @@ public final class SQLiteStore: LedgerStore {
         -- the index instead of dirtying a random page per insert, as an index led by random nonces would.
         CREATE INDEX entries_by_time_nonce ON entries(at, nonce);
         CREATE INDEX entries_by_stream ON entries(stream, stream_version);
+        \(keyStatementIndex);
         CREATE TABLE disclosures (
             seq INTEGER NOT NULL,
             field TEXT NOT NULL,
@@ -255,9 +264,11 @@ public final class SQLiteStore: LedgerStore {
             try queue.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
+                    if !keyIndexEnsured { try db.execute(sql: Self.keyStatementIndex) }
                     result = try body(Access(db: db))
                     return .commit
                 }
+                keyIndexEnsured = true
                 return result!
             }
         }
@@ -377,6 +388,11 @@ private struct Access: LedgerWriting, SQLConnection, ProjectionWriting {
             db.cachedStatement(sql: "SELECT key_id, actor, spki, roles, registered_seq, revoked_seq FROM keys WHERE key_id = ?"),
             arguments: [keyID]) else { return nil }
         return try Self.keyRecord(row)
+    }
+
+    func keyStatementSeqs(after seq: Int64) throws -> [Int64] {
+        try Int64.fetchAll(db.cachedStatement(sql: "SELECT seq FROM entries WHERE \(SQLiteStore.keyStatementTypes) AND seq > ? ORDER BY seq"),
+                           arguments: [seq])
     }
 
     func allKeys() throws -> [KeyRecord] {

@@ -62,6 +62,13 @@ struct CrashAndConcurrencyTests {
         for round in 0..<8 {
             let output = dir.path("out-\(round)")
             let p = try Self.startSubmit(ledger: ledger, feed: feeds[0], batch: round % 2 == 0 ? 1 : 7, output: output)
+            if round % 2 == 1 {
+                // Every other round is killed only once it has acknowledged something (a loaded machine can
+                // take longer than the random wait to start a writer), then at a random moment.
+                let deadline = Date().addingTimeInterval(30)
+                while Date() < deadline, p.isRunning,
+                      (try? Data(contentsOf: URL(fileURLWithPath: output)))?.contains(UInt8(ascii: "\n")) != true { usleep(10_000) }
+            }
             usleep(UInt32.random(in: 150_000...600_000, using: &generator))
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()

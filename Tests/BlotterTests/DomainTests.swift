@@ -318,3 +318,174 @@ struct LifecycleTests {
         #expect(CalendarDate("2025-02-29") == nil)
     }
 }
+
+@Suite("Identities bound to keys, and text that cannot rewrite a screen")
+struct IdentityRuleTests {
+    func uof(_ id: String, officer: String) -> [(String, JSONValue)] {
+        [("report_id", .string(id)), ("officer", .string(officer)), ("incident_at", .string("2026-02-01T21:00:00Z")),
+         ("force_types", .array([.string("Takedown")]))]
+    }
+
+    func refusal(_ body: () throws -> Void) -> BlotterError? {
+        do { try body(); return nil } catch { return error as? BlotterError }
+    }
+
+    @Test("an officer's key files use-of-force reports, amendments and markers only about its own officer; a supervisor amends as themselves")
+    func officerFilesOnlyAboutThemselves() throws {
+        let desk = try CaseDesk()
+        try desk.t.register("pd/P-2", roles: ["officer"])
+        let before = try desk.ledger.count()
+        // P-1 names P-2: refused, naming the rule, and nothing is written.
+        let other = refusal { try desk.step("pd/P-1", "use_of_force.reported", "uof/U-1", uof("U-1", officer: "P-2")) }
+        #expect(other?.code == .lifecycle && other?.rule == "officer-own-report", "\(String(describing: other))")
+        #expect(other?.message.contains("belongs to officer P-1, but the report names officer P-2") == true, "\(String(describing: other))")
+        #expect(try desk.ledger.count() == before)
+        #expect(try desk.ledger.store.read { try $0.projections().officerUseOfForce("P-2") }.isEmpty)
+        // Naming themselves is their report.
+        try desk.step("pd/P-1", "use_of_force.reported", "uof/U-1", uof("U-1", officer: "P-1"))
+        try desk.step("pd/P-2", "use_of_force.reported", "uof/U-2", uof("U-2", officer: "P-2"))
+        // P-1 may not amend P-2's report, nor move their own onto P-2.
+        let amendOther = refusal { try desk.step("pd/P-1", "use_of_force.amended", "uof/U-2", [("report_id", .string("U-2")), ("reason", .string("correction"))]) }
+        #expect(amendOther?.rule == "officer-own-report" && amendOther?.message.contains("report U-2 is about officer P-2") == true, "\(String(describing: amendOther))")
+        let move = refusal {
+            try desk.step("pd/P-1", "use_of_force.amended", "uof/U-1", [("report_id", .string("U-1")), ("officer", .string("P-2")), ("reason", .string("correction"))])
+        }
+        #expect(move?.rule == "officer-own-report" && move?.message.contains("the amendment names officer P-2") == true, "\(String(describing: move))")
+        try desk.step("pd/P-1", "use_of_force.amended", "uof/U-1", [("report_id", .string("U-1")), ("reason", .string("correction"))])
+        // A supervisor's amendment of P-2's report is the supervisor's own signed act.
+        let receipt = try desk.step("sgt/diaz", "use_of_force.amended", "uof/U-2", [("report_id", .string("U-2")), ("reason", .string("late_information"))])
+        #expect(try desk.ledger.store.read { try $0.summaries(from: receipt.seq, limit: 1, stream: nil) }.first?.actor == "sgt/diaz")
+        // Body-camera markers: on their own recordings only.
+        for (evidence, officer) in [("E-1", "P-1"), ("E-2", "P-2")] {
+            try desk.step("sys/axon", "bodycam.recording.captured", "bodycam/\(evidence)", [
+                ("evidence_id", .string(evidence)), ("officer", .string(officer)), ("start", .string("2026-02-01T20:50:00Z")),
+                ("stop", .string("2026-02-01T21:20:00Z")), ("sha256", .string(String(repeating: "0", count: 64))),
+            ])
+        }
+        let mark = refusal { try desk.step("pd/P-1", "bodycam.marker.added", "bodycam/E-2", [("evidence_id", .string("E-2")), ("offset_seconds", .integer(30))]) }
+        #expect(mark?.rule == "officer-own-report" && mark?.message.contains("recording E-2 is officer P-2's") == true, "\(String(describing: mark))")
+        try desk.step("pd/P-1", "bodycam.marker.added", "bodycam/E-1", [("evidence_id", .string("E-1")), ("offset_seconds", .integer(30))])
+    }
+
+    @Test("a key with the officer role names its officer when registered; a key registered without one cannot file as an officer")
+    func officerKeysNameTheirOfficer() throws {
+        let desk = try CaseDesk()
+        let key = try PrivateKey.generate(.ed25519)
+        let unbound = try StatementDraft(log: TestLedger.origin, type: "key.registered", stream: "keys/pd/P-9", actor: "ia/admin", fields: [
+            ("subject", .string("pd/P-9")), ("public_key", .string(Base64.urlEncode(key.publicKey.spkiDER))), ("roles", .array([.string("officer")])),
+        ]).sign(with: desk.t.admin)
+        let error = refusal { _ = try desk.ledger.append(unbound) }
+        #expect(error?.rule == "officer-key-binding", "\(String(describing: error))")
+        let badID = refusal { try desk.t.register("pd/P-8", roles: ["officer"], officer: "P 8") }
+        #expect(badID?.code == .invalidStatement && badID?.message.contains("officer must be an officer id") == true, "\(String(describing: badID))")
+    }
+
+    @Test("only the importer writes the provenance field source")
+    func onlyTheImporterWritesSource() throws {
+        let desk = try CaseDesk()
+        try desk.t.register("sys/import", roles: ["importer"])
+        let source: JSONValue = .object([("mapping", .string("m")), ("file", .string(String(repeating: "a", count: 64))), ("row", .integer(1)),
+                                         ("record", .string("U-1")), ("event", .string("report")), ("digest", .string(String(repeating: "b", count: 64)))])
+        let forged = refusal { try desk.step("pd/P-1", "use_of_force.reported", "uof/U-1", uof("U-1", officer: "P-1") + [("source", source)]) }
+        #expect(forged?.rule == "source-importer-only" && forged?.message.contains("only the importer writes the provenance field source") == true,
+                "\(String(describing: forged))")
+        try desk.step("sys/import", "use_of_force.reported", "uof/U-1", uof("U-1", officer: "P-1") + [("source", source)])
+    }
+
+    @Test("ids, names and free text refuse control and direction-override characters, at any depth, naming the field", arguments: [
+        ("\u{1B}[2J", "U+001B"), ("bell\u{07}", "U+0007"), ("rtl \u{202E}txt", "U+202E"), ("c1 \u{85}", "U+0085"), ("\u{2066}iso", "U+2066"),
+    ])
+    func controlCharactersAreRefused(_ text: String, _ code: String) throws {
+        let desk = try CaseDesk()
+        try desk.complaint("C-1")
+        let before = try desk.ledger.count()
+        let unit = refusal {
+            try desk.step("ia/cmdr", "case.opened", "case/IA-1", [("case_id", .string("IA-1")), ("complaints", .array([.string("C-1")])),
+                                                               ("unit", .string("IAB \(text)"))])
+        }
+        #expect(unit?.code == .schemaViolation && unit?.violations.contains { $0.instancePath == "/unit" && $0.message.contains(code) } == true,
+                "\(String(describing: unit))")
+        let nested = refusal {
+            try desk.step("ia/intake", "complaint.received", "complaint/C-2", [
+                ("complaint_id", .string("C-2")), ("channel", .string("phone")), ("received_at", .string("2026-01-12T09:00:00Z")),
+                ("allegations", .array([.object([("category", .string("Force")), ("subcategory", .string(text))])])),
+            ])
+        }
+        #expect(nested?.violations.contains { $0.instancePath == "/allegations/0/subcategory" && $0.message.contains(code) } == true,
+                "\(String(describing: nested))")
+        #expect(try desk.ledger.count() == before)
+        // Tabs and line breaks are free text's own.
+        try desk.step("ia/intake", "complaint.received", "complaint/C-3", [
+            ("complaint_id", .string("C-3")), ("channel", .string("phone")), ("received_at", .string("2026-01-12T09:00:00Z")),
+            ("narrative", .string("line one\nline two\tand a tab\r\n")),
+        ])
+    }
+
+    @Test("a disclosure larger than the limit is refused as too large, naming the field, and nothing is written")
+    func oversizedDisclosureIsRefused() throws {
+        let desk = try CaseDesk()
+        let before = try desk.ledger.count()
+        let huge = String(repeating: "a very long narrative ", count: 4_000)
+        let error = refusal {
+            try desk.step("ia/intake", "complaint.received", "complaint/C-9", [
+                ("complaint_id", .string("C-9")), ("channel", .string("phone")), ("received_at", .string("2026-01-12T09:00:00Z")),
+                ("narrative", .string(huge)),
+            ])
+        }
+        #expect(error?.code == .tooLarge && error?.message.contains("the disclosure of field \"narrative\" is") == true
+                && error?.message.contains("more than the limit of 65536") == true, "\(String(describing: error))")
+        #expect(try desk.ledger.count() == before)
+    }
+
+    @Test("dates far in the past or future (year 0000, 9999) are refused in a record's date fields and in the signing time")
+    func implausibleDatesAreRefused() throws {
+        let desk = try CaseDesk()
+        try desk.complaint("C-1")
+        let before = try desk.ledger.count()
+        let far = refusal {
+            try desk.step("ia/cmdr", "case.opened", "case/IA-1", [("case_id", .string("IA-1")), ("complaints", .array([.string("C-1")])),
+                                                               ("discovery_date", .string("9999-12-31"))])
+        }
+        #expect(far?.violations.contains { $0.instancePath == "/discovery_date" && $0.message.hasPrefix("year 9999 is outside 1900-2199") } == true,
+                "\(String(describing: far))")
+        let past = refusal { try desk.complaint("C-2", incident: "0000-01-01T00:00:00Z") }
+        #expect(past?.violations.contains { $0.instancePath == "/incident_at" && $0.message.hasPrefix("year 0000 is outside") } == true,
+                "\(String(describing: past))")
+        let signedThen = refusal {
+            _ = try desk.ledger.append(try desk.signed("ia/intake", "complaint.received", "complaint/C-3", [
+                ("complaint_id", .string("C-3")), ("channel", .string("phone")), ("received_at", .string("2026-01-12T09:00:00Z")),
+            ], at: try #require(Timestamp(rfc3339: "0001-01-01T00:00:00Z", precision: .secondsOrMilliseconds))))
+        }
+        #expect(signedThen?.code == .invalidStatement && signedThen?.message.contains("is before 1970") == true, "\(String(describing: signedThen))")
+        #expect(try desk.ledger.count() == before)
+        // The last day of the range is a date like any other.
+        try desk.complaint("C-4", incident: "2199-12-31T23:59:59Z")
+    }
+
+    @Test("an integer beyond 2^53 is refused with its exact digits, never signed rounded")
+    func inexactIntegersAreRefused() throws {
+        let desk = try CaseDesk()
+        let error = refusal {
+            try desk.step("ia/intake", "complaint.received", "complaint/C-1", [
+                ("complaint_id", .string("C-1")), ("channel", .string("phone")), ("received_at", .string("2026-01-12T09:00:00Z")),
+                ("complainant_age", .integer(9_007_199_254_740_993)),
+            ])
+        }
+        #expect(error?.code == .invalidStatement && error?.message.contains("the integer 9007199254740993 is beyond ±2^53") == true,
+                "\(String(describing: error))")
+        // Received from outside (a submission made elsewhere), it is refused at append as well.
+        let draft = StatementDraft(log: TestLedger.origin, type: "complaint.received", stream: "complaint/C-1", expect: 0, actor: "ia/intake",
+                                   fields: [("complaint_id", .string("C-1")), ("channel", .string("phone")), ("received_at", .string("2026-01-12T09:00:00Z"))])
+        var submission = try draft.sign(with: desk.t.keys["ia/intake"]!)
+        let salt = Base64.urlEncode(Array(repeating: 7, count: 16))
+        let exact = try Disclosure(encoded: Base64.urlEncode(Array("[\"\(salt)\",\"complainant_age\",9007199254740993]".utf8)))
+        var fields = submission.statement.fields
+        fields["complainant_age"] = exact.digest
+        var statement = submission.statement
+        statement.fields = fields
+        try statement.sign(with: desk.t.keys["ia/intake"]!)
+        submission = Submission(statement: statement, disclosures: submission.disclosures + [exact])
+        let appended = refusal { _ = try desk.ledger.append(submission) }
+        #expect(appended?.message.contains("9007199254740993 is beyond ±2^53") == true, "\(String(describing: appended))")
+    }
+}

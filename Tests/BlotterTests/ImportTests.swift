@@ -400,6 +400,31 @@ struct ImportBehaviourTests {
         #expect(try desk.rows("SELECT COUNT(*) FROM p_allegations WHERE case_id = 'IA-7'")[0][0].integer == 2)
     }
 
+    @Test("a row whose id cannot name a stream goes to the rejects, naming its row and column; the other rows import")
+    func idBreakingTheStreamPatternRejectsItsRow() throws {
+        let desk = try ImportDesk()
+        let dir = TemporaryDirectory()
+        let mappingPath = dir.path("m.json"), file = dir.path("uof.jsonl")
+        try write(#"""
+            {"mapping": "uof-ids", "format": "jsonl", "record": ["id"],
+             "events": [{"name": "report", "type": "use_of_force.reported", "key": ["id"],
+                         "fields": {"report_id": {"column": "id"}, "incident_at": {"column": "t", "parse": "date-time"},
+                                    "force_types": {"column": "force", "split": ","}}}]}
+            """#, to: mappingPath)
+        try write("""
+            {"id": "U-1", "t": "2024-03-01T10:00:00Z", "force": "Takedown"}
+            {"id": "U 2/ünïcode", "t": "2024-03-02T10:00:00Z", "force": "Takedown"}
+            {"id": "U-3", "t": "2024-03-03T10:00:00Z", "force": "Takedown"}
+            """, to: file)
+        let before = try desk.count()
+        let report = try desk.run(mappingPath, file)
+        #expect(report.rowsImported == 2 && report.rejected.count == 1, "\(report.rejected)")
+        let rejected = try #require(report.rejected.first)
+        #expect(rejected.row == 2 && rejected.column == "id", "\(rejected)")
+        #expect(rejected.reason.contains("stream \"uof/U 2/ünïcode\" is not a valid stream name"), "\(rejected.reason)")
+        #expect(try desk.count() == before + 2)
+    }
+
     @Test("a dry run checks everything and writes nothing")
     func dryRun() throws {
         let desk = try ImportDesk()

@@ -328,12 +328,23 @@ struct WorkflowCLITests {
         #expect(try run(["officer", "show", "P-1007"]).stdout.contains("Chokehold"))
         #expect(try run(["stats"]).stdout.contains("sustained"))
         #expect(try run(["projections", "rebuild"]).stdout.contains("rebuilt projections"))
-        // A unit name holding terminal escapes (clear screen, bell, a right-to-left override) is shown
-        // escaped by every text view; --json keeps the value exactly.
+        // A unit name holding terminal escapes (clear screen, bell, a right-to-left override) is refused
+        // when signed, naming the field and the character, escaped; nothing is written.
         let hostile = "IAB\u{1B}[2J\u{07}\u{202E}evil"
         try run(["complaint", "receive", "C-2", "--key", "ia-lee.pem", "--channel", "phone", "--incident-at", "2026-11-01T22:15:00Z",
                  "--officer", "P-1008", "--allegation", "Force/Chokehold"])
-        try run(["case", "open", "IA-2", "--key", "ia-morales.pem", "--complaint", "C-2", "--discovery-date", "2026-11-02", "--unit", hostile])
+        let entries = try JSONParser.parse(Array(try run(["verify", "--json"]).stdout.utf8))["entries"]
+        let refusedUnit = try blotter(["case", "open", "IA-2", "--key", "ia-morales.pem", "--complaint", "C-2", "--discovery-date", "2026-11-02",
+                                       "--unit", hostile], cwd: cwd)
+        #expect(refusedUnit.status == 2 && refusedUnit.stderr.contains("/unit (text): holds the control character U+001B"), "\(refusedUnit.stderr)")
+        #expect(!refusedUnit.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E })
+        #expect(try JSONParser.parse(Array(try run(["verify", "--json"]).stdout.utf8))["entries"] == entries)
+        // A value that reached the views anyway (a ledger written before the rule, or an edited view) is
+        // shown escaped by every text view; --json keeps the value exactly.
+        try run(["case", "open", "IA-2", "--key", "ia-morales.pem", "--complaint", "C-2", "--discovery-date", "2026-11-02", "--unit", "IAB"])
+        let db = try DatabaseQueue(path: dir.path("blotter.ledger"))
+        try db.write { try $0.execute(sql: "UPDATE p_cases SET unit = ? WHERE case_id = 'IA-2'", arguments: [hostile]) }
+        try db.close()
         for args in [["case", "show", "IA-2"], ["case", "list"], ["stats"]] {
             let out = try run(args).stdout
             #expect(!out.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x202E }, "\(args): raw control characters")
@@ -346,6 +357,9 @@ struct WorkflowCLITests {
         #expect(missing.status == 4 && missing.stderr.contains("IA-\\u{1B}]0;owned\\u{7}"), "\(missing.stderr)")
         #expect(!missing.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
         #expect(try run(["case", "show", "IA-1", "--json"]).stdout == (try run(["case", "show", "IA-1", "--json"]).stdout))
+        // The edited view is found by verify, and a rebuild makes it what the log says.
+        #expect(try blotter(["verify"], cwd: cwd).status == 1)
+        try run(["projections", "rebuild"])
         #expect(try run(["verify"]).status == 0)
     }
 }

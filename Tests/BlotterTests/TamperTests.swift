@@ -129,11 +129,18 @@ struct TamperTests {
                                arguments: [attacker.publicKey.keyID, Data(attacker.publicKey.spkiDER)])
             }
             try db.close()
+            // Appends decide with the keys the log's statements prove, so Blotter refuses, writing nothing.
             let ledger = try Ledger.open(path: path)
-            _ = try ledger.append(try StatementDraft(log: TestLedger.origin, type: "case.closed", stream: "case/IA-2", actor: "ia/chen", fields: [])
-                .sign(with: attacker))
+            #expect {
+                _ = try ledger.append(try StatementDraft(log: TestLedger.origin, type: "case.closed", stream: "case/IA-2", actor: "ia/chen", fields: [])
+                    .sign(with: attacker))
+            } throws: { error in
+                (error as? BlotterError)?.message.contains("is in the table (registered to ia/chen), but no key statement of the log registers it") == true
+            }
+            #expect(try ledger.count() == 40)
             try (ledger.store as! SQLiteStore).close()
-            return 40
+            // Both verifiers name the table, at no entry.
+            return -1
         case .changedTreeHash:
             // Level 2, index 3 covers leaves 12..15: finished by entry 15.
             try db.write { db in try db.execute(sql: "UPDATE tree_hashes SET hash = zeroblob(32) WHERE level = 2 AND idx = 3") }
@@ -171,6 +178,121 @@ struct TamperTests {
                 try setBytes(db, 8, Array(text.utf8))
             }
             return 8
+        }
+    }
+
+    @Test("an edit of the stored key table (a revoked key un-revoked, an officer's key given the commander role) does not let Blotter append with it; both verifiers name the key's entry",
+          arguments: ["unrevoke", "promote"])
+    func keyTableEditsAreRefused(_ edit: String) throws {
+        let dir = TemporaryDirectory()
+        let (clean, t) = try Self.makeLedger(in: dir)
+        let path = dir.path("edited.ledger")
+        try FileManager.default.copyItem(atPath: clean, toPath: path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let db = try DatabaseQueue(path: path)
+        let (actor, registered, expected): (String, Int64, String)
+        let draft: StatementDraft
+        switch edit {
+        case "unrevoke":
+            // ia/old (entry 3) was revoked at entry 34.
+            try db.write { try $0.execute(sql: "UPDATE keys SET revoked_seq = NULL WHERE actor = 'ia/old'") }
+            (actor, registered, expected) = ("ia/old", 3, "not revoked in the table, revoked at entry 34 in the log")
+            draft = StatementDraft(log: TestLedger.origin, type: "complaint.received", stream: "complaint/C-new", actor: actor, fields: [])
+        default:
+            // ia/rivera (entry 1) holds intake and investigator; the table is given commander.
+            try db.write { try $0.execute(sql: "UPDATE keys SET roles = 'commander' WHERE actor = 'ia/rivera'") }
+            (actor, registered, expected) = ("ia/rivera", 1, "roles [commander] in the table, [intake, investigator] in the log")
+            draft = StatementDraft(log: TestLedger.origin, type: "case.assigned", stream: "case/IA-1", actor: actor, fields: [])
+        }
+        try db.close()
+        let edited = try Data(contentsOf: URL(fileURLWithPath: path))
+
+        let ledger = try Ledger.open(path: path)
+        #expect {
+            _ = try ledger.append(try draft.sign(with: t.keys[actor]!))
+        } throws: { error in
+            guard let error = error as? BlotterError else { return false }
+            return error.code == .verificationFailed && error.message.contains("the stored key table was edited outside Blotter")
+                && error.message.contains(expected) && error.message.contains("nothing was written")
+        }
+        #expect(try ledger.count() == 40)
+        try (ledger.store as! SQLiteStore).close()
+        #expect(before != edited)
+
+        let swift = try blotter(["verify", "--json", "--ledger", path])
+        let python = try pythonVerifier(path)
+        #expect(swift.status == 1 && python.status == 1, "\(swift.stdout) \(python.stdout)")
+        let swiftResult = try JSONParser.parse(swift.stdout)
+        #expect(swiftResult["seq"] == .integer(registered), "\(swift.stdout)")
+        #expect(swiftResult["error"]?.stringValue?.contains(expected) == true, "\(swift.stdout)")
+        #expect(try JSONParser.parse(python.stdout)["seq"] == .integer(registered), "\(python.stdout)")
+    }
+
+    @Test("a revocation hidden by editing its entry's stored type as well as the key table: verify names the entry the key should not have signed, and the hidden revocation")
+    func hiddenRevocationIsNamed() throws {
+        let dir = TemporaryDirectory()
+        let (path, t) = try Self.makeLedger(in: dir)
+        let db = try DatabaseQueue(path: path)
+        try db.write { db in
+            try db.execute(sql: "UPDATE entries SET type = 'complaint.received' WHERE seq = 34")
+            try db.execute(sql: "UPDATE keys SET revoked_seq = NULL WHERE actor = 'ia/old'")
+        }
+        try db.close()
+        // The one edit an append cannot see without reading every entry (the stored type is how it
+        // finds key statements): it appends, and verify names both what was appended and why.
+        let ledger = try Ledger.open(path: path)
+        _ = try ledger.append(try t.statement("ia/old", stream: "complaint/C-late"))
+        try (ledger.store as! SQLiteStore).close()
+        let result = try blotter(["verify", "--json", "--ledger", path])
+        #expect(result.status == 1)
+        let failures = try JSONParser.parse(result.stdout)["failures"]?.arrayValue ?? []
+        #expect(failures.map { $0["seq"] } == [.integer(40), .integer(34)], "\(result.stdout)")
+        #expect(failures.first?["error"]?.stringValue?.contains("was revoked at entry 34") == true, "\(result.stdout)")
+        #expect(failures.last?["error"]?.stringValue == "its bytes are a key statement, but the store does not list it as one (its stored type was changed): appends would not see it")
+        #expect(try pythonVerifier(path).status == 1)
+    }
+
+    @Test("verify lists every failing entry, in order, not only the first; and stops listing at its limit")
+    func everyFailureIsListed() throws {
+        let dir = TemporaryDirectory()
+        let (path, _) = try Self.makeLedger(in: dir)
+        let db = try DatabaseQueue(path: path)
+        // Three entries' disclosures altered, and one entry's signature replaced.
+        try db.write { db in
+            for seq in [7, 19, 31] {
+                try db.execute(sql: "UPDATE disclosures SET disclosure = ? WHERE seq = ? AND field = 'narrative'",
+                               arguments: [try Disclosure.make(name: "narrative", value: .string("altered")).encoded, seq])
+            }
+        }
+        let e = try Entry(bytes: try db.read { try bytes($0, 25) })
+        try db.write { db in
+            let other = try Entry(bytes: try bytes(db, 26))
+            try setBytes(db, 25, replacing(try bytes(db, 25), e.statement.sig, other.statement.sig))
+        }
+        try db.close()
+        let result = try blotter(["verify", "--json", "--ledger", path])
+        #expect(result.status == 1)
+        let json = try JSONParser.parse(result.stdout)
+        let failures = json["failures"]?.arrayValue ?? []
+        // 25's bytes changed: its stored leaf hash differs (the subtrees above it are not named again),
+        // and entry 26's prev no longer matches them.
+        #expect(failures.map { $0["seq"] } == [7, 19, 25, 25, 26, 31].map { .integer($0) }, "\(result.stdout)")
+        let messages = failures.map { $0["error"]?.stringValue ?? "" }
+        #expect(messages.count == 6 && messages[0].hasPrefix("disclosure for field \"narrative\" does not match its digest"), "\(messages)")
+        #expect(messages.count == 6 && messages[2].hasPrefix("signature does not verify"), "\(messages)")
+        #expect(messages.count == 6 && messages[3].hasPrefix("the stored Merkle tree hash at level 0, index 25 does not match"), "\(messages)")
+        #expect(messages.count == 6 && messages[4].hasPrefix("prev does not match SHA-256 of entry 25"), "\(messages)")
+        #expect(json["seq"] == .integer(7))
+        let text = try blotter(["verify", "--ledger", path])
+        #expect(text.stdout.split(separator: "\n").filter { $0.hasPrefix("FAILED: entry ") }.count == 6, "\(text.stdout)")
+
+        var verifier = LedgerVerifier(store: try SQLiteStore.open(path: path))
+        verifier.failureLimit = 2
+        #expect {
+            _ = try verifier.verify()
+        } throws: { error in
+            guard let error = error as? BlotterError else { return false }
+            return error.seq == 7 && error.further.map(\.seq) == [19]
         }
     }
 

@@ -51,19 +51,22 @@ final class TestLedger: @unchecked Sendable {
         keys["ia/admin"] = admin
     }
 
-    /// Registers a new key for `actor` with `roles` and returns it.
+    /// Registers a new key for `actor` with `roles` and returns it. A key with the officer role belongs
+    /// to `officer`, by default the last part of the actor's name (`pd/P-1` is officer P-1).
     @discardableResult
-    func register(_ actor: String, roles: [String], alg: SignatureAlgorithm = .ed25519) throws -> PrivateKey {
+    func register(_ actor: String, roles: [String], alg: SignatureAlgorithm = .ed25519, officer: String? = nil) throws -> PrivateKey {
         let key = try PrivateKey.generate(alg)
-        _ = try ledger.append(try registration(of: key, to: actor, roles: roles))
+        _ = try ledger.append(try registration(of: key, to: actor, roles: roles, officer: officer))
         keys[actor] = key
         return key
     }
 
-    func registration(of key: PrivateKey, to actor: String, roles: [String]) throws -> Submission {
-        try StatementDraft(log: Self.origin, type: "key.registered", stream: "keys/\(actor)", actor: "ia/admin",
-                           fields: [("subject", .string(actor)), ("public_key", .string(Base64.urlEncode(key.publicKey.spkiDER))),
-                                    ("roles", .array(roles.map { .string($0) }))]).sign(with: admin)
+    func registration(of key: PrivateKey, to actor: String, roles: [String], officer: String? = nil) throws -> Submission {
+        let officer = officer ?? (roles.contains("officer") ? actor.split(separator: "/").last.map(String.init) : nil)
+        return try StatementDraft(log: Self.origin, type: "key.registered", stream: "keys/\(actor)", actor: "ia/admin",
+                                  fields: [("subject", .string(actor)), ("public_key", .string(Base64.urlEncode(key.publicKey.spkiDER))),
+                                           ("roles", .array(roles.map { .string($0) }))] + (officer.map { [("officer", .string($0))] } ?? []))
+            .sign(with: admin)
     }
 
     /// A signed statement by `actor` (whose key this ledger made).
