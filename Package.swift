@@ -105,6 +105,14 @@ let package = Package(
             path: "Benchmarks/BlotterBench",
             swiftSettings: swiftSettings
         ),
+        // libFuzzer harnesses of every decoder of outside input (Tools/fuzz.sh); built plainly, it
+        // replays inputs through them (the crash corpus the tests run).
+        .executableTarget(
+            name: "blotter-fuzz",
+            dependencies: ["BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterImport", "BlotterDisclosure"],
+            path: "Fuzz/BlotterFuzz",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "BlotterTests",
             dependencies: [

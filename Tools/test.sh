@@ -2,7 +2,8 @@
 # The full test suite: installs what is missing, builds, starts a throwaway PostgreSQL cluster on
 # loopback (the PostgreSQL half of the store conformance suite runs against it), runs every test
 # (Swift Testing), which includes running the independent Python verifier against the same ledgers
-# as `blotter verify`, and stops the cluster.
+# as `blotter verify`, and stops the cluster; then fuzzes every decoder of outside input for a few
+# seconds each (Tools/fuzz.sh; BLOTTER_FUZZ_SECONDS, 0 to skip when running a subset by hand).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Tools/setup.sh
@@ -16,3 +17,5 @@ if ! url=$(bash Tools/postgres.sh start "$pgdir"); then
 fi
 export BLOTTER_TEST_POSTGRES=$url
 swift test --skip-build "$@"
+seconds=${BLOTTER_FUZZ_SECONDS:-3}
+if [ "$seconds" != 0 ]; then bash Tools/fuzz.sh "$seconds"; fi
