@@ -26,6 +26,11 @@ if ! command -v swift >/dev/null 2>&1; then
     echo "setup: Swift 6 is not on PATH; install a toolchain from swift.org (Swift 6.0 or later)" >&2
     exit 1
 fi
+swift_major=$(swift --version 2>/dev/null | sed -nE 's/.*Swift version ([0-9]+)\..*/\1/p' | head -1)
+if [ -z "$swift_major" ] || [ "$swift_major" -lt 6 ]; then
+    echo "setup: $(swift --version 2>/dev/null | head -1 || echo 'swift --version failed'); Blotter needs Swift 6.0 or later (swift.org)" >&2
+    exit 1
+fi
 
 if ! python3 -c "import cryptography, rfc8785, psycopg" 2>/dev/null; then
     echo "setup: installing Python packages cryptography, rfc8785 and psycopg" >&2

@@ -14,6 +14,7 @@ struct CheckpointLatestCommand: BlotterSubcommand {
             """)
 
     @OptionGroup var ledgerOptions: LedgerOptions
+    @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: "The operator's private key (default: LEDGER.operator.pem).")
     var operatorKey: String?
@@ -22,6 +23,13 @@ struct CheckpointLatestCommand: BlotterSubcommand {
         let ledger = try ledgerOptions.open()
         defer { try? ledger.close() }
         let key = try loadPrivateKey(ledgerOptions.operatorKeyPath(operatorKey))
-        FileHandle.standardOutput.write(Data(try ledger.checkpoint(operatorKey: key).serialized.utf8))
+        let note = try ledger.checkpoint(operatorKey: key)
+        if output.json {
+            let checkpoint = try Checkpoint(text: note.text)
+            try emitJSON(.object([("origin", .string(checkpoint.origin)), ("size", .integer(checkpoint.size)),
+                                  ("root", .string(checkpoint.root.base64)), ("note", .string(note.serialized))]))
+        } else {
+            FileHandle.standardOutput.write(Data(note.serialized.utf8))
+        }
     }
 }

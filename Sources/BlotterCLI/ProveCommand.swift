@@ -14,6 +14,9 @@ struct ProveInclusionCommand: BlotterSubcommand {
         abstract: "Prove that entry SEQ is in the tree of SIZE entries: {index, tree_size, leaf_hash, root_hash, proof}.")
 
     @OptionGroup var ledgerOptions: LedgerOptions
+    /// JSON is this command's output already; `--json` is accepted like everywhere else, and with
+    /// `--tlog-proof` wraps the receipt: {"index", "tlog_proof"}.
+    @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: "The tree size (default: the whole ledger).")
     var size: Int64?
@@ -42,7 +45,12 @@ struct ProveInclusionCommand: BlotterSubcommand {
             }
             let size = try Checkpoint(text: note.text).size
             let p = try ledger.inclusionProof(seq: seq, size: size)
-            emit(TlogProof(index: seq, proof: p.proof, checkpoint: note).serialized, terminator: "")
+            let receipt = TlogProof(index: seq, proof: p.proof, checkpoint: note).serialized
+            if output.json {
+                try emitJSON(.object([("index", .integer(seq)), ("tlog_proof", .string(receipt))]))
+            } else {
+                emit(receipt, terminator: "")
+            }
             return
         }
         let p = try ledger.inclusionProof(seq: seq, size: size)
@@ -57,6 +65,8 @@ struct ProveConsistencyCommand: BlotterSubcommand {
         abstract: "Prove that the tree of NEW entries extends the tree of OLD: {old_size, new_size, old_root, new_root, proof}.")
 
     @OptionGroup var ledgerOptions: LedgerOptions
+    /// JSON is this command's output already; `--json` is accepted like everywhere else.
+    @OptionGroup var output: OutputOptions
 
     @Argument(help: "The older tree size (at least 1).")
     var old: Int64

@@ -20,6 +20,7 @@ struct WitnessInitCommand: BlotterSubcommand {
         abstract: "Create a witness: an Ed25519 key (mode 0600) and an empty record, for one log.")
 
     @OptionGroup var witness: WitnessOptions
+    @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: "The witness's name, e.g. oversight.example/witness.")
     var name: String
@@ -29,7 +30,11 @@ struct WitnessInitCommand: BlotterSubcommand {
 
     func execute() throws {
         let w = try Witness.initialize(directory: witness.dir, name: name, logKey: try NoteVerifierKey(parsing: logKey))
-        emit(try w.verifierKey.description)
+        if output.json {
+            try emitJSON(.object([("name", .string(name)), ("verifier_key", .string(try w.verifierKey.description)), ("dir", .string(witness.dir))]))
+        } else {
+            emit(try w.verifierKey.description)
+        }
     }
 }
 
@@ -44,6 +49,7 @@ struct WitnessCosignCommand: BlotterSubcommand {
             """)
 
     @OptionGroup var witness: WitnessOptions
+    @OptionGroup var output: OutputOptions
 
     @Option(name: .long, help: "A consistency proof JSON from the last cosigned size to this checkpoint's size.")
     var consistency: String?
@@ -56,6 +62,11 @@ struct WitnessCosignCommand: BlotterSubcommand {
         let proof = try consistency.map { try ConsistencyProof(json: parseJSON(readInput($0), source: $0)) }
         let text = String(decoding: try readInput(checkpoint), as: UTF8.self)
         let (note, _) = try w.cosign(text, consistency: proof, time: UInt64(Date().timeIntervalSince1970))
-        FileHandle.standardOutput.write(Data(note.serialized.utf8))
+        if output.json {
+            let cosigned = try Checkpoint(text: note.text)
+            try emitJSON(.object([("size", .integer(cosigned.size)), ("root", .string(cosigned.root.base64)), ("note", .string(note.serialized))]))
+        } else {
+            FileHandle.standardOutput.write(Data(note.serialized.utf8))
+        }
     }
 }

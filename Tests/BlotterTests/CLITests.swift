@@ -243,3 +243,32 @@ struct CLITests {
         #expect(refused.stderr.contains("was revoked at entry 2"), "\(refused.stderr)")
     }
 }
+
+@Suite("Output for programs")
+struct JSONOutputTests {
+    @Test("operator-key, checkpoint, prove inclusion (also as a tlog-proof), prove consistency, witness init and witness cosign take --json")
+    func everyPrintingCommandTakesJSON() throws {
+        let dir = TemporaryDirectory()
+        let cwd = dir.url.path
+        #expect(try blotter(["init", "--origin", "ia.example/ledger", "--admin", "ia/admin"], cwd: cwd).status == 0)
+        func json(_ args: [String]) throws -> JSONValue {
+            let r = try blotter(args + ["--json"], cwd: cwd)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            return try JSONParser.parse(r.stdout)
+        }
+        let key = try json(["operator-key"])
+        #expect(key["origin"] == .string("ia.example/ledger") && key["operator_key"]?.stringValue?.hasPrefix("ia.example/ledger+") == true, "\(key)")
+        let checkpoint = try json(["checkpoint"])
+        #expect(checkpoint["size"] == .integer(1) && checkpoint["note"]?.stringValue?.hasPrefix("ia.example/ledger\n1\n") == true, "\(checkpoint)")
+        let inclusion = try json(["prove", "inclusion", "0"])
+        #expect(inclusion["root_hash"] == checkpoint["root"] && inclusion["tree_size"] == .integer(1), "\(inclusion)")
+        let receipt = try json(["prove", "inclusion", "0", "--tlog-proof"])
+        #expect(receipt["tlog_proof"]?.stringValue?.hasPrefix("c2sp.org/tlog-proof@v1\nindex 0\n") == true, "\(receipt)")
+        #expect(try json(["prove", "consistency", "1", "1"])["new_size"] == .integer(1))
+        let witness = try json(["witness", "init", "--dir", "w", "--name", "oversight.example/w", "--log-key", try #require(key["operator_key"]?.stringValue)])
+        #expect(witness["verifier_key"]?.stringValue?.hasPrefix("oversight.example/w+") == true, "\(witness)")
+        try Data(try #require(checkpoint["note"]?.stringValue).utf8).write(to: dir.url.appendingPathComponent("cp.txt"))
+        let cosigned = try json(["witness", "cosign", "--dir", "w", "cp.txt"])
+        #expect(cosigned["size"] == .integer(1) && cosigned["note"]?.stringValue?.contains("— oversight.example/w ") == true, "\(cosigned)")
+    }
+}

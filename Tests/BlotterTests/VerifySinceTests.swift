@@ -30,8 +30,36 @@ struct VerifySinceTests {
         let report = try LedgerVerifier(store: ledger.store).verify(since: checkpoint)
         #expect(report.since == 20 && report.entries == 30)
         #expect(report.root == (try LedgerVerifier(store: ledger.store).verify().root))
-        // The revocation after the checkpoint is enforced: a statement by the revoked key would fail.
         #expect(report.revokedKeys == 1)
+    }
+
+    @Test("a revocation after the checkpoint is enforced: an entry signed by the revoked key, written behind Blotter's back, fails")
+    func revokedAfterCheckpoint() throws {
+        let (t, note) = try Self.make()
+        let checkpoint = try Checkpoint(text: note.text)
+        // Appending refuses the revoked key, so the entry is written into the store directly, chained and in the tree.
+        let store = try SQLiteStore.open(path: t.path)
+        let late = try StatementDraft(log: TestLedger.origin, type: "case.assigned", stream: "c/late", actor: "ia/chen", fields: [])
+            .sign(with: t.keys["ia/chen"]!)
+        try store.write { w in
+            let count = try w.count()
+            let last = try #require(try w.entryBytes(from: count - 1, limit: 1).first)
+            let recorded = Timestamp.now().rfc3339Milliseconds
+            let bytes = Entry.canonicalBytes(seq: count, prev: Entry.hash(last.bytes), recorded: recorded,
+                                             statementBytes: try CanonicalJSON.encode(late.statement.json()))
+            try w.insert(seq: count, bytes: bytes, statement: late.statement, streamVersion: 1, recorded: recorded, disclosures: late.disclosures)
+            var frontier = try MerkleFrontier(size: count, stored: Ledger.storedHash(w))
+            for f in frontier.append(TreeHash.leaf(bytes)) { try w.insertTreeHash(level: f.level, index: f.index, hash: f.hash) }
+        }
+        try store.close()
+        let ledger = try Ledger.open(path: t.path)
+        defer { try? ledger.close() }
+        #expect {
+            _ = try LedgerVerifier(store: ledger.store).verify(since: checkpoint)
+        } throws: { error in
+            guard let error = error as? BlotterError else { return false }
+            return error.code == .verificationFailed && error.seq == 30 && error.message.contains("of ia/chen was revoked at entry 20")
+        }
     }
 
     @Test("a ledger truncated below the checkpoint fails, naming both sizes")
