@@ -149,6 +149,10 @@ public struct JSONSchema: Sendable {
                 guard let ref = value.stringValue, ref.hasPrefix("#") else {
                     throw fail(keyword, "only references within the same schema (#...) are supported")
                 }
+                // "#name" names an $anchor, which this validator declines; "#" and "#/..." are JSON pointers.
+                guard ref == "#" || ref.hasPrefix("#/") else {
+                    throw fail(keyword, "\(ref) names an $anchor; $anchor is not supported (use a JSON pointer such as #/$defs/name)")
+                }
                 guard resolve(ref, in: root) != nil else { throw fail(keyword, "\(ref) does not resolve") }
             default:
                 break

@@ -1,6 +1,6 @@
 internal import BlotterCrypto
 internal import Synchronization
-public import BlotterFormat
+internal import BlotterFormat
 
 /// The key registry as the log's own key statements prove it, for appends: not the stored `keys`
 /// table, which is derived and can be edited behind Blotter's back (a revoked key un-revoked, an
