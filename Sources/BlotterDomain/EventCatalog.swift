@@ -266,7 +266,6 @@ public struct EventCatalog: Sendable {
     }
 
     static func controlCharacters(in value: JSONValue, path: String = "") -> [SchemaViolation] {
-        func pointer(_ key: String) -> String { path + "/" + key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") }
         switch value {
         case let .string(text):
             guard let bad = text.unicodeScalars.first(where: isRefusedInText) else { return [] }
@@ -279,7 +278,7 @@ public struct EventCatalog: Sendable {
             return members.flatMap { member -> [SchemaViolation] in
                 let key = member.0.unicodeScalars.contains(where: isRefusedInText)
                     ? [SchemaViolation(instancePath: path, keyword: "text", message: "has a member name holding a control character")] : []
-                return key + controlCharacters(in: member.1, path: pointer(member.0))
+                return key + controlCharacters(in: member.1, path: path + "/" + JSONSchema.escape(member.0))
             }
         default:
             return []

@@ -28,7 +28,7 @@ extension Projector {
     }
 
     /// Drops and re-creates the tables of `db` and applies the entries `0 ..< total` that `log` holds:
-    /// a rebuild in place (`log` and `db` the same store), or apart (``Ledger/verifyViews(scratch:)``).
+    /// a rebuild in place (`log` and `db` the same store), or apart (`Ledger.verifyViews`).
     package static func replay(from log: any LedgerReading, into db: any ProjectionWriting, total: Int64,
                                progress: ((Int64, Int64) -> Void)? = nil) throws -> Int64 {
         try replay(into: db, total: total, progress: progress) { try log.domainEntries(from: $0, limit: $1) }

@@ -44,16 +44,16 @@ public struct Submission: Sendable, Equatable {
         var total = 0
         // The ledger's own configuration (the genesis's event catalog, a registered schema) is not a record's value.
         let limited = statement.type != "ledger.created" && statement.type != "schema.registered"
-        for d in disclosures where limited {
-            guard d.encoded.utf8.count <= Disclosure.maxBytes else {
-                throw BlotterError(.tooLarge, "the disclosure of field \"\(d.name)\" is \(d.encoded.utf8.count) bytes encoded, more than the limit of \(Disclosure.maxBytes); attach a long document as evidence by its SHA-256 instead")
-            }
-            total += d.encoded.utf8.count
-            guard total <= Disclosure.maxBytesPerStatement else {
-                throw BlotterError(.tooLarge, "the disclosures of this statement are more than \(Disclosure.maxBytesPerStatement) bytes encoded; attach long documents as evidence by their SHA-256 instead")
-            }
-        }
         for d in disclosures {
+            if limited {
+                guard d.encoded.utf8.count <= Disclosure.maxBytes else {
+                    throw BlotterError(.tooLarge, "the disclosure of field \"\(d.name)\" is \(d.encoded.utf8.count) bytes encoded, more than the limit of \(Disclosure.maxBytes); attach a long document as evidence by its SHA-256 instead")
+                }
+                total += d.encoded.utf8.count
+                guard total <= Disclosure.maxBytesPerStatement else {
+                    throw BlotterError(.tooLarge, "the disclosures of this statement are more than \(Disclosure.maxBytesPerStatement) bytes encoded; attach long documents as evidence by their SHA-256 instead")
+                }
+            }
             if let n = Disclosure.firstInexactInteger(d.value) {
                 throw BlotterError(.invalidStatement, "disclosure of field \"\(d.name)\": the integer \(n) is beyond ±2^53, the largest a JSON number keeps exactly; give it as a string")
             }

@@ -20,6 +20,10 @@ public enum StateChange: Sendable {
 /// The validity rules of statements against ledger state, shared by append and verification so
 /// that what the ledger accepts and what a verifier accepts are the same thing.
 public enum LedgerRules {
+    /// The statement types that make or change the key registry (and the genesis, which registers the
+    /// first key): the only ones whose rules read disclosed values. (In this order in the stores' SQL.)
+    public static let keyStatementTypes = ["ledger.created", "key.registered", "key.revoked"]
+
     /// How far `at` may be after `recorded`.
     public static let maxClockSkewMilliseconds: Int64 = 5 * 60 * 1000
 

@@ -197,7 +197,6 @@ public struct LedgerVerifier: Sendable {
     /// Rebuilds the state after the entries a trusted checkpoint covers, and checks their root.
     private func fastForward(to checkpoint: Checkpoint, state: inout VerifierState, progress: ((Int64, Int64) -> Void)?, total: Int64) throws {
         let keyTypes = ["\"type\":\"key.", "\"type\":\"ledger.created\""].map { Array($0.utf8) }
-        let streamMarker = Array(",\"stream\":\"".utf8)
         var next: Int64 = 0
         while next < checkpoint.size {
             let chunk = try store.read { try $0.entries(from: next, limit: min(chunkSize, Int(checkpoint.size - next))) }
@@ -206,7 +205,7 @@ public struct LedgerVerifier: Sendable {
             let scanned: [(leaf: TreeHash, isKeyStatement: Bool, stream: String?)] = parallelMap(chunk.count) { i in
                 let bytes = chunk[i].bytes
                 let isKey = keyTypes.contains { Self.contains(bytes, $0) }
-                return (TreeHash.leaf(bytes), isKey, Self.topLevelStream(bytes, marker: streamMarker))
+                return (TreeHash.leaf(bytes), isKey, Self.topLevelStream(bytes, marker: Self.streamMarker))
             }
             for (i, stored) in chunk.enumerated() {
                 guard stored.seq == next + Int64(i) else {
@@ -381,7 +380,7 @@ public struct LedgerVerifier: Sendable {
     }
 
     /// Statement types whose rules read disclosed values; the others' disclosures are only checked.
-    static let typesReadingDisclosures: Set<String> = ["ledger.created", "key.registered", "key.revoked"]
+    static let typesReadingDisclosures = Set(LedgerRules.keyStatementTypes)
 
     static func prepare(_ stored: StoredEntry) throws(BlotterError) -> Prepared {
         let (entry, signingInput) = try Entry.parse(stored: stored.bytes)

@@ -13,8 +13,8 @@ internal import BlotterFormat
 /// statement is found by `blotter verify`, which checks that no other entry's bytes are one.
 final class ProvenKeys: Sendable {
     private struct State {
-        var identity: LedgerIdentity?
-        var keys: [String: KeyRecord] = [:]
+        /// The registry (and identity) as the verifier keeps it, from the key statements alone.
+        var registry = VerifierState()
         /// The last seq read; -1 before entry 0.
         var through: Int64 = -1
     }
@@ -24,7 +24,7 @@ final class ProvenKeys: Sendable {
     func current(_ reader: any LedgerReading) throws -> [String: KeyRecord] {
         var s = state.withLock { $0 }
         let seqs = try reader.keyStatementSeqs(after: s.through)
-        guard !seqs.isEmpty else { return s.keys }
+        guard !seqs.isEmpty else { return s.registry.keys }
         for seq in seqs {
             guard let stored = try reader.entries(from: seq, limit: 1).first, stored.seq == seq else {
                 throw Self.altered(seq, "it is listed as a key statement but not stored")
@@ -35,19 +35,12 @@ final class ProvenKeys: Sendable {
                 guard LedgerVerifier.typesReadingDisclosures.contains(statement.type) else {
                     throw BlotterError(.verificationFailed, "it is stored as a key statement, but its bytes are a \(statement.type) statement")
                 }
-                let (signer, change) = try LedgerRules.check(statement, disclosures: p.disclosures, seq: seq, identity: s.identity,
-                                                            state: RegistryState(keys: s.keys, expect: statement.expect ?? 0))
+                let (signer, change) = try LedgerRules.check(statement, disclosures: p.disclosures, seq: seq, identity: s.registry.identity,
+                                                            state: RegistryState(keys: s.registry.keys, expect: statement.expect ?? 0))
                 guard signer.publicKey.isValidSignature(statement.signatureBytes ?? [], for: p.signingInput) else {
                     throw BlotterError(.verificationFailed, "signature does not verify with key \(statement.key)")
                 }
-                switch change {
-                case let .genesis(identity, admin):
-                    s.identity = identity
-                    s.keys[admin.keyID] = admin
-                case let .registerKey(record): s.keys[record.keyID] = record
-                case let .revokeKey(keyID): s.keys[keyID]?.revokedSeq = seq
-                case .none: break
-                }
+                s.registry.apply(change, seq: seq, stream: statement.stream)
             } catch let error as BlotterError {
                 throw Self.altered(seq, error.message)
             }
@@ -55,7 +48,7 @@ final class ProvenKeys: Sendable {
         }
         let proven = s
         state.withLock { current in if current.through < proven.through { current = proven } }
-        return proven.keys
+        return proven.registry.keys
     }
 
     static func altered(_ seq: Int64, _ reason: String) -> BlotterError {

@@ -225,7 +225,7 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
 
     func keyStatementSeqs(after seq: Int64) throws -> [Int64] {
         try flush()
-        return try query("SELECT seq FROM entries WHERE \(PostgresStore.keyStatementTypes) AND seq > $1 ORDER BY seq", [.integer(seq)])
+        return try query("SELECT seq FROM entries WHERE \(KeyStatementSQL.condition) AND seq > $1 ORDER BY seq", [.integer(seq)])
             .map { try $0[0].decode(Int64.self) }
     }
 

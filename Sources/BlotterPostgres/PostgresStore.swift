@@ -104,11 +104,8 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     /// The log's own tables, in creation order.
     static let tables = ["blotter_meta", "blotter_sequencer", "entries", "disclosures", "streams", "keys", "tree_hashes", "checkpoints"]
 
-    /// The statement types whose entries prove the key registry, as an SQL condition.
-    static let keyStatementTypes = "type IN ('ledger.created', 'key.registered', 'key.revoked')"
-    /// A partial index of those entries; made by the first write of a database created before it existed.
-    static let keyStatementIndex = "CREATE INDEX IF NOT EXISTS entries_key_statements ON entries (seq) WHERE \(keyStatementTypes)"
-    /// Set once this process has made sure the index exists (writers are serialised by the sequencer row).
+    /// Set once this process has made sure the key-statement index (``KeyStatementSQL``) exists: the
+    /// first write of a database created before it makes it. Writers are serialised by the sequencer row.
     nonisolated(unsafe) private var keyIndexEnsured = false
 
     static let schema = [
@@ -123,7 +120,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
         """,
         "CREATE INDEX entries_by_time_nonce ON entries (at, nonce)",
         "CREATE INDEX entries_by_stream ON entries (stream, stream_version)",
-        keyStatementIndex,
+        KeyStatementSQL.index,
         "CREATE TABLE disclosures (seq BIGINT NOT NULL, field TEXT COLLATE \"C\" NOT NULL, disclosure TEXT NOT NULL, PRIMARY KEY (seq, field))",
         "CREATE TABLE streams (stream TEXT COLLATE \"C\" PRIMARY KEY, version BIGINT NOT NULL)",
         """
@@ -144,7 +141,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
                 throw BlotterError(.ledgerState, "\(location) has no sequencer row; it is not a complete Blotter ledger")
             }
             let size = try row.makeRandomAccess()[0].decode(Int64.self)
-            if !keyIndexEnsured { _ = try run(c, Self.keyStatementIndex) }
+            if !keyIndexEnsured { _ = try run(c, KeyStatementSQL.index) }
             let access = PostgresAccess(store: self, connection: c, size: size)
             let result = try body(access)
             try access.flush()

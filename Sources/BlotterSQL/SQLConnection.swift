@@ -25,6 +25,14 @@ public enum SQLValue: Sendable, Equatable, Hashable {
     init(_ b: Bool?) { self = b.map { .integer($0 ? 1 : 0) } ?? .null }
 }
 
+/// The SQL both stores use to find the key statements an append proves its key registry from
+/// (``LedgerRules/keyStatementTypes``): a condition on the stored type, and a partial index of those
+/// entries, a handful of rows whatever the ledger's size.
+public enum KeyStatementSQL {
+    public static let condition = "type IN (" + LedgerRules.keyStatementTypes.map { "'\($0)'" }.joined(separator: ", ") + ")"
+    public static let index = "CREATE INDEX IF NOT EXISTS entries_key_statements ON entries (seq) WHERE \(condition)"
+}
+
 /// A store's transaction as the shared SQL sees it: statements in SQLite's dialect, which a store
 /// with another dialect rewrites (PostgreSQL: `PostgresDialect`). A store's reader and writer conform,
 /// and so get the domain's tables (``ProjectionWriting``) from this module.

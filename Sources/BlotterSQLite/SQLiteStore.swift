@@ -19,12 +19,9 @@ public final class SQLiteStore: LedgerStore {
     /// How long a writer waits for another process's write lock before reporting busy.
     public static let busyTimeout: Double = 10
 
-    /// The statement types whose entries prove the key registry, as an SQL condition.
-    static let keyStatementTypes = "type IN ('ledger.created', 'key.registered', 'key.revoked')"
-    /// A partial index of those entries: a handful of rows whatever the ledger's size. Made by the
-    /// first write of a ledger created before it existed (opening alone never writes).
-    static let keyStatementIndex = "CREATE INDEX IF NOT EXISTS entries_key_statements ON entries(seq) WHERE \(keyStatementTypes)"
-    /// Set once this process has made sure the index exists (GRDB serialises writes).
+    /// Set once this process has made sure the key-statement index (``KeyStatementSQL``) exists: a
+    /// ledger created before it had none, and its first write makes it (opening alone never writes).
+    /// GRDB serialises writes.
     nonisolated(unsafe) private var keyIndexEnsured = false
 
     let queue: DatabaseQueue
@@ -211,7 +208,7 @@ public final class SQLiteStore: LedgerStore {
         -- the index instead of dirtying a random page per insert, as an index led by random nonces would.
         CREATE INDEX entries_by_time_nonce ON entries(at, nonce);
         CREATE INDEX entries_by_stream ON entries(stream, stream_version);
-        \(keyStatementIndex);
+        \(KeyStatementSQL.index);
         CREATE TABLE disclosures (
             seq INTEGER NOT NULL,
             field TEXT NOT NULL,
@@ -264,7 +261,7 @@ public final class SQLiteStore: LedgerStore {
             try queue.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
-                    if !keyIndexEnsured { try db.execute(sql: Self.keyStatementIndex) }
+                    if !keyIndexEnsured { try db.execute(sql: KeyStatementSQL.index) }
                     result = try body(Access(db: db))
                     return .commit
                 }
@@ -391,7 +388,7 @@ private struct Access: LedgerWriting, SQLConnection, ProjectionWriting {
     }
 
     func keyStatementSeqs(after seq: Int64) throws -> [Int64] {
-        try Int64.fetchAll(db.cachedStatement(sql: "SELECT seq FROM entries WHERE \(SQLiteStore.keyStatementTypes) AND seq > ? ORDER BY seq"),
+        try Int64.fetchAll(db.cachedStatement(sql: "SELECT seq FROM entries WHERE \(KeyStatementSQL.condition) AND seq > ? ORDER BY seq"),
                            arguments: [seq])
     }
 
