@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -25,6 +25,14 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        // The server: Hummingbird without its swift-configuration and full-Foundation traits (fewer
+        // packages to build), swift-log, swift-metrics with the Prometheus exposition.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // Layer 1: OpenSSL's libcrypto, with a shim for its macros.
@@ -90,12 +98,28 @@ let package = Package(
             dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterDisclosure", "BlotterImport", "BlotterSQLite"],
             swiftSettings: swiftSettings
         ),
+        // Layer 9: the HTTP server (`blotter serve`) over any store. Hummingbird only here.
+        .target(
+            name: "BlotterServer",
+            dependencies: [
+                "BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.embedInCode("Resources/openapi.json")],
+            swiftSettings: swiftSettings
+        ),
         // Layer 9: the command line, a thin shell over the library.
         .executableTarget(
             name: "BlotterCLI",
             dependencies: [
-                "Blotter", "BlotterDemo", "BlotterCrypto", "BlotterPostgres",
+                "Blotter", "BlotterDemo", "BlotterCrypto", "BlotterPostgres", "BlotterServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -117,7 +141,7 @@ let package = Package(
             name: "BlotterTests",
             dependencies: [
                 "Blotter", "BlotterDemo", "BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterDisclosure",
-                "BlotterImport", "BlotterSQL", "BlotterSQLite", "BlotterPostgres", "BlotterCLI",
+                "BlotterImport", "BlotterSQL", "BlotterSQLite", "BlotterPostgres", "BlotterServer", "BlotterCLI",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Fixtures"],

@@ -26,7 +26,8 @@ struct AppendCommand: BlotterSubcommand {
 func printReceipt(_ receipt: AppendReceipt, json: Bool) throws {
     if json {
         try emitJSON(.object([("seq", .integer(receipt.seq)), ("hash", .string(receipt.entryHash)),
-                              ("recorded", .string(receipt.recorded)), ("duplicate", .bool(receipt.duplicate))]))
+                              ("recorded", .string(receipt.recorded)), ("stream", .string(receipt.stream)),
+                              ("stream_version", .integer(receipt.streamVersion)), ("duplicate", .bool(receipt.duplicate))]))
     } else if receipt.duplicate {
         emit("already in the ledger as entry \(receipt.seq) (\(receipt.entryHash)); nothing appended")
     } else {

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct BlotterCommand: ParsableCommand {
+struct BlotterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "blotter",
         abstract: "A tamper-evident accountability ledger for police oversight.",
@@ -26,7 +26,7 @@ struct BlotterCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, KeysCommand.self, AppendCommand.self, SignCommand.self, SubmitCommand.self,
             LogCommand.self, EntryCommand.self, VerifyCommand.self, CheckpointCommand.self, OperatorKeyCommand.self,
-            ProveCommand.self, WitnessCommand.self, TilesCommand.self,
+            ProveCommand.self, WitnessCommand.self, TilesCommand.self, ServeCommand.self,
             DemoCommand.self, ComplaintCommand.self, CaseCommand.self, OfficerCommand.self, UofCommand.self, BodycamCommand.self,
             StatsCommand.self, ProjectionsCommand.self, CopyCommand.self, SchemasCommand.self, ImportCommand.self, SealCommand.self, ExportCommand.self, VerifyExportCommand.self,
         ]

@@ -12,14 +12,38 @@ extension BlotterSubcommand {
     func run() throws {
         do {
             try execute()
-        } catch let error as BlotterError {
-            printError("error[\(error.code.rawValue)]: \(error.description)")
-            throw ExitCode(exitStatus(for: error.code))
-        } catch let error as CryptoError {
-            printError("error[\(error.code.rawValue)]: \(error.description)")
-            throw ExitCode(error.code == .invalidKey || error.code == .unsupportedKey ? 5 : 6)
+        } catch {
+            throw reported(error)
         }
     }
+}
+
+/// The same for a subcommand that runs async (`serve`).
+protocol AsyncBlotterSubcommand: AsyncParsableCommand {
+    func execute() async throws
+}
+
+extension AsyncBlotterSubcommand {
+    func run() async throws {
+        do {
+            try await execute()
+        } catch {
+            throw reported(error)
+        }
+    }
+}
+
+/// Prints a Blotter or crypto error as one line and gives its exit status; other errors pass.
+func reported(_ error: any Error) -> any Error {
+    if let error = error as? BlotterError {
+        printError("error[\(error.code.rawValue)]: \(error.description)")
+        return ExitCode(exitStatus(for: error.code))
+    }
+    if let error = error as? CryptoError {
+        printError("error[\(error.code.rawValue)]: \(error.description)")
+        return ExitCode(error.code == .invalidKey || error.code == .unsupportedKey ? 5 : 6)
+    }
+    return error
 }
 
 func exitStatus(for code: BlotterError.Code) -> Int32 {

@@ -17,13 +17,14 @@ package enum BlockingWork {
 }
 
 extension LedgerStore {
-    /// Runs `body` in one write transaction off the cooperative pool; see ``write(_:)``.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (any LedgerWriting) throws -> T) async throws -> T {
+    /// Runs `body` in one write transaction off the cooperative pool; see ``write(_:)``. (Named apart
+    /// from `write`: a closure that the synchronous `write` also takes would pick it, and block the pool.)
+    public func writing<T: Sendable>(_ body: @escaping @Sendable (any LedgerWriting) throws -> T) async throws -> T {
         try await BlockingWork.run { try self.write(body) }
     }
 
     /// Runs `body` against a consistent snapshot off the cooperative pool; see ``read(_:)``.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any LedgerReading) throws -> T) async throws -> T {
+    public func reading<T: Sendable>(_ body: @escaping @Sendable (any LedgerReading) throws -> T) async throws -> T {
         try await BlockingWork.run { try self.read(body) }
     }
 }
@@ -78,5 +79,13 @@ extension Ledger {
     /// The latest signed checkpoint, signing a new one if the tree has grown; see ``checkpoint(operatorKey:)``.
     public func checkpoint(operatorKey: PrivateKey) async throws -> SignedNote {
         try await BlockingWork.run { try self.checkpoint(operatorKey: operatorKey) }
+    }
+}
+
+extension Ledger {
+    /// Runs `body` against a consistent snapshot of the store, off the cooperative pool (the name
+    /// keeps it apart from the store's synchronous `read`, which an async caller must not use).
+    public func reading<T: Sendable>(_ body: @escaping @Sendable (any LedgerReading) throws -> T) async throws -> T {
+        try await store.reading(body)
     }
 }

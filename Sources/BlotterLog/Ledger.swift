@@ -8,13 +8,19 @@ public struct AppendReceipt: Sendable, Equatable {
     /// Lowercase hex SHA-256 of the entry bytes.
     public let entryHash: String
     public let recorded: String
+    /// The entry's stream and its version in that stream (1 for the stream's first entry): what a
+    /// writer passes as `expect` for its next statement on the stream.
+    public let stream: String
+    public let streamVersion: Int64
     /// True if the same statement was already in the ledger; nothing new was appended.
     public let duplicate: Bool
 
-    public init(seq: Int64, entryHash: String, recorded: String, duplicate: Bool) {
+    public init(seq: Int64, entryHash: String, recorded: String, stream: String, streamVersion: Int64, duplicate: Bool) {
         self.seq = seq
         self.entryHash = entryHash
         self.recorded = recorded
+        self.stream = stream
+        self.streamVersion = streamVersion
         self.duplicate = duplicate
     }
 }
@@ -193,7 +199,11 @@ public final class Ledger: Sendable {
         guard try entry.statement.signingInput() == statement.signingInput() else {
             throw BlotterError(.invalidStatement, "nonce \(statement.nonce) of key \(statement.key) was already used by entry \(seq) for a different statement")
         }
-        return AppendReceipt(seq: seq, entryHash: Entry.hash(stored.bytes), recorded: entry.recorded, duplicate: true)
+        guard let summary = try writer.summaries(from: seq, limit: 1, stream: nil).first, summary.seq == seq else {
+            throw BlotterError(.storage, "entry \(seq) has no stream version")
+        }
+        return AppendReceipt(seq: seq, entryHash: Entry.hash(stored.bytes), recorded: entry.recorded, stream: summary.stream,
+                             streamVersion: summary.streamVersion, duplicate: true)
     }
 
     /// Reads one entry.
@@ -503,6 +513,6 @@ private struct BatchWriter {
         prevHash = hash
         previousRecorded = recorded
         count += 1
-        return AppendReceipt(seq: seq, entryHash: hash, recorded: recordedText, duplicate: false)
+        return AppendReceipt(seq: seq, entryHash: hash, recorded: recordedText, stream: statement.stream, streamVersion: version, duplicate: false)
     }
 }

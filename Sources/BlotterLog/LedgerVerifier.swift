@@ -191,7 +191,7 @@ public struct LedgerVerifier: Sendable {
 
     private func readChunk(from seq: Int64, total: Int64) async throws -> Chunk {
         guard seq < total else { return Chunk(entries: [], tree: []) }
-        return try await store.read { [chunkSize] in try Chunk.read($0, from: seq, limit: chunkSize) }
+        return try await store.reading { [chunkSize] in try Chunk.read($0, from: seq, limit: chunkSize) }
     }
 
     /// Rebuilds the state after the entries a trusted checkpoint covers, and checks their root.

@@ -32,6 +32,18 @@ public enum TilesExport {
         return groups.enumerated().map { $0.offset < groups.count - 1 ? "x" + $0.element : $0.element }.joined(separator: "/")
     }
 
+    /// An entry bundle: each entry as a big-endian uint16 length, then its bytes.
+    public static func bundle(_ entries: [[UInt8]]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(entries.reduce(0) { $0 + $1.count + 2 })
+        for bytes in entries {
+            out.append(UInt8(bytes.count >> 8))
+            out.append(UInt8(bytes.count & 0xFF))
+            out.append(contentsOf: bytes)
+        }
+        return out
+    }
+
     /// Exports the tree of `checkpoint`'s size into `directory`.
     public static func export(_ ledger: Ledger, checkpoint note: SignedNote, to directory: String) throws -> Result {
         let checkpoint = try Checkpoint(text: note.text)
@@ -74,14 +86,7 @@ public enum TilesExport {
                 try put(name) {
                     let rows = try reader.entryBytes(from: n * width, limit: Int(w))
                     guard rows.count == Int(w) else { throw BlotterError(.storage, "entries of bundle \(name) are missing") }
-                    var out: [UInt8] = []
-                    out.reserveCapacity(rows.reduce(0) { $0 + $1.bytes.count + 2 })
-                    for r in rows {
-                        out.append(UInt8(r.bytes.count >> 8))
-                        out.append(UInt8(r.bytes.count & 0xFF))
-                        out.append(contentsOf: r.bytes)
-                    }
-                    return out
+                    return bundle(rows.map(\.bytes))
                 }
             }
         }

@@ -29,7 +29,8 @@ struct LedgerAppendTests {
         let s = try t.statement("ia/rivera")
         let first = try t.ledger.append(s)
         let again = try t.ledger.append(s)
-        #expect(again == AppendReceipt(seq: first.seq, entryHash: first.entryHash, recorded: first.recorded, duplicate: true))
+        #expect(again == AppendReceipt(seq: first.seq, entryHash: first.entryHash, recorded: first.recorded, stream: first.stream,
+                                      streamVersion: first.streamVersion, duplicate: true))
         #expect(try t.ledger.count() == first.seq + 1)
         let inBatch = try t.statement("ia/rivera", stream: "complaint/C-2")
         let receipts = try t.ledger.append([inBatch, inBatch])
@@ -117,7 +118,7 @@ struct LedgerAsyncTests {
         #expect(Set(receipts.map(\.seq)) == Set(Int64(2)..<202))
         for r in receipts { #expect(Entry.hash(try await ledger.entry(r.seq).bytes) == r.entryHash) }
         #expect(try await LedgerVerifier(store: ledger.store).verify().entries == 202)
-        let held = try await ledger.store.read { try $0.rows("SELECT COUNT(*) FROM p_complaints", []) }
+        let held = try await ledger.store.reading { try $0.rows("SELECT COUNT(*) FROM p_complaints", []) }
         #expect(held.first?.first?.integer == 200)
         // The async views read the same snapshot: every complaint is counted in its year.
         let stats = try await ledger.views(today: CalendarDate(Timestamp.now())) { views in try views.statistics() }
@@ -136,7 +137,7 @@ struct LedgerAsyncTests {
         let progress = Counter()
         _ = try await verifier.verify(progress: { done, _ in progress.add(done) })
         #expect(progress.values == stride(from: 16, to: 202, by: 16).map(Int64.init) + [202])
-        try await ledger.store.write { try $0.execute("UPDATE disclosures SET disclosure = ? WHERE seq = 100 AND field = 'channel'", [.text("eA")]) }
+        try await ledger.store.writing { try $0.execute("UPDATE disclosures SET disclosure = ? WHERE seq = 100 AND field = 'channel'", [.text("eA")]) }
         for run in [{ try await verifier.verify() }, { try synchronous() }] as [@Sendable () async throws -> VerificationReport] {
             do {
                 _ = try await run()
