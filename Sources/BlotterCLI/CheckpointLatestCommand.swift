@@ -29,7 +29,7 @@ struct CheckpointLatestCommand: BlotterSubcommand {
             try emitJSON(.object([("origin", .string(checkpoint.origin)), ("size", .integer(checkpoint.size)),
                                   ("root", .string(checkpoint.root.base64)), ("note", .string(note.serialized))]))
         } else {
-            FileHandle.standardOutput.write(Data(note.serialized.utf8))
+            writeOut(note.serialized.utf8)
         }
     }
 }

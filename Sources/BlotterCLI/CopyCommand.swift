@@ -33,9 +33,9 @@ struct CopyCommand: BlotterSubcommand {
         let started = Date()
         let tty = isatty(2) == 1
         let copied = try LedgerCopy.copy(from: source.store, to: destination) { done, total in
-            if tty { FileHandle.standardError.write(Data("\rcopying: \(done) / \(total) entries".utf8)) }
+            if tty { writeErr("\rcopying: \(done) / \(total) entries".utf8) }
         }
-        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        if tty { writeErr("\n".utf8) }
         let copy = Ledger(store: destination)
         let hasCatalog = try source.catalog() != nil
         if hasCatalog { try copy.rebuildProjections() }

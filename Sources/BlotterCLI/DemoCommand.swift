@@ -30,9 +30,9 @@ struct DemoCommand: BlotterSubcommand {
         let tty = isatty(2) == 1
         var demo = Precinct120(events: events)
         let report = try demo.build(path: ledger, keysDirectory: keys) { n in
-            if tty { FileHandle.standardError.write(Data("\rwriting: \(n) entries".utf8)) }
+            if tty { writeErr("\rwriting: \(n) entries".utf8) }
         }
-        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        if tty { writeErr("\n".utf8) }
         let built = Date().timeIntervalSince(started)
         // Verify what was written, from the file, as an oversight committee would.
         let store = try SQLiteStore.open(path: ledger)

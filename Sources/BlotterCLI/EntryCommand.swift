@@ -22,7 +22,7 @@ struct EntryCommand: BlotterSubcommand {
         defer { try? ledger.close() }
         let stored = try ledger.entry(seq)
         if raw {
-            FileHandle.standardOutput.write(Data(stored.bytes))
+            writeOut(stored.bytes)
             return
         }
         let entry = try Entry(bytes: stored.bytes)

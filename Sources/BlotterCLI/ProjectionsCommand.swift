@@ -19,9 +19,9 @@ struct ProjectionsRebuildCommand: BlotterSubcommand {
         let started = Date()
         let tty = isatty(2) == 1
         let n = try ledger.rebuildProjections { done, total in
-            if tty { FileHandle.standardError.write(Data("\rrebuilding: \(done) / \(total) entries".utf8)) }
+            if tty { writeErr("\rrebuilding: \(done) / \(total) entries".utf8) }
         }
-        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        if tty { writeErr("\n".utf8) }
         let seconds = Date().timeIntervalSince(started)
         if output.json {
             try emitJSON(.object([("entries", .integer(n)), ("seconds", .double((seconds * 1000).rounded() / 1000))]))

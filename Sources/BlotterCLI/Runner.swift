@@ -58,20 +58,39 @@ func exitStatus(for code: BlotterError.Code) -> Int32 {
     }
 }
 
+/// Set by `serve`: a closed standard output (a supervisor that stopped reading) is then ignored
+/// instead of ending the process.
+nonisolated(unsafe) var ignoreClosedOutput = false
+
+/// Writes to standard output. If the reader has gone (`blotter log | head`), the command ends
+/// quietly with status 141, as a Unix tool killed by SIGPIPE does, instead of crashing.
+func writeOut(_ bytes: some Sequence<UInt8>) {
+    do {
+        try FileHandle.standardOutput.write(contentsOf: Data(bytes))
+    } catch {
+        if !ignoreClosedOutput { exit(141) }
+    }
+}
+
+/// Writes to standard error; a closed standard error is ignored.
+func writeErr(_ bytes: some Sequence<UInt8>) {
+    try? FileHandle.standardError.write(contentsOf: Data(bytes))
+}
+
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("blotter: \(terminalSafe(message))\n".utf8))
+    writeErr("blotter: \(terminalSafe(message))\n".utf8)
 }
 
 /// Writes one line of text to standard output, unbuffered, so that an acknowledgement is out before
 /// the next step. Values from the ledger reach a terminal through here: see ``terminalSafe(_:)``.
 func emit(_ line: String, terminator: String = "\n") {
-    FileHandle.standardOutput.write(Data((terminalSafe(line) + terminator).utf8))
+    writeOut((terminalSafe(line) + terminator).utf8)
 }
 
 /// Writes a JSON value as one compact line, for programs: canonical JSON already escapes every control
 /// character; the text is written as it is.
 func emitJSON(_ value: JSONValue) throws {
-    FileHandle.standardOutput.write(Data(try CanonicalJSON.encode(value) + [0x0A]))
+    writeOut(try CanonicalJSON.encode(value) + [0x0A])
 }
 
 /// Text as a terminal may show it: control characters other than newline and tab (ESC, BEL, CR, …),

@@ -59,9 +59,9 @@ struct VerifyCommand: BlotterSubcommand {
                 guard interactive, Date().timeIntervalSince(started) > 1 else { return }
                 shown = true
                 let percent = total == 0 ? 100 : Double(done) * 100 / Double(total)
-                FileHandle.standardError.write(Data("\rverifying \(done) / \(total) entries (\(String(format: "%.1f", percent))%)".utf8))
+                writeErr("\rverifying \(done) / \(total) entries (\(String(format: "%.1f", percent))%)".utf8)
             }
-            if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+            if shown { writeErr("\n".utf8) }
             let viewsReport = try (views ?? (since == nil)) ? ledger.verifyViews(limit: 20) : nil
             if let viewsReport, !viewsReport.ok {
                 let list = viewsReport.differences.map(\.description)
@@ -102,7 +102,7 @@ struct VerifyCommand: BlotterSubcommand {
                 }
             }
         } catch let error as BlotterError where error.code == .verificationFailed {
-            if shown { FileHandle.standardError.write(Data("\n".utf8)) }
+            if shown { writeErr("\n".utf8) }
             // Every failing entry, up to the verifier's limit; the first is the one `seq` names.
             let all = [error] + error.further
             if output.json {

@@ -66,7 +66,7 @@ struct WitnessCosignCommand: BlotterSubcommand {
             let cosigned = try Checkpoint(text: note.text)
             try emitJSON(.object([("size", .integer(cosigned.size)), ("root", .string(cosigned.root.base64)), ("note", .string(note.serialized))]))
         } else {
-            FileHandle.standardOutput.write(Data(note.serialized.utf8))
+            writeOut(note.serialized.utf8)
         }
     }
 }

@@ -98,6 +98,17 @@ struct CLITests {
         #expect(try blotter(["verify"], cwd: cwd).stdout.hasPrefix("ok: 5 entries"))
     }
 
+    @Test("output into a pipe whose reader has gone (blotter log | head -1) ends quietly with status 141, not a crash")
+    func closedOutputEndsQuietly() throws {
+        let dir = TemporaryDirectory()
+        let ledger = dir.path("p.ledger")
+        #expect(try blotter(["demo", "--ledger", ledger, "--events", "200"]).status == 0)
+        let r = try run("/bin/bash", ["-c", "set -o pipefail; \"$0\" log --ledger \"$1\" | head -1", blotterExecutable, ledger])
+        #expect(r.stdout.split(separator: "\n").count == 1)
+        #expect(r.status == 141, "status \(r.status): \(r.stderr.prefix(300))")
+        #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("crashed"), "\(r.stderr.prefix(300))")
+    }
+
     @Test("opening a file that is not a ledger (another SQLite database, an empty file, text) refuses it and leaves it byte for byte as it was")
     func notALedgerIsNotTouched() throws {
         let dir = TemporaryDirectory()
