@@ -143,6 +143,8 @@ let package = Package(
                 "Blotter", "BlotterDemo", "BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterDisclosure",
                 "BlotterImport", "BlotterSQL", "BlotterSQLite", "BlotterPostgres", "BlotterServer", "BlotterCLI",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings

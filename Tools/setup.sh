@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Blotter needs on a fresh Debian/Ubuntu machine, or says exactly what is missing.
-# Needs: Swift 6 (swift.org toolchain), OpenSSL and SQLite headers, pkg-config, Python 3 with
+# Needs: Swift 6.1 or later (swift.org toolchain), OpenSSL and SQLite headers, pkg-config, Python 3 with
 # `cryptography`, `rfc8785` and `psycopg` (for the independent verifier).
 set -euo pipefail
 
@@ -23,12 +23,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if ! command -v swift >/dev/null 2>&1; then
-    echo "setup: Swift 6 is not on PATH; install a toolchain from swift.org (Swift 6.0 or later)" >&2
+    echo "setup: Swift is not on PATH; install a toolchain from swift.org (Swift 6.1 or later)" >&2
     exit 1
 fi
-swift_major=$(swift --version 2>/dev/null | sed -nE 's/.*Swift version ([0-9]+)\..*/\1/p' | head -1)
-if [ -z "$swift_major" ] || [ "$swift_major" -lt 6 ]; then
-    echo "setup: $(swift --version 2>/dev/null | head -1 || echo 'swift --version failed'); Blotter needs Swift 6.0 or later (swift.org)" >&2
+swift_version=$(swift --version 2>/dev/null | sed -nE 's/.*Swift version ([0-9]+)\.([0-9]+).*/\1 \2/p' | head -1)
+read -r swift_major swift_minor <<<"${swift_version:-0 0}"
+if [ "$swift_major" -lt 6 ] || { [ "$swift_major" -eq 6 ] && [ "$swift_minor" -lt 1 ]; }; then
+    echo "setup: $(swift --version 2>/dev/null | head -1 || echo 'swift --version failed'); Blotter needs Swift 6.1 or later (swift.org)" >&2
     exit 1
 fi
 

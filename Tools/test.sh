@@ -2,11 +2,19 @@
 # The full test suite: installs what is missing, builds, starts a throwaway PostgreSQL cluster on
 # loopback (the PostgreSQL half of the store conformance suite runs against it), runs every test
 # (Swift Testing), which includes running the independent Python verifier against the same ledgers
-# as `blotter verify`, and stops the cluster; then fuzzes every decoder of outside input for a few
-# seconds each (Tools/fuzz.sh; BLOTTER_FUZZ_SECONDS, 0 to skip when running a subset by hand).
+# as `blotter verify` and schemathesis against the HTTP server, and stops the cluster; then fuzzes
+# every decoder of outside input for a few seconds each (Tools/fuzz.sh; BLOTTER_FUZZ_SECONDS, 0 to
+# skip when running a subset by hand).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash Tools/setup.sh
+# The HTTP API is checked against its OpenAPI document by schemathesis (PyPI), which the tests run.
+if ! command -v schemathesis >/dev/null 2>&1; then
+    echo "test.sh: installing schemathesis" >&2
+    python3 -m pip install --quiet schemathesis 2>/dev/null \
+        || python3 -m pip install --quiet --break-system-packages schemathesis \
+        || { echo "test.sh: run: python3 -m pip install schemathesis" >&2; exit 1; }
+fi
 swift build --build-tests
 
 pgdir=$(mktemp -d /tmp/blotter-test-pg.XXXXXX)

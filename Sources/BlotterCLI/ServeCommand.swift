@@ -14,6 +14,7 @@ struct ServeCommand: AsyncBlotterSubcommand {
               GET  /v1/submissions/SEQ/proof     the entry's C2SP tlog-proof once a checkpoint covers it
               GET  /v1/proofs/consistency?old=&new=
               GET  /checkpoint, /tile/L/N[.p/W], /tile/entries/N[.p/W]   C2SP tlog-tiles
+              GET  /v1/challenge, POST/GET/DELETE /v1/session   sign-in with a registered key
               GET  /health, /metrics (Prometheus)
 
             With the operator key (--operator-key, $BLOTTER_OPERATOR_KEY, or LEDGER.operator.pem when
@@ -47,6 +48,12 @@ struct ServeCommand: AsyncBlotterSubcommand {
     @Option(name: .long, help: "Bytes of one request body.")
     var maxBody = 16 << 20
 
+    @Option(name: .long, help: "Hours a signed-in session lasts.")
+    var sessionHours: Double = 8
+
+    @Flag(name: .long, help: "Mark the session cookie Secure (behind a TLS terminator, which every deployment but loopback needs).")
+    var secureCookies = false
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -58,12 +65,13 @@ struct ServeCommand: AsyncBlotterSubcommand {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw BlotterError(.invalidInput, "--log-level \"\(logLevel)\" must be one of trace, debug, info, notice, warning, error, critical")
         }
-        guard batch >= 1, queue >= 1, maxBody >= 1, checkpointInterval > 0, batchWaitMs >= 0 else {
-            throw BlotterError(.invalidInput, "--batch, --queue, --max-body and --checkpoint-interval must be positive, --batch-wait-ms not negative")
+        guard batch >= 1, queue >= 1, maxBody >= 1, checkpointInterval > 0, batchWaitMs >= 0, sessionHours > 0 else {
+            throw BlotterError(.invalidInput, "--batch, --queue, --max-body, --checkpoint-interval and --session-hours must be positive, --batch-wait-ms not negative")
         }
         let keyPath = ledgerOptions.operatorKeyPath(operatorKey)
         let key = operatorKey != nil || FileManager.default.fileExists(atPath: keyPath) ? try loadPrivateKey(keyPath) : nil
 
+        ignoreClosedOutput = true
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -76,7 +84,8 @@ struct ServeCommand: AsyncBlotterSubcommand {
         defer { try? ledger.close() }
         let configuration = ServerConfiguration(
             host: host, port: port, operatorKey: key, checkpointInterval: .milliseconds(Int64(checkpointInterval * 1000)),
-            maxBatch: batch, batchWait: .milliseconds(batchWaitMs), queueCapacity: queue, maxBodyBytes: maxBody)
+            maxBatch: batch, batchWait: .milliseconds(batchWaitMs), queueCapacity: queue, maxBodyBytes: maxBody,
+            sessionLifetimeSeconds: max(1, Int64(sessionHours * 3600)), secureCookies: secureCookies)
         let name = ledgerOptions.displayName
         try await serve(ledger: ledger, configuration: configuration, logger: logger) { bound in
             // The line a supervisor or a test waits for; with port 0 it names the port taken.

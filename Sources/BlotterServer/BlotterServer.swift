@@ -31,10 +31,15 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration
     /// The Retry-After of a 503.
     public var retryAfterSeconds: Int
+    /// How long a sign-in session lasts.
+    public var sessionLifetimeSeconds: Int64
+    /// Mark the session cookie Secure (set it when a TLS terminator is in front).
+    public var secureCookies: Bool
 
     public init(host: String = "127.0.0.1", port: Int = 8080, operatorKey: PrivateKey? = nil, checkpointInterval: Duration = .seconds(1),
                 maxBatch: Int = 256, batchWait: Duration = .zero, queueCapacity: Int = 8192, maxRequestStatements: Int = 1000,
-                maxBodyBytes: Int = 16 << 20, idleTimeout: Duration = .seconds(30), retryAfterSeconds: Int = 1) {
+                maxBodyBytes: Int = 16 << 20, idleTimeout: Duration = .seconds(30), retryAfterSeconds: Int = 1,
+                sessionLifetimeSeconds: Int64 = 8 * 3600, secureCookies: Bool = false) {
         self.host = host
         self.port = port
         self.operatorKey = operatorKey
@@ -46,6 +51,8 @@ public struct ServerConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeout = idleTimeout
         self.retryAfterSeconds = retryAfterSeconds
+        self.sessionLifetimeSeconds = sessionLifetimeSeconds
+        self.secureCookies = secureCookies
     }
 }
 
@@ -65,7 +72,8 @@ public func buildApplication(ledger: Ledger, configuration: ServerConfiguration,
     let metrics = ServerMetrics()
     let committer = GroupCommitter(ledger: ledger, maxBatch: configuration.maxBatch, batchWait: configuration.batchWait,
                                    capacity: configuration.queueCapacity, retryAfter: configuration.retryAfterSeconds, metrics: metrics)
-    let api = API(ledger: ledger, identity: identity, configuration: configuration, committer: committer, metrics: metrics)
+    let api = API(ledger: ledger, identity: identity, configuration: configuration, committer: committer, metrics: metrics,
+                  sessions: SessionStore(sessionLifetimeSeconds: configuration.sessionLifetimeSeconds))
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestLog(metrics: metrics))
     router.add(middleware: ErrorsAsJSON(metrics: metrics))
@@ -103,6 +111,7 @@ struct API: Sendable {
     let configuration: ServerConfiguration
     let committer: GroupCommitter
     let metrics: ServerMetrics
+    let sessions: SessionStore
 
     func register(_ router: Router<BasicRequestContext>) {
         router.get("/health") { _, _ in try await self.health() }
@@ -115,6 +124,16 @@ struct API: Sendable {
         router.get("/checkpoint") { _, _ in try await self.checkpoint() }
         router.get("/tile/**") { _, context in try await self.tile(context.parameters.getCatchAll()) }
         router.post("/v1/submissions") { request, _ in try await self.submit(request) }
+        router.get("/v1/challenge") { _, _ in try self.challenge() }
+        router.post("/v1/session") { request, _ in try await self.signIn(request) }
+        router.get("/v1/session") { request, _ in
+            let principal = try await self.principal(request)
+            return jsonResponse(Self.principalJSON(principal), headers: [.cacheControl: "no-store"])
+        }
+        router.delete("/v1/session") { request, _ in
+            if let token = Self.token(request) { self.sessions.end(token) }
+            return jsonResponse(.object([("signed_out", .bool(true))]), headers: [.setCookie: self.cookie("", maxAge: 0)])
+        }
         router.get("/v1/submissions/{seq}/proof") { request, context in
             try await self.proof(seq: try Self.integer(context.parameters.get("seq"), name: "seq"), request: request)
         }
@@ -122,6 +141,21 @@ struct API: Sendable {
             let q = request.uri.queryParameters
             return try await self.consistency(old: try Self.integer(q.get("old"), name: "old"),
                                               new: try Self.integer(q.get("new"), name: "new"))
+        }
+    }
+
+    /// The methods the route of `path` takes, or nil if no route has that path.
+    static func methods(for path: String) -> [String]? {
+        switch path {
+        case "/health", "/metrics", "/openapi.json", "/checkpoint", "/v1/proofs/consistency": return ["GET"]
+        case "/v1/submissions": return ["POST"]
+        case "/v1/challenge": return ["GET"]
+        case "/v1/session": return ["GET", "POST", "DELETE"]
+        default:
+            if path.hasPrefix("/tile/") { return ["GET"] }
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.count == 5, parts[1] == "v1", parts[2] == "submissions", parts[4] == "proof" { return ["GET"] }
+            return nil
         }
     }
 
@@ -244,6 +278,87 @@ struct API: Sendable {
         return bytesResponse(Array(receipt.utf8), contentType: "text/plain; charset=utf-8", cacheControl: "public, max-age=60")
     }
 
+    // MARK: Sign-in
+
+    static let cookieName = "blotter_session"
+
+    func challenge() throws -> Response {
+        let c = try sessions.challenge()
+        return jsonResponse(.object([("nonce", .string(c.nonce)), ("expires", .string(c.expires.rfc3339)),
+                                     ("sign", .string(SessionStore.signingText(origin: identity.origin, nonce: c.nonce)))]),
+                            headers: [.cacheControl: "no-store"])
+    }
+
+    /// `{"key": KEYID, "nonce": N, "signature": BASE64URL}` → a session bound to that key.
+    func signIn(_ request: Request) async throws -> Response {
+        let body = try await Self.body(request, limit: 64 * 1024)
+        let json: JSONValue
+        do { json = try JSONParser.parse(body) } catch { throw APIError(error) }
+        guard let members = json.objectValue else {
+            throw APIError(status: .badRequest, code: "invalid-input", message: "expected a JSON object {key, nonce, signature}")
+        }
+        for (name, _) in members where !["key", "nonce", "signature"].contains(name) {
+            throw APIError(status: .badRequest, code: "invalid-input", message: "unknown member \"\(name)\"; expected key, nonce and signature")
+        }
+        guard let keyID = json["key"]?.stringValue, let nonce = json["nonce"]?.stringValue, let signatureText = json["signature"]?.stringValue else {
+            throw APIError(status: .badRequest, code: "invalid-input", message: "key, nonce and signature must each be a string")
+        }
+        guard let signature = Base64.urlDecode(signatureText) else {
+            throw APIError(status: .badRequest, code: "invalid-input", message: "signature must be base64url")
+        }
+        let record = keyID.utf8.count == 64 ? try await ledger.reading { try $0.keyRecord(keyID) } : nil
+        let (token, session) = try sessions.signIn(keyID: keyID, nonce: nonce, signature: signature, origin: identity.origin, record: record)
+        guard let record else { throw APIError(status: .internalServerError, code: "internal", message: "internal error") }
+        var out = Self.principalJSON(SessionStore.Principal(keyID: keyID, actor: record.actor, roles: record.roles, officer: record.officer,
+                                                            expires: session.expires))
+        if case var .object(members) = out {
+            members.insert(("token", .string(token)), at: 0)
+            out = .object(members)
+        }
+        return jsonResponse(out, headers: [.setCookie: cookie(token, maxAge: configuration.sessionLifetimeSeconds), .cacheControl: "no-store"])
+    }
+
+    func cookie(_ token: String, maxAge: Int64) -> String {
+        "\(Self.cookieName)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)" + (configuration.secureCookies ? "; Secure" : "")
+    }
+
+    /// The session token of a request: `Authorization: Bearer T`, else the session cookie.
+    static func token(_ request: Request) -> String? {
+        if let auth = request.headers[.authorization], auth.hasPrefix("Bearer ") {
+            return String(auth.dropFirst("Bearer ".count).filter { $0 != " " })
+        }
+        guard let header = request.headers[.cookie] else { return nil }
+        for part in header.split(separator: ";") {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            if kv.count == 2, kv[0].filter({ $0 != " " }) == cookieName { return String(kv[1].filter { $0 != " " }) }
+        }
+        return nil
+    }
+
+    /// Who the request is signed in as, with the key's roles from the registry now. A session whose
+    /// key has been revoked (or whose key is no longer registered) ends here.
+    func principal(_ request: Request) async throws -> SessionStore.Principal {
+        guard let token = Self.token(request) else {
+            throw APIError(status: .unauthorized, code: "unauthenticated", message: "sign in first: GET /v1/challenge, then POST /v1/session")
+        }
+        guard let session = sessions.session(token) else {
+            throw APIError(status: .unauthorized, code: "unauthenticated", message: "no such session, or it expired; sign in again")
+        }
+        let record = try await ledger.reading { try $0.keyRecord(session.keyID) }
+        guard let record, record.revokedSeq == nil else {
+            sessions.end(token)
+            throw APIError(status: .unauthorized, code: "session-ended", message: "the session's key \(session.keyID) was revoked; the session has ended")
+        }
+        return SessionStore.Principal(keyID: record.keyID, actor: record.actor, roles: record.roles, officer: record.officer, expires: session.expires)
+    }
+
+    static func principalJSON(_ p: SessionStore.Principal) -> JSONValue {
+        var members: [(String, JSONValue)] = [("actor", .string(p.actor)), ("key", .string(p.keyID)), ("roles", .array(p.roles.map { .string($0) })),
+                                              ("expires", .string(p.expires.rfc3339))]
+        if let officer = p.officer { members.append(("officer", .string(officer))) }
+        return .object(members)
+    }
+
     func consistency(old: Int64, new: Int64) async throws -> Response {
         jsonResponse(try await ledger.consistencyProof(oldSize: old, newSize: new).json())
     }
@@ -285,6 +400,15 @@ struct ErrorsAsJSON: RouterMiddleware {
             metrics.refused(code: error.code.rawValue)
             return try APIError(error).response(from: request, context: context)
         } catch let error as any HTTPResponseError {
+            // The router answers 404 for a route it has under another method: that is a 405 with Allow.
+            if error.status == .notFound, let allowed = API.methods(for: request.uri.path), !allowed.contains(request.method.rawValue) {
+                metrics.refused(code: "method-not-allowed")
+                var response = try APIError(status: .methodNotAllowed, code: "method-not-allowed",
+                                            message: "\(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))")
+                    .response(from: request, context: context)
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
             let code: String
             switch error.status {
             case .notFound: code = "not-found"

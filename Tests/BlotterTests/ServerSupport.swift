@@ -1,0 +1,165 @@
+import Blotter
+import BlotterServer
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A Blotter server running in this process on a free loopback port, over real sockets, stopped
+/// gracefully (as SIGTERM would) by ``stop()``.
+final class TestServer: Sendable {
+    let port: Int
+    let log: CapturedLog
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    static func start(_ ledger: Ledger, _ configuration: ServerConfiguration = ServerConfiguration()) async throws -> TestServer {
+        var configuration = configuration
+        configuration.port = 0
+        let log = CapturedLog()
+        let logger = Logger(label: "blotter-test") { _ in log }
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = try await buildApplication(ledger: ledger, configuration: configuration, logger: logger) { continuation.yield($0) }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw BlotterError(.storage, "the server did not start") }
+        return TestServer(port: port, log: log, group: group, task: task)
+    }
+
+    private init(port: Int, log: CapturedLog, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.port = port
+        self.log = log
+        self.group = group
+        self.task = task
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// Graceful shutdown: requests in flight are answered, queued statements committed.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+}
+
+/// Every log line the server wrote, as text with its metadata.
+final class CapturedLog: LogHandler, Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+
+    func log(event: LogEvent) {
+        let meta = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        lines.withLock { $0.append("\(event.level) \(event.message) \(meta)") }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { nil }
+        set {}
+    }
+    var metadata: Logger.Metadata {
+        get { [:] }
+        set {}
+    }
+    var logLevel: Logger.Level {
+        get { .info }
+        set {}
+    }
+}
+
+/// One HTTP exchange's result.
+struct HTTPReply: Sendable {
+    let status: Int
+    let headers: [String: String]
+    let body: [UInt8]
+
+    var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
+    var text: String { String(decoding: body, as: UTF8.self) }
+    /// `code` of a JSON error body.
+    var code: String? { json["code"]?.stringValue }
+
+    func header(_ name: String) -> String? {
+        headers.first { $0.key.lowercased() == name.lowercased() }?.value
+    }
+}
+
+/// A URLSession that opens as many connections as the test asks for (the default is 6 per host).
+let testSession: URLSession = {
+    let configuration = URLSessionConfiguration.ephemeral
+    configuration.httpMaximumConnectionsPerHost = 256
+    configuration.timeoutIntervalForRequest = 60
+    // Each request carries exactly the headers the test gives: no cookie jar between requests.
+    configuration.httpShouldSetCookies = false
+    configuration.httpCookieAcceptPolicy = .never
+    configuration.httpCookieStorage = nil
+    return URLSession(configuration: configuration)
+}()
+
+func http(_ method: String, _ url: String, body: [UInt8]? = nil, headers: [String: String] = [:]) async throws -> HTTPReply {
+    var request = URLRequest(url: URL(string: url)!)
+    request.httpMethod = method
+    if let body { request.httpBody = Data(body) }
+    for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
+    let (data, response) = try await testSession.data(for: request)
+    let http = response as! HTTPURLResponse
+    var fields: [String: String] = [:]
+    for (k, v) in http.allHeaderFields { fields["\(k)"] = "\(v)" }
+    return HTTPReply(status: http.statusCode, headers: fields, body: Array(data))
+}
+
+func post(_ url: String, _ submissions: [Submission]) async throws -> HTTPReply {
+    let json: JSONValue = submissions.count == 1 ? submissions[0].json() : .array(submissions.map { $0.json() })
+    return try await http("POST", url, body: try CanonicalJSON.encode(json), headers: ["Content-Type": "application/json"])
+}
+
+/// Runs a program off Swift's cooperative pool (the in-process server's handlers need it), to completion.
+func runOffPool(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> ProcessResult {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try run(executable, arguments, environment: environment) })
+        }
+    }
+}
+
+/// `blotter serve` as its own process on a free port; returns once it says where it listens.
+func startServe(_ arguments: [String]) async throws -> (process: Process, port: Int) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: blotterExecutable)
+    process.arguments = ["serve", "--listen", "127.0.0.1:0", "--log-level", "warning"] + arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let port: Int = try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            // Reads until the server's standard output closes (it exits), so it never writes to a
+            // pipe nobody reads.
+            var text = ""
+            var resumed = false
+            while true {
+                let data = out.fileHandleForReading.availableData
+                if data.isEmpty {
+                    if !resumed { continuation.resume(throwing: BlotterError(.storage, "blotter serve ended before it listened: \(text)")) }
+                    return
+                }
+                text += String(decoding: data, as: UTF8.self)
+                if !resumed, let range = text.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression),
+                   let port = Int(text[range].split(separator: ":")[1]) {
+                    resumed = true
+                    continuation.resume(returning: port)
+                }
+            }
+        }
+    }
+    return (process, port)
+}
+
+/// Waits for a process off the cooperative pool; its exit status.
+func exitStatus(_ process: Process) async -> Int32 {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: waitForExit(process)) }
+    }
+}
