@@ -28,7 +28,7 @@ struct BlotterCommand: AsyncParsableCommand {
             LogCommand.self, EntryCommand.self, VerifyCommand.self, CheckpointCommand.self, OperatorKeyCommand.self,
             ProveCommand.self, WitnessCommand.self, TilesCommand.self, ServeCommand.self,
             DemoCommand.self, ComplaintCommand.self, CaseCommand.self, OfficerCommand.self, UofCommand.self, BodycamCommand.self,
-            StatsCommand.self, ProjectionsCommand.self, CopyCommand.self, SchemasCommand.self, ImportCommand.self, SealCommand.self, ExportCommand.self, VerifyExportCommand.self,
+            StatsCommand.self, AccessLogCommand.self, ProjectionsCommand.self, CopyCommand.self, SchemasCommand.self, ImportCommand.self, SealCommand.self, ExportCommand.self, VerifyExportCommand.self,
         ]
     )
 }

@@ -15,6 +15,9 @@ struct ServeCommand: AsyncBlotterSubcommand {
               GET  /v1/proofs/consistency?old=&new=
               GET  /checkpoint, /tile/L/N[.p/W], /tile/entries/N[.p/W]   C2SP tlog-tiles
               GET  /v1/challenge, POST/GET/DELETE /v1/session   sign-in with a registered key
+              GET  /v1/cases[/ID], /v1/officers/ID, /v1/bodycam/compliance, /v1/bodycam/ID/custody,
+                   /v1/stats, /v1/access-log   the views by role (Schemas/read-access.json); reads of
+                   case files, officer histories and custody trails go to the access log first
               GET  /health, /metrics (Prometheus)
 
             With the operator key (--operator-key, $BLOTTER_OPERATOR_KEY, or LEDGER.operator.pem when

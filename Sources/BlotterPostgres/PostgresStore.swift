@@ -2,6 +2,7 @@ internal import BlotterFormat
 public import BlotterLog
 internal import BlotterCrypto
 internal import BlotterSQL
+public import BlotterDomain
 internal import Foundation
 internal import PostgresNIO
 
@@ -336,4 +337,29 @@ extension PostgresStore {
         guard let text = components.string else { throw BlotterError(.invalidInput, "not a PostgreSQL URL") }
         return text
     }
+}
+
+// The access log of reads through the server (``AccessLogStore``). Its own transaction, which does
+// not take the sequencer row: recording a read never waits for the log's writer. Servers that make
+// the table at the same moment are serialised by an advisory lock.
+extension PostgresStore: AccessLogStore {
+    public func insertAccess(_ records: [AccessRecord]) throws {
+        try transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { c in
+            let access = PostgresAccess(store: self, connection: c, size: 0)
+            if try !access.hasTable(AccessLogSQL.table) {
+                _ = try run(c, "SELECT pg_advisory_xact_lock(\(Self.accessLogLock))")
+                try AccessLogSQL.ensureTable(access)
+            }
+            try AccessLogSQL.insert(records, access) { Hex.encode(try SecureRandom.bytes(8)) }
+            try access.flush()
+            try access.drain()
+        }
+    }
+
+    public func accessRecords(_ query: AccessQuery) throws -> [AccessRecord] {
+        try read { db in try AccessLogSQL.select(query, db as! any SQLConnection) }
+    }
+
+    /// The advisory lock that makes one server at a time create the access log's table ("BLAL").
+    static let accessLogLock: Int64 = 0x424C_414C
 }

@@ -1,7 +1,7 @@
 public import BlotterFormat
 public import BlotterLog
 internal import BlotterCrypto
-internal import BlotterDomain
+public import BlotterDomain
 internal import BlotterSQL
 internal import Foundation
 internal import GRDB
@@ -550,5 +550,25 @@ extension SQLValue {
         case let .real(d): return d.databaseValue
         case let .text(s): return s.databaseValue
         }
+    }
+}
+
+// The access log of reads through the server (``AccessLogStore``), in its own write transaction.
+extension SQLiteStore: AccessLogStore {
+    public func insertAccess(_ records: [AccessRecord]) throws {
+        try mapErrors {
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    let access = Access(db: db)
+                    try AccessLogSQL.ensureTable(access)
+                    try AccessLogSQL.insert(records, access) { Hex.encode(try SecureRandom.bytes(8)) }
+                    return .commit
+                }
+            }
+        }
+    }
+
+    public func accessRecords(_ query: AccessQuery) throws -> [AccessRecord] {
+        try read { db in try AccessLogSQL.select(query, db as! any SQLConnection) }
     }
 }

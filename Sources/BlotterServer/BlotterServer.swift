@@ -1,4 +1,5 @@
 public import BlotterCrypto
+public import BlotterDomain
 public import BlotterFormat
 public import BlotterLog
 public import Hummingbird
@@ -72,8 +73,10 @@ public func buildApplication(ledger: Ledger, configuration: ServerConfiguration,
     let metrics = ServerMetrics()
     let committer = GroupCommitter(ledger: ledger, maxBatch: configuration.maxBatch, batchWait: configuration.batchWait,
                                    capacity: configuration.queueCapacity, retryAfter: configuration.retryAfterSeconds, metrics: metrics)
+    let recorder = AccessRecorder(ledger: ledger, capacity: configuration.queueCapacity, retryAfter: configuration.retryAfterSeconds)
     let api = API(ledger: ledger, identity: identity, configuration: configuration, committer: committer, metrics: metrics,
-                  sessions: SessionStore(sessionLifetimeSeconds: configuration.sessionLifetimeSeconds))
+                  sessions: SessionStore(sessionLifetimeSeconds: configuration.sessionLifetimeSeconds),
+                  readAccess: try ReadAccess.bundled(), earlyIntervention: try EarlyInterventionRules.bundled(), accessRecorder: recorder)
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestLog(metrics: metrics))
     router.add(middleware: ErrorsAsJSON(metrics: metrics))
@@ -81,7 +84,7 @@ public func buildApplication(ledger: Ledger, configuration: ServerConfiguration,
 
     // The committer first: the service group stops services in reverse order, so the HTTP server
     // stops (answering every request in flight) before the writer drains its queue and ends.
-    var services: [any Service] = [committer]
+    var services: [any Service] = [committer, recorder]
     if let key = configuration.operatorKey {
         services.append(Checkpointer(ledger: ledger, operatorKey: key, interval: configuration.checkpointInterval, metrics: metrics, logger: logger))
     }
@@ -112,6 +115,9 @@ struct API: Sendable {
     let committer: GroupCommitter
     let metrics: ServerMetrics
     let sessions: SessionStore
+    let readAccess: ReadAccess
+    let earlyIntervention: EarlyInterventionRules
+    let accessRecorder: AccessRecorder
 
     func register(_ router: Router<BasicRequestContext>) {
         router.get("/health") { _, _ in try await self.health() }
@@ -142,6 +148,7 @@ struct API: Sendable {
             return try await self.consistency(old: try Self.integer(q.get("old"), name: "old"),
                                               new: try Self.integer(q.get("new"), name: "new"))
         }
+        registerReads(router)
     }
 
     /// The methods the route of `path` takes, or nil if no route has that path.
@@ -151,10 +158,13 @@ struct API: Sendable {
         case "/v1/submissions": return ["POST"]
         case "/v1/challenge": return ["GET"]
         case "/v1/session": return ["GET", "POST", "DELETE"]
+        case "/v1/cases", "/v1/stats", "/v1/access-log", "/v1/bodycam/compliance": return ["GET"]
         default:
             if path.hasPrefix("/tile/") { return ["GET"] }
             let parts = path.split(separator: "/", omittingEmptySubsequences: false)
             if parts.count == 5, parts[1] == "v1", parts[2] == "submissions", parts[4] == "proof" { return ["GET"] }
+            if parts.count == 4, parts[1] == "v1", ["cases", "officers"].contains(parts[2]) { return ["GET"] }
+            if parts.count == 5, parts[1] == "v1", parts[2] == "bodycam", parts[4] == "custody" { return ["GET"] }
             return nil
         }
     }
@@ -306,10 +316,13 @@ struct API: Sendable {
         guard let signature = Base64.urlDecode(signatureText) else {
             throw APIError(status: .badRequest, code: "invalid-input", message: "signature must be base64url")
         }
-        let record = keyID.utf8.count == 64 ? try await ledger.reading { try $0.keyRecord(keyID) } : nil
-        let (token, session) = try sessions.signIn(keyID: keyID, nonce: nonce, signature: signature, origin: identity.origin, record: record)
-        guard let record else { throw APIError(status: .internalServerError, code: "internal", message: "internal error") }
-        var out = Self.principalJSON(SessionStore.Principal(keyID: keyID, actor: record.actor, roles: record.roles, officer: record.officer,
+        let found: (record: KeyRecord, officer: String?)? = keyID.utf8.count == 64 ? try await ledger.reading { reader in
+            try reader.keyRecord(keyID).map { ($0, try Self.officer(of: $0, reader)) }
+        } : nil
+        let (token, session) = try sessions.signIn(keyID: keyID, nonce: nonce, signature: signature, origin: identity.origin,
+                                                   record: found?.record, officer: found?.officer)
+        guard let record = found?.record else { throw APIError(status: .internalServerError, code: "internal", message: "internal error") }
+        var out = Self.principalJSON(SessionStore.Principal(keyID: keyID, actor: record.actor, roles: record.roles, officer: session.officer,
                                                             expires: session.expires))
         if case var .object(members) = out {
             members.insert(("token", .string(token)), at: 0)
@@ -349,7 +362,15 @@ struct API: Sendable {
             sessions.end(token)
             throw APIError(status: .unauthorized, code: "session-ended", message: "the session's key \(session.keyID) was revoked; the session has ended")
         }
-        return SessionStore.Principal(keyID: record.keyID, actor: record.actor, roles: record.roles, officer: record.officer, expires: session.expires)
+        return SessionStore.Principal(keyID: record.keyID, actor: record.actor, roles: record.roles, officer: session.officer, expires: session.expires)
+    }
+
+    /// The officer a key belongs to: the `officer` field of the entry that registered it (the stored
+    /// key table does not keep it), nil for a key of no officer.
+    static func officer(of record: KeyRecord, _ reader: any LedgerReading) throws -> String? {
+        guard record.registeredSeq > 0, let entry = try reader.entries(from: record.registeredSeq, limit: 1).first,
+              let text = entry.disclosures["officer"] else { return nil }
+        return try Disclosure(encoded: text).value.stringValue
     }
 
     static func principalJSON(_ p: SessionStore.Principal) -> JSONValue {

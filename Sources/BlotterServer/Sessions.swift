@@ -15,6 +15,8 @@ internal import Synchronization
 public final class SessionStore: Sendable {
     public struct Session: Sendable {
         public let keyID: String
+        /// The officer the key belongs to (its `key.registered` named one), fixed at registration.
+        public let officer: String?
         public let expires: Timestamp
     }
 
@@ -68,7 +70,7 @@ public final class SessionStore: Sendable {
     /// Checks a signed challenge and opens a session. The nonce is used up whatever the outcome.
     /// - Throws: ``APIError`` 401 naming why: unknown or used nonce, expired, unregistered or revoked key,
     ///   signature that does not verify.
-    public func signIn(keyID: String, nonce: String, signature: [UInt8], origin: String, record: KeyRecord?,
+    public func signIn(keyID: String, nonce: String, signature: [UInt8], origin: String, record: KeyRecord?, officer: String?,
                        now: Timestamp = .now()) throws -> (token: String, session: Session) {
         let expires = state.withLock { s -> Timestamp? in
             let e = s.challenges.removeValue(forKey: nonce)
@@ -90,7 +92,7 @@ public final class SessionStore: Sendable {
             throw APIError(status: .unauthorized, code: "bad-signature", message: "the signature does not verify with key \(keyID)")
         }
         let token = Base64.urlEncode(try SecureRandom.bytes(32))
-        let session = Session(keyID: keyID, expires: Timestamp(milliseconds: now.milliseconds + sessionLifetime))
+        let session = Session(keyID: keyID, officer: officer, expires: Timestamp(milliseconds: now.milliseconds + sessionLifetime))
         state.withLock { s in
             s.sessions = s.sessions.filter { $0.value.expires > now }
             s.sessions[Self.digest(token)] = session

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
+import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -162,4 +163,16 @@ func exitStatus(_ process: Process) async -> Int32 {
     await withCheckedContinuation { continuation in
         DispatchQueue.global().async { continuation.resume(returning: waitForExit(process)) }
     }
+}
+
+/// Signs in to `server` with `key` (challenge, signature, session) and returns the bearer token.
+func signedIn(_ base: String, _ key: PrivateKey) async throws -> String {
+    let c = try await http("GET", base + "/v1/challenge")
+    let nonce = try #require(c.json["nonce"]?.stringValue)
+    let text = try #require(c.json["sign"]?.stringValue)
+    let body: JSONValue = .object([("key", .string(key.publicKey.keyID)), ("nonce", .string(nonce)),
+                                   ("signature", .string(Base64.urlEncode(try key.signature(for: Array(text.utf8)))))])
+    let opened = try await http("POST", base + "/v1/session", body: try CanonicalJSON.encode(body))
+    try #require(opened.status == 200, "sign-in: \(opened.text)")
+    return try #require(opened.json["token"]?.stringValue)
 }

@@ -384,6 +384,125 @@ struct ServerTests {
         try await server.stop()
     }
 
+    @Test("views are read by role (Schemas/read-access.json): each answers what the CLI's --json gives; an officer's key may not read a case naming him; the public reads none; every signed-in read and refusal of a case or officer history is in the access log before it is answered, and reads write nothing to the log", arguments: StoreKind.allCases)
+    func readsByRole(store: StoreKind) async throws {
+        let desk = try CaseDesk(store: store)
+        try desk.t.register("ccrb/analyst", roles: ["oversight"])
+        // A lieutenant who commands a unit and is himself an officer, P-2.
+        try desk.t.register("pd/lt.ortiz", roles: ["commander"], officer: "P-2")
+        try desk.complaint("C-1", officer: "P-1")
+        try desk.open("IA-1", complaints: ["C-1"])
+        try desk.allegation("IA-1", "A1", officer: "P-1")
+        try desk.complaint("C-2", officer: "P-2")
+        try desk.open("IA-2", complaints: ["C-2"])
+        try desk.allegation("IA-2", "A1", officer: "P-2")
+        let server = try await TestServer.start(desk.ledger)
+        let base = server.base
+        let entries = try await desk.ledger.count()
+        var tokens: [String: String] = [:]
+        for actor in ["ia/rivera", "pd/P-1", "pd/lt.ortiz", "ccrb/analyst", "ia/intake"] {
+            tokens[actor] = try await signedIn(base, desk.t.keys[actor]!)
+        }
+        func get(_ path: String, as actor: String?) async throws -> HTTPReply {
+            try await http("GET", base + path, headers: actor.map { ["Authorization": "Bearer \(tokens[$0]!)"] } ?? [:])
+        }
+        let today = CalendarDate(Timestamp.now()).description
+
+        // The public (no session) reads no view at all.
+        for path in ["/v1/cases/IA-1", "/v1/cases", "/v1/officers/P-1", "/v1/stats", "/v1/bodycam/compliance", "/v1/access-log"] {
+            let r = try await get(path, as: nil)
+            #expect(r.status == 401 && r.code == "unauthenticated", "\(path): \(r.text)")
+        }
+        // An investigator reads the case file: the same view the CLI prints with --json.
+        let file = try await get("/v1/cases/IA-1", as: "ia/rivera")
+        #expect(file.status == 200, "\(file.text)")
+        let cliView = try desk.view("IA-1", today: today)
+        #expect(file.json == cliView)
+        #expect(file.header("Cache-Control") == "no-store")
+        let queue = try await get("/v1/cases?status=all", as: "ia/intake")
+        #expect(queue.status == 200 && queue.json["matching"]?.integerValue == 2, "\(queue.text)")
+        // An officer's role reads no case file; the lieutenant reads IA-1 but not IA-2, which names him.
+        for id in ["IA-1", "IA-2"] {
+            let r = try await get("/v1/cases/\(id)", as: "pd/P-1")
+            #expect(r.status == 403 && r.code == "role-not-allowed", "\(r.text)")
+        }
+        #expect(try await get("/v1/cases/IA-1", as: "pd/lt.ortiz").status == 200)
+        let own = try await get("/v1/cases/IA-2", as: "pd/lt.ortiz")
+        #expect(own.status == 403 && own.code == "named-in-subject", "\(own.text)")
+        #expect(!own.text.contains("Officer pushed me"))
+        // Oversight reads everything.
+        let oversight = try await get("/v1/cases/IA-2", as: "ccrb/analyst")
+        let cliView2 = try desk.view("IA-2", today: today)
+        #expect(oversight.status == 200 && oversight.json == cliView2)
+        let history = try await get("/v1/officers/P-1", as: "ccrb/analyst")
+        #expect(history.status == 200 && history.json["officer"]?.stringValue == "P-1", "\(history.text)")
+        #expect(history.json["allegations"]?.arrayValue?.count == 1)
+        #expect(try await get("/v1/stats", as: "ccrb/analyst").status == 200)
+        // An investigator may not read officer histories; a case that does not exist is 404.
+        let refusedHistory = try await get("/v1/officers/P-1", as: "ia/rivera")
+        #expect(refusedHistory.status == 403 && refusedHistory.code == "role-not-allowed")
+        let missing = try await get("/v1/cases/IA-404", as: "ia/rivera")
+        #expect(missing.status == 404 && missing.code == "not-found")
+        #expect(try await get("/v1/access-log", as: "ia/rivera").status == 403)
+        let bad = try await get("/v1/cases?status=pending", as: "ia/rivera")
+        #expect(bad.status == 400 && bad.code == "invalid-input")
+
+        // The access log holds every signed-in read and refusal of an audited view, and nothing else.
+        let expected: [[String]] = [
+            ["ia/rivera", "case", "IA-1", "read"], ["pd/P-1", "case", "IA-1", "refused"], ["pd/P-1", "case", "IA-2", "refused"],
+            ["pd/lt.ortiz", "case", "IA-1", "read"], ["pd/lt.ortiz", "case", "IA-2", "refused"], ["ccrb/analyst", "case", "IA-2", "read"],
+            ["ccrb/analyst", "officer", "P-1", "read"], ["ia/rivera", "officer", "P-1", "refused"], ["ia/rivera", "case", "IA-404", "not-found"],
+        ]
+        let listed = try await get("/v1/access-log", as: "ccrb/analyst")
+        #expect(listed.status == 200)
+        let records = try #require(listed.json["records"]?.arrayValue)
+        let rows = records.map { r in ["actor", "view", "subject", "outcome"].map { r[$0]?.stringValue ?? "?" } }
+        #expect(rows.count == expected.count && Set(rows) == Set(expected), "\(rows)")
+        for r in records {
+            let actor = r["actor"]?.stringValue ?? ""
+            #expect(r["key"]?.stringValue == desk.t.keys[actor]?.publicKey.keyID)
+            #expect(r["at"]?.stringValue?.hasPrefix(today) == true)
+        }
+        let bySubject = try await get("/v1/access-log?subject=IA-2", as: "ccrb/analyst")
+        #expect(bySubject.json["records"]?.arrayValue?.count == 3)
+        #expect(try await desk.ledger.count() == entries, "reads appended to the log")
+        try await server.stop()
+
+        // The command line lists the same records.
+        let cli = try await runOffPool(blotterExecutable, ["access-log", "--ledger", desk.t.path, "--json"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let cliRows = cli.stdout.split(separator: "\n").compactMap { try? JSONParser.parse(Array($0.utf8)) }
+            .map { r in ["actor", "view", "subject", "outcome"].map { r[$0]?.stringValue ?? "?" } }
+        #expect(cliRows.count == expected.count && Set(cliRows) == Set(expected))
+        let filtered = try await runOffPool(blotterExecutable, ["access-log", "--ledger", desk.t.path, "--actor", "pd/P-1"])
+        #expect(filtered.stdout.split(separator: "\n").filter { $0.contains("refused") }.count == 2, "\(filtered.stdout)")
+    }
+
+    @Test("the read-access table names every view once, only roles that exist, and says audited and not_about_self; anything else is refused naming the place")
+    func readAccessTable() throws {
+        let table = try ReadAccess.bundled()
+        #expect(Set(table.views.keys) == Set(ReadAccess.viewNames))
+        #expect(table.views["case"]?.audited == true && table.views["case"]?.notAboutSelf == true)
+        #expect(table.views["case"]?.roles.contains("officer") == false)
+        #expect(table.views["access-log"]?.roles.sorted() == ["admin", "oversight"])
+        #expect(throws: BlotterError.self) { try table.check("officer", actor: "ia/rivera", roles: ["investigator"]) }
+        #expect(try table.check("officer", actor: "ccrb/a", roles: ["intake", "oversight"]).name == "officer")
+        let roles = try RoleTable.bundled()
+        func refusal(_ json: String) -> String {
+            do {
+                _ = try ReadAccess(json: try JSONParser.parse(Array(json.utf8)), roleTable: roles)
+                return "accepted"
+            } catch { return (error as? BlotterError)?.message ?? "\(error)" }
+        }
+        let all = ReadAccess.viewNames.filter { $0 != "case" }
+            .map { "\"\($0)\": {\"roles\": [\"oversight\"], \"audited\": false, \"not_about_self\": false}" }.joined(separator: ", ")
+        #expect(refusal("{\"views\": {\(all)}}").contains("says nothing of view case"))
+        #expect(refusal("{\"views\": {\(all), \"case\": {\"roles\": [\"sheriff\"], \"audited\": true, \"not_about_self\": true}}}").contains("views.case.roles: \"sheriff\" is not a role"))
+        #expect(refusal("{\"views\": {\(all), \"case\": {\"roles\": [], \"audited\": \"yes\", \"not_about_self\": true}}}").contains("views.case: needs \"audited\""))
+        #expect(refusal("{\"views\": {\(all), \"case\": {\"roles\": [], \"audited\": true, \"not_about_self\": true, \"public\": true}}}").contains("unknown member \"public\""))
+        #expect(refusal("{\"views\": {\(all), \"cases\": {\"roles\": [], \"audited\": true, \"not_about_self\": true}}}").contains("views.cases: no such view"))
+    }
+
     @Test("a challenge expires; sessions expire; the number of outstanding challenges is bounded")
     func challengeAndSessionLifetimes() throws {
         let sessions = SessionStore(challengeLifetimeSeconds: 60, sessionLifetimeSeconds: 3600, maxChallenges: 3)
@@ -393,19 +512,19 @@ struct ServerTests {
         let c = try sessions.challenge(now: t0)
         let signature = try key.signature(for: Array(SessionStore.signingText(origin: "o", nonce: c.nonce).utf8))
         #expect(throws: APIError.self) {
-            try sessions.signIn(keyID: record.keyID, nonce: c.nonce, signature: signature, origin: "o", record: record,
+            try sessions.signIn(keyID: record.keyID, nonce: c.nonce, signature: signature, origin: "o", record: record, officer: nil,
                                 now: Timestamp(milliseconds: t0.milliseconds + 61_000))
         }
         let fresh = try sessions.challenge(now: t0)
         let s2 = try key.signature(for: Array(SessionStore.signingText(origin: "o", nonce: fresh.nonce).utf8))
-        let (token, _) = try sessions.signIn(keyID: record.keyID, nonce: fresh.nonce, signature: s2, origin: "o", record: record, now: t0)
+        let (token, _) = try sessions.signIn(keyID: record.keyID, nonce: fresh.nonce, signature: s2, origin: "o", record: record, officer: nil, now: t0)
         #expect(sessions.session(token, now: Timestamp(milliseconds: t0.milliseconds + 3_599_000)) != nil)
         #expect(sessions.session(token, now: Timestamp(milliseconds: t0.milliseconds + 3_600_001)) == nil)
         // Four challenges with room for three: the first is dropped and can no longer be used.
         let first = try sessions.challenge(now: t0)
         for _ in 0..<3 { _ = try sessions.challenge(now: t0) }
         let s3 = try key.signature(for: Array(SessionStore.signingText(origin: "o", nonce: first.nonce).utf8))
-        #expect(throws: APIError.self) { try sessions.signIn(keyID: record.keyID, nonce: first.nonce, signature: s3, origin: "o", record: record, now: t0) }
+        #expect(throws: APIError.self) { try sessions.signIn(keyID: record.keyID, nonce: first.nonce, signature: s3, origin: "o", record: record, officer: nil, now: t0) }
     }
 
     @Test("the OpenAPI document is served, is the one in the repository, and names every route")
@@ -421,28 +540,43 @@ struct ServerTests {
         let paths = Set(reply.json["paths"]?.objectValue?.map(\.0) ?? [])
         #expect(paths == ["/health", "/metrics", "/openapi.json", "/checkpoint", "/tile/{level}/{index}", "/tile/{level}/{index}.p/{width}",
                           "/tile/entries/{index}", "/tile/entries/{index}.p/{width}",
-                          "/v1/submissions", "/v1/submissions/{seq}/proof", "/v1/proofs/consistency", "/v1/challenge", "/v1/session"])
+                          "/v1/submissions", "/v1/submissions/{seq}/proof", "/v1/proofs/consistency", "/v1/challenge", "/v1/session", "/v1/cases", "/v1/cases/{case_id}", "/v1/officers/{officer}",
+                          "/v1/bodycam/compliance", "/v1/bodycam/{evidence_id}/custody", "/v1/stats", "/v1/access-log"])
     }
 }
 
 /// The server as its own process, and checked by a tool nobody here wrote.
 @Suite("HTTP server process")
 struct ServerProcessTests {
-    @Test("schemathesis, from the OpenAPI document, finds no 5xx and no response that breaks the document")
+    @Test("schemathesis, from the OpenAPI document, finds no 5xx and no response that breaks the document: signed out over every operation, and signed in as oversight over the views")
     func schemathesis() async throws {
-        let t = try ServerTests.domainLedger(.sqlite)
-        for i in 0..<5 { _ = try await t.ledger.append(try ServerTests.complaint(t, "C-ST\(i)")) }
-        let server = try await TestServer.start(t.ledger, ServerConfiguration(operatorKey: t.operatorKey, checkpointInterval: .milliseconds(100)))
+        let desk = try CaseDesk(store: .sqlite)
+        let analyst = try desk.t.register("ccrb/analyst", roles: ["oversight"])
+        // The ids of the document's examples (those of the demo ledger).
+        for i in 1...3 {
+            try desk.complaint("C-ST\(i)", officer: "P-1001")
+            try desk.open("IA-2025-000\(i)", complaints: ["C-ST\(i)"])
+            try desk.allegation("IA-2025-000\(i)", "A1", officer: "P-1001")
+        }
+        let server = try await TestServer.start(desk.ledger, ServerConfiguration(operatorKey: desk.t.operatorKey, checkpointInterval: .milliseconds(100)))
         let seed = ProcessInfo.processInfo.environment["BLOTTER_SCHEMATHESIS_SEED"] ?? "1"
-        let result = try await runOffPool("/usr/bin/env", [
-            "schemathesis", "run", server.base + "/openapi.json", "--checks", "all", "--exclude-checks", "positive_data_acceptance",
-            "--max-examples", "50", "--seed", seed, "--no-color",
-        ], environment: ["SCHEMATHESIS_HOOKS": ""])
+        let common = ["--checks", "all", "--exclude-checks", "positive_data_acceptance", "--max-examples", "50", "--seed", seed, "--no-color"]
+        let signedOut = try await runOffPool("/usr/bin/env", ["schemathesis", "run", server.base + "/openapi.json"] + common,
+                                             environment: ["SCHEMATHESIS_HOOKS": ""])
+        let token = try await signedIn(server.base, analyst)
+        let signedIn = try await runOffPool("/usr/bin/env", [
+            "schemathesis", "run", server.base + "/openapi.json", "-H", "Authorization: Bearer \(token)",
+            "--include-path-regex", "^/v1/(cases|officers|bodycam|stats|access-log)",
+        ] + common, environment: ["SCHEMATHESIS_HOOKS": ""])
         try await server.stop()
-        #expect(!result.stderr.contains("No such file") && !result.stderr.contains("ModuleNotFoundError"),
-                "schemathesis is not installed (Tools/test.sh installs it: pip install schemathesis): \(result.stderr)")
-        #expect(result.status == 0, "schemathesis (seed \(seed)) found failures:\n\(result.stdout.suffix(6000))\n\(result.stderr.suffix(2000))")
-        #expect(result.stdout.contains("passed"), "\(result.stdout.suffix(2000))")
+        for (name, result) in [("signed out", signedOut), ("signed in", signedIn)] {
+            #expect(!result.stderr.contains("No such file") && !result.stderr.contains("ModuleNotFoundError"),
+                    "schemathesis is not installed (Tools/test.sh installs it: pip install schemathesis): \(result.stderr)")
+            #expect(result.status == 0, "schemathesis \(name) (seed \(seed)) found failures:\n\(result.stdout.suffix(6000))\n\(result.stderr.suffix(2000))")
+            #expect(result.stdout.contains("passed"), "\(result.stdout.suffix(2000))")
+        }
+        // Signed in, schemathesis read case files: each read is in the access log.
+        #expect(try await desk.ledger.accessLog(AccessQuery(actor: "ccrb/analyst", view: "case")).contains { $0.outcome == "read" })
     }
 
     @Test("SIGKILL under load, again and again: every statement answered 200 is in the ledger after restart; SIGTERM exits 0")
