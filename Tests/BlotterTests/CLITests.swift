@@ -102,8 +102,10 @@ struct CLITests {
     func closedOutputEndsQuietly() throws {
         let dir = TemporaryDirectory()
         let ledger = dir.path("p.ledger")
-        #expect(try blotter(["demo", "--ledger", ledger, "--events", "200"]).status == 0)
-        let r = try run("/bin/bash", ["-c", "set -o pipefail; \"$0\" log --ledger \"$1\" | head -1", blotterExecutable, ledger])
+        #expect(try blotter(["demo", "--ledger", ledger, "--events", "1000"]).status == 0)
+        // More than a pipe holds (64 KiB), so the writer must meet the closed pipe whenever head exits.
+        #expect(try blotter(["log", "--ledger", ledger, "--limit", "100000"]).stdout.utf8.count > 128 * 1024)
+        let r = try run("/bin/bash", ["-c", "set -o pipefail; \"$0\" log --ledger \"$1\" --limit 100000 | head -1", blotterExecutable, ledger])
         #expect(r.stdout.split(separator: "\n").count == 1)
         #expect(r.status == 141, "status \(r.status): \(r.stderr.prefix(300))")
         #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("crashed"), "\(r.stderr.prefix(300))")
