@@ -22,7 +22,9 @@ struct ServeCommand: AsyncBlotterSubcommand {
 
             With the operator key (--operator-key, $BLOTTER_OPERATOR_KEY, or LEDGER.operator.pem when
             that file exists) the server signs a checkpoint every --checkpoint-interval seconds while
-            the log grows. SIGTERM or SIGINT stops it gracefully: no new connections, every request in
+            the log grows. With witnesses (--witness-url and --witness-key, repeated) each new
+            checkpoint goes to every witness, and /checkpoint and proofs use only one that carries
+            --witness-quorum cosignatures. SIGTERM or SIGINT stops it gracefully: no new connections, every request in
             flight answered, every queued statement committed, exit 0. One log line per request on
             standard error (method, route, status, milliseconds; never a path, header or body).
             Put a TLS terminator in front of it for anything but loopback.
@@ -57,16 +59,27 @@ struct ServeCommand: AsyncBlotterSubcommand {
     @Flag(name: .long, help: "Mark the session cookie Secure (behind a TLS terminator, which every deployment but loopback needs).")
     var secureCookies = false
 
+    @Option(name: .customLong("witness-url"), help: "A witness's add-checkpoint prefix (C2SP tlog-witness), e.g. http://witness.example:8081; repeat for several, each with its --witness-key.")
+    var witnessURL: [String] = []
+
+    @Option(name: .customLong("witness-key"), help: "That witness's cosignature verifier key (from `blotter witness init`).")
+    var witnessKey: [String] = []
+
+    @Option(name: .long, help: "Cosignatures a checkpoint needs before /checkpoint and proofs use it (0: every witness).")
+    var witnessQuorum = 0
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
     func execute() async throws {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
-            throw BlotterError(.invalidInput, "--listen \"\(listen)\" must be HOST:PORT, e.g. 127.0.0.1:8080")
+        let (host, port) = try parseListen(listen)
+        let level = try parseLogLevel(logLevel)
+        guard witnessURL.count == witnessKey.count else {
+            throw BlotterError(.invalidInput, "give one --witness-key for each --witness-url (\(witnessURL.count) URLs, \(witnessKey.count) keys)")
         }
-        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw BlotterError(.invalidInput, "--log-level \"\(logLevel)\" must be one of trace, debug, info, notice, warning, error, critical")
+        let witnesses = try zip(witnessURL, witnessKey).map { try WitnessEndpoint(url: $0, key: try NoteVerifierKey(parsing: $1)) }
+        guard witnessQuorum >= 0, witnessQuorum <= witnesses.count else {
+            throw BlotterError(.invalidInput, "--witness-quorum \(witnessQuorum) cannot be met by \(witnesses.count) witness(es)")
         }
         guard batch >= 1, queue >= 1, maxBody >= 1, checkpointInterval > 0, batchWaitMs >= 0, sessionHours > 0 else {
             throw BlotterError(.invalidInput, "--batch, --queue, --max-body, --checkpoint-interval and --session-hours must be positive, --batch-wait-ms not negative")
@@ -75,20 +88,15 @@ struct ServeCommand: AsyncBlotterSubcommand {
         let key = operatorKey != nil || FileManager.default.fileExists(atPath: keyPath) ? try loadPrivateKey(keyPath) : nil
 
         ignoreClosedOutput = true
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        var logger = Logger(label: "blotter")
-        logger.logLevel = level
+        let logger = bootstrapLogging(level)
 
         let ledger = try ledgerOptions.open()
         defer { try? ledger.close() }
         let configuration = ServerConfiguration(
             host: host, port: port, operatorKey: key, checkpointInterval: .milliseconds(Int64(checkpointInterval * 1000)),
             maxBatch: batch, batchWait: .milliseconds(batchWaitMs), queueCapacity: queue, maxBodyBytes: maxBody,
-            sessionLifetimeSeconds: max(1, Int64(sessionHours * 3600)), secureCookies: secureCookies)
+            sessionLifetimeSeconds: max(1, Int64(sessionHours * 3600)), secureCookies: secureCookies, witnesses: witnesses,
+            witnessQuorum: witnessQuorum)
         let name = ledgerOptions.displayName
         try await serve(ledger: ledger, configuration: configuration, logger: logger) { bound in
             // The line a supervisor or a test waits for; with port 0 it names the port taken.
@@ -97,4 +105,31 @@ struct ServeCommand: AsyncBlotterSubcommand {
         }
         emit("blotter: stopped; every acknowledged statement is committed")
     }
+}
+
+/// HOST:PORT of a --listen option.
+func parseListen(_ listen: String) throws -> (host: String, port: Int) {
+    guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+        throw BlotterError(.invalidInput, "--listen \"\(listen)\" must be HOST:PORT, e.g. 127.0.0.1:8080")
+    }
+    return (String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+}
+
+func parseLogLevel(_ text: String) throws -> Logger.Level {
+    guard let level = Logger.Level(rawValue: text) else {
+        throw BlotterError(.invalidInput, "--log-level \"\(text)\" must be one of trace, debug, info, notice, warning, error, critical")
+    }
+    return level
+}
+
+/// Log lines to standard error at `level`, for a server process.
+func bootstrapLogging(_ level: Logger.Level) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    var logger = Logger(label: "blotter")
+    logger.logLevel = level
+    return logger
 }

@@ -6,7 +6,7 @@ struct WitnessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "witness",
         abstract: "An oversight committee's witness: cosign checkpoints that are consistent with the last one it cosigned.",
-        subcommands: [WitnessInitCommand.self, WitnessCosignCommand.self])
+        subcommands: [WitnessInitCommand.self, WitnessCosignCommand.self, WitnessServeCommand.self])
 }
 
 struct WitnessOptions: ParsableArguments {

@@ -76,7 +76,10 @@ public struct Witness: Sendable {
         guard FileManager.default.createFile(atPath: temporary, contents: Data(try CanonicalJSON.encode(.object(members)))) else {
             throw BlotterError(.invalidInput, "cannot write \(temporary)")
         }
+        // On disk before it is answered (a cosignature must never outlive the state it rests on).
+        Self.sync(temporary)
         guard rename(temporary, Self.statePath(directory)) == 0 else { throw BlotterError(.invalidInput, "cannot replace \(Self.statePath(directory))") }
+        Self.sync(directory)
     }
 
     /// Cosigns a checkpoint note and records it as the latest. Refuses, leaving the state as it
@@ -119,5 +122,12 @@ public struct Witness: Sendable {
         let updated = Witness(directory: directory, name: name, logKey: logKey, latest: (checkpoint.size, checkpoint.root), key: key)
         try updated.save()
         return (note, updated)
+    }
+
+    static func sync(_ path: String) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        _ = Foundation.close(fd)
     }
 }

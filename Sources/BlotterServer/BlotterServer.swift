@@ -36,11 +36,19 @@ public struct ServerConfiguration: Sendable {
     public var sessionLifetimeSeconds: Int64
     /// Mark the session cookie Secure (set it when a TLS terminator is in front).
     public var secureCookies: Bool
+    /// Witnesses to send each new checkpoint to; with any, `/checkpoint` and proofs use only a
+    /// checkpoint that carries `witnessQuorum` of their cosignatures.
+    public var witnesses: [WitnessEndpoint]
+    /// Cosignatures a checkpoint needs to be published (0: every witness).
+    public var witnessQuorum: Int
+    /// Seconds to wait for one witness's answer.
+    public var witnessTimeoutSeconds: Double
 
     public init(host: String = "127.0.0.1", port: Int = 8080, operatorKey: PrivateKey? = nil, checkpointInterval: Duration = .seconds(1),
                 maxBatch: Int = 256, batchWait: Duration = .zero, queueCapacity: Int = 8192, maxRequestStatements: Int = 1000,
                 maxBodyBytes: Int = 16 << 20, idleTimeout: Duration = .seconds(30), retryAfterSeconds: Int = 1,
-                sessionLifetimeSeconds: Int64 = 8 * 3600, secureCookies: Bool = false) {
+                sessionLifetimeSeconds: Int64 = 8 * 3600, secureCookies: Bool = false, witnesses: [WitnessEndpoint] = [],
+                witnessQuorum: Int = 0, witnessTimeoutSeconds: Double = 5) {
         self.host = host
         self.port = port
         self.operatorKey = operatorKey
@@ -54,6 +62,9 @@ public struct ServerConfiguration: Sendable {
         self.retryAfterSeconds = retryAfterSeconds
         self.sessionLifetimeSeconds = sessionLifetimeSeconds
         self.secureCookies = secureCookies
+        self.witnesses = witnesses
+        self.witnessQuorum = witnessQuorum
+        self.witnessTimeoutSeconds = witnessTimeoutSeconds
     }
 }
 
@@ -70,13 +81,25 @@ public func buildApplication(ledger: Ledger, configuration: ServerConfiguration,
             throw BlotterError(.invalidInput, "that key is not this ledger's operator key \(identity.operatorKey)")
         }
     }
+    let quorum = configuration.witnessQuorum == 0 ? configuration.witnesses.count : configuration.witnessQuorum
+    guard quorum >= 0, quorum <= configuration.witnesses.count else {
+        throw BlotterError(.invalidInput, "a quorum of \(quorum) cosignatures cannot be met by \(configuration.witnesses.count) witness(es)")
+    }
+    for w in configuration.witnesses where configuration.witnesses.filter({ $0.key == w.key }).count > 1 {
+        throw BlotterError(.invalidInput, "witness key \(w.key.name) is given twice; a quorum counts distinct witnesses")
+    }
     let metrics = ServerMetrics()
+    let published = PublishedCheckpoint()
+    let witnessing = configuration.witnesses.isEmpty ? nil : Witnessing(
+        clients: configuration.witnesses.map { WitnessClient($0, timeout: configuration.witnessTimeoutSeconds) }, quorum: quorum,
+        published: published, ledger: ledger, metrics: metrics, logger: logger)
     let committer = GroupCommitter(ledger: ledger, maxBatch: configuration.maxBatch, batchWait: configuration.batchWait,
                                    capacity: configuration.queueCapacity, retryAfter: configuration.retryAfterSeconds, metrics: metrics)
     let recorder = AccessRecorder(ledger: ledger, capacity: configuration.queueCapacity, retryAfter: configuration.retryAfterSeconds)
     let api = API(ledger: ledger, identity: identity, configuration: configuration, committer: committer, metrics: metrics,
                   sessions: SessionStore(sessionLifetimeSeconds: configuration.sessionLifetimeSeconds),
-                  readAccess: try ReadAccess.bundled(), earlyIntervention: try EarlyInterventionRules.bundled(), accessRecorder: recorder)
+                  readAccess: try ReadAccess.bundled(), earlyIntervention: try EarlyInterventionRules.bundled(), accessRecorder: recorder,
+                  published: witnessing == nil ? nil : published)
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestLog(metrics: metrics))
     router.add(middleware: ErrorsAsJSON(metrics: metrics))
@@ -85,8 +108,9 @@ public func buildApplication(ledger: Ledger, configuration: ServerConfiguration,
     // The committer first: the service group stops services in reverse order, so the HTTP server
     // stops (answering every request in flight) before the writer drains its queue and ends.
     var services: [any Service] = [committer, recorder]
-    if let key = configuration.operatorKey {
-        services.append(Checkpointer(ledger: ledger, operatorKey: key, interval: configuration.checkpointInterval, metrics: metrics, logger: logger))
+    if configuration.operatorKey != nil || witnessing != nil {
+        services.append(Checkpointer(ledger: ledger, operatorKey: configuration.operatorKey, interval: configuration.checkpointInterval,
+                                     witnessing: witnessing, metrics: metrics, logger: logger))
     }
     let idle = TimeAmount.nanoseconds(GroupCommitter.nanoseconds(configuration.idleTimeout))
     return Application(
@@ -118,6 +142,8 @@ struct API: Sendable {
     let readAccess: ReadAccess
     let earlyIntervention: EarlyInterventionRules
     let accessRecorder: AccessRecorder
+    /// With witnesses: the checkpoint a quorum cosigned, which `/checkpoint` and proofs use.
+    let published: PublishedCheckpoint?
 
     func register(_ router: Router<BasicRequestContext>) {
         router.get("/health") { _, _ in try await self.health() }
@@ -183,9 +209,17 @@ struct API: Sendable {
                             headers: [.cacheControl: "no-store"])
     }
 
+    /// The checkpoint this server publishes: with witnesses, the latest a quorum cosigned; else the
+    /// latest stored.
+    func publishedCheckpoint(_ reader: any LedgerReading) throws -> (size: Int64, note: String)? {
+        guard let published else { return try reader.latestCheckpoint() }
+        return published.current
+    }
+
     func checkpoint() async throws -> Response {
-        guard let latest = try await ledger.reading({ try $0.latestCheckpoint() }) else {
-            throw APIError(status: .notFound, code: "not-found", message: "the log has signed no checkpoint yet")
+        guard let latest = try await ledger.reading({ try self.publishedCheckpoint($0) }) else {
+            throw APIError(status: .notFound, code: "not-found",
+                           message: published == nil ? "the log has signed no checkpoint yet" : "no checkpoint carries a quorum of witness cosignatures yet")
         }
         return bytesResponse(Array(latest.note.utf8), contentType: "text/plain; charset=utf-8", cacheControl: "max-age=1")
     }
@@ -267,7 +301,7 @@ struct API: Sendable {
     func proof(seq: Int64, request: Request) async throws -> Response {
         let latest: (size: Int64, note: String)? = try await ledger.reading { reader in
             guard seq < (try reader.count()) else { throw BlotterError(.notFound, "there is no entry \(seq)") }
-            guard let latest = try reader.latestCheckpoint(), latest.size > seq else { return nil }
+            guard let latest = try self.publishedCheckpoint(reader), latest.size > seq else { return nil }
             return latest
         }
         guard let latest else {

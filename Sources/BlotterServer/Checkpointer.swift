@@ -9,10 +9,14 @@ public import ServiceLifecycle
 /// `GET /checkpoint` and the proofs of new entries follow the log within about one interval. Each
 /// signing proves the new tree consistent with the last checkpoint first (``Ledger/checkpoint(operatorKey:)``).
 /// Several servers on one PostgreSQL ledger may each run one: the store serialises them.
+///
+/// With witnesses, each tick also sends the latest checkpoint to them until a quorum cosigned it
+/// (``Witnessing``), so a witness that was down is asked again at the next tick.
 public struct Checkpointer: Service {
     let ledger: Ledger
-    let operatorKey: PrivateKey
+    let operatorKey: PrivateKey?
     let interval: Duration
+    let witnessing: Witnessing?
     let metrics: ServerMetrics
     let logger: Logger
 
@@ -21,6 +25,7 @@ public struct Checkpointer: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await self.signIfGrown()
+                await self.witnessing?.publishLatest()
                 try? await Task.sleep(for: self.interval)
             }
         }
@@ -28,6 +33,7 @@ public struct Checkpointer: Service {
     }
 
     func signIfGrown() async {
+        guard let operatorKey else { return }
         do {
             let (count, signed) = try await ledger.reading { reader in (try reader.count(), try reader.latestCheckpoint()?.size ?? 0) }
             guard count > signed else { return }

@@ -24,6 +24,10 @@ final class ServerMetrics: Sendable {
     let pushbacks: Metrics.Counter
     /// Checkpoints signed by this server.
     let checkpoints: Metrics.Counter
+    /// Checkpoints published with a quorum of witness cosignatures.
+    let published: Metrics.Counter
+    /// Times a witness did not cosign (refused, unreachable, or a bad answer).
+    let witnessRefusals: Metrics.Counter
 
     init() {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -41,6 +45,8 @@ final class ServerMetrics: Sendable {
         queueDepth = Metrics.Gauge(label: "blotter_queue_statements", factory: factory)
         pushbacks = Metrics.Counter(label: "blotter_pushbacks_total", factory: factory)
         checkpoints = Metrics.Counter(label: "blotter_checkpoints_signed_total", factory: factory)
+        published = Metrics.Counter(label: "blotter_checkpoints_witnessed_total", factory: factory)
+        witnessRefusals = Metrics.Counter(label: "blotter_witness_refusals_total", factory: factory)
     }
 
     /// A request refused with `code` (the ledger's refusal codes, `pushback`, `malformed-json`, …).

@@ -31,6 +31,19 @@ final class TestServer: Sendable {
         return TestServer(port: port, log: log, group: group, task: task)
     }
 
+    /// A witness server (`blotter witness serve`) in this process.
+    static func startWitness(_ witness: Witness) async throws -> TestServer {
+        let log = CapturedLog()
+        let logger = Logger(label: "blotter-witness-test") { _ in log }
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = try buildWitnessApplication(witness: witness, configuration: WitnessServerConfiguration(port: 0), logger: logger) { continuation.yield($0) }
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw BlotterError(.storage, "the witness did not start") }
+        return TestServer(port: port, log: log, group: group, task: task)
+    }
+
     private init(port: Int, log: CapturedLog, group: ServiceGroup, task: Task<Void, any Error>) {
         self.port = port
         self.log = log

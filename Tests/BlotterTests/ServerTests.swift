@@ -503,6 +503,133 @@ struct ServerTests {
         #expect(refusal("{\"views\": {\(all), \"cases\": {\"roles\": [], \"audited\": true, \"not_about_self\": true}}}").contains("views.cases: no such view"))
     }
 
+    /// A witness (blotter witness init) of `t`'s log, in a new directory.
+    static func witness(of t: TestLedger, _ name: String) async throws -> (witness: Witness, directory: TemporaryDirectory) {
+        let directory = TemporaryDirectory()
+        let identity = try #require(try await t.ledger.identity())
+        return (try Witness.initialize(directory: directory.path("w"), name: name, logKey: identity.operatorKey), directory)
+    }
+
+    @Test("the witness speaks C2SP tlog-witness: add-checkpoint cosigns a checkpoint consistent with its state and persists it; answers 409 with its size for a stale old size or a fork, 422 for a proof that fails, 403 for a checkpoint the log did not sign, 404 for another log, 400 for a malformed body; a refusal leaves its state as it was")
+    func witnessProtocol() async throws {
+        let t = try Self.domainLedger(.sqlite)
+        let (initial, directory) = try await Self.witness(of: t, "ccrb.test.example/witness")
+        let server = try await TestServer.startWitness(initial)
+        let url = server.base + "/add-checkpoint"
+        func add(_ old: Int64, _ proof: [TreeHash], _ note: String) async throws -> HTTPReply {
+            try await http("POST", url, body: Array(("old \(old)\n" + proof.map { $0.base64 + "\n" }.joined() + "\n" + note).utf8))
+        }
+        func state() throws -> (size: Int64, root: TreeHash)? { try Witness(directory: directory.path("w")).latest }
+        let witnessKey = try initial.verifierKey
+        let identity = try #require(try await t.ledger.identity())
+
+        let first = try await t.ledger.checkpoint(operatorKey: t.operatorKey)
+        let n1 = try Checkpoint(text: first.text).size
+        let cosigned = try await add(0, [], first.serialized)
+        #expect(cosigned.status == 200, "\(cosigned.text)")
+        #expect(cosigned.text.hasPrefix("— ccrb.test.example/witness ") && cosigned.text.hasSuffix("\n") && cosigned.text.split(separator: "\n").count == 1)
+        let withCosignature = try SignedNote(parsing: first.serialized + cosigned.text)
+        #expect(try withCosignature.verify(keys: [identity.operatorKey, witnessKey]).count == 2)
+        #expect(try state()?.size == n1)
+
+        // A stale old size: 409 with the witness's size, as text/x.tlog.size.
+        let stale = try await add(0, [], first.serialized)
+        #expect(stale.status == 409 && stale.text == "\(n1)\n" && stale.header("Content-Type") == "text/x.tlog.size", "\(stale.status) \(stale.text)")
+        // The same checkpoint again from its own size: cosigned again.
+        #expect(try await add(n1, [], first.serialized).status == 200)
+
+        for i in 0..<5 { _ = try await t.ledger.append(try Self.complaint(t, "C-W\(i)")) }
+        let second = try await t.ledger.checkpoint(operatorKey: t.operatorKey)
+        let n2 = try Checkpoint(text: second.text).size
+        let proof = try await t.ledger.consistencyProof(oldSize: n1, newSize: n2).proof
+        let before = try state()
+        // Refusals, each leaving the state as it was.
+        var forged = SignedNote(text: Checkpoint(origin: identity.origin, size: n2, root: TreeHash.leaf(Array("forged".utf8))).text)
+        try forged.sign(name: identity.origin, key: t.operatorKey)
+        var foreign = SignedNote(text: Checkpoint(origin: "another.example/log", size: n2, root: TreeHash.leaf([1])).text)
+        try foreign.sign(name: "another.example/log", key: try PrivateKey.generate(.ed25519))
+        var impostor = SignedNote(text: second.text)
+        try impostor.sign(name: identity.origin, key: try PrivateKey.generate(.ed25519))
+        let body = Array(second.serialized.utf8)
+        let refusals: [(String, HTTPReply, Int)] = [
+            ("a proof for another tree", try await add(n1, proof, forged.serialized), 422),
+            ("a wrong proof", try await add(n1, proof.reversed(), second.serialized), 422),
+            ("another log", try await add(n1, proof, foreign.serialized), 404),
+            ("not signed by the log", try await add(n1, proof, impostor.serialized), 403),
+            ("old above the size", try await add(n2 + 1, [], second.serialized), 400),
+            ("leading zero", try await http("POST", url, body: Array("old 0\(n1)\n".utf8) + proof.flatMap { Array(($0.base64 + "\n").utf8) } + [0x0A] + body), 400),
+            ("no empty line", try await http("POST", url, body: Array("old \(n1)\n".utf8) + body), 400),
+            ("64 proof lines", try await add(n1, Array(repeating: proof[0], count: 64), second.serialized), 400),
+            ("a proof from size 0", try await add(0, proof, second.serialized), 409),
+        ]
+        for (name, reply, status) in refusals {
+            #expect(reply.status == status, "\(name): \(reply.status) \(reply.text)")
+            #expect(try state()?.size == before?.size && state()?.root == before?.root, "\(name) changed the state")
+        }
+        // The honest extension is cosigned; then the older checkpoint is a stale old size (409), and a
+        // fork at the witness's own size is 409 too.
+        #expect(try await add(n1, proof, second.serialized).status == 200)
+        #expect(try state()?.size == n2)
+        #expect(try await add(n1, [], first.serialized).status == 409)
+        let fork = try await add(n2, [], forged.serialized)
+        #expect(fork.status == 409 && fork.text == "\(n2)\n")
+        #expect(try state()?.root == Checkpoint(text: second.text).root)
+        try await server.stop()
+    }
+
+    @Test("with witnesses the log publishes at /checkpoint, and proves against, only a checkpoint that a quorum cosigned; a witness that holds a fork refuses it and keeps its state, and without the quorum nothing new is published")
+    func quorumPublishing() async throws {
+        let t = try Self.domainLedger(.sqlite)
+        let identity = try #require(try await t.ledger.identity())
+        let (honest, honestDirectory) = try await Self.witness(of: t, "ccrb.test.example/honest")
+        let (forked, forkedDirectory) = try await Self.witness(of: t, "ccrb.test.example/forked")
+        // The second witness was shown a fork at the log's current size.
+        let size = try await t.ledger.count()
+        var fork = SignedNote(text: Checkpoint(origin: identity.origin, size: size, root: TreeHash.leaf(Array("fork".utf8))).text)
+        try fork.sign(name: identity.origin, key: t.operatorKey)
+        _ = try forked.cosign(fork.serialized, consistency: nil, time: 1_800_000_000)
+        let witnessServers = [try await TestServer.startWitness(honest), try await TestServer.startWitness(try Witness(directory: forkedDirectory.path("w")))]
+        let endpoints = [try WitnessEndpoint(url: witnessServers[0].base, key: try honest.verifierKey),
+                         try WitnessEndpoint(url: witnessServers[1].base, key: try forked.verifierKey)]
+        func waitForCheckpoint(_ base: String, size: Int64) async throws -> HTTPReply? {
+            for _ in 0..<100 {
+                let r = try await http("GET", base + "/checkpoint")
+                if r.status == 200, try Checkpoint(text: SignedNote(parsing: r.text).text).size >= size { return r }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return nil
+        }
+
+        // Quorum 2: the forked witness refuses (409, then 422 from its size), so nothing is published.
+        let strict = try await TestServer.start(t.ledger, ServerConfiguration(operatorKey: t.operatorKey, checkpointInterval: .milliseconds(50),
+                                                                              witnesses: endpoints, witnessQuorum: 2))
+        _ = try await post(strict.base + "/v1/submissions", [try Self.complaint(t, "C-Q1")])
+        try await Task.sleep(for: .milliseconds(600))
+        let none = try await http("GET", strict.base + "/checkpoint")
+        #expect(none.status == 404, "\(none.text)")
+        let proof = try await http("GET", strict.base + "/v1/submissions/1/proof")
+        #expect(proof.status == 404 && proof.code == "not-yet-covered")
+        #expect(strict.log.all.contains { $0.contains("too few cosignatures") && $0.contains("quorum=2") })
+        #expect(strict.log.all.contains { $0.contains("witness did not cosign") && $0.contains("ccrb.test.example/forked") })
+        #expect(try Witness(directory: forkedDirectory.path("w")).latest?.root == Checkpoint(text: fork.text).root, "the forked witness's state changed")
+        try await strict.stop()
+
+        // Quorum 1: the honest witness's cosignature is enough; the note carries it and verifies.
+        let lenient = try await TestServer.start(t.ledger, ServerConfiguration(operatorKey: t.operatorKey, checkpointInterval: .milliseconds(50),
+                                                                               witnesses: endpoints, witnessQuorum: 1))
+        _ = try await post(lenient.base + "/v1/submissions", [try Self.complaint(t, "C-Q2")])
+        let count = try await t.ledger.count()
+        let published = try #require(try await waitForCheckpoint(lenient.base, size: count))
+        let note = try SignedNote(parsing: published.text)
+        #expect(try note.verify(keys: [identity.operatorKey, try honest.verifierKey]).count == 2)
+        #expect(throws: BlotterError.self) { try SignedNote(text: note.text, signatures: note.signatures.filter { $0.name != identity.origin }).verify(keys: [try forked.verifierKey]) }
+        #expect(try Witness(directory: honestDirectory.path("w")).latest?.size == count)
+        let receipt = try await http("GET", lenient.base + "/v1/submissions/\(count - 1)/proof")
+        #expect(receipt.status == 200 && receipt.text.contains("— ccrb.test.example/honest "), "\(receipt.text)")
+        try await lenient.stop()
+        for w in witnessServers { try await w.stop() }
+    }
+
     @Test("a challenge expires; sessions expire; the number of outstanding challenges is bounded")
     func challengeAndSessionLifetimes() throws {
         let sessions = SessionStore(challengeLifetimeSeconds: 60, sessionLifetimeSeconds: 3600, maxChallenges: 3)
