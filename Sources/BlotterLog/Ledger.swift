@@ -156,39 +156,57 @@ public final class Ledger: Sendable {
             first += group.submissions.count
         }
         if !isolated, case let .refused(i, error)? = outcomes[0] { return [.refused(index: i, error)] }
-        return try store.write { writer in
-            var batch = try BatchWriter(ledger: self, writer: writer, identity: identity, policy: policyBatch, submissions: submissions)
-            var first = 0
-            for (g, group) in groups.enumerated() {
-                defer { first += group.submissions.count }
-                if outcomes[g] != nil { continue }
-                if isolated { try writer.savepoint() }
-                let saved = batch.snapshot()
-                var receipts: [AppendReceipt?] = []
-                do {
-                    for (i, submission) in group.submissions.enumerated() {
-                        if let tag = group.onceTags[i], batch.tags.contains(tag) {
-                            receipts.append(nil)
-                            continue
+        let refusedBeforeLock = outcomes
+        // Optimistic first: one savepoint around the batch instead of one per group (on PostgreSQL
+        // each is a round trip and ends the batching of inserts). A group refused inside the lock
+        // rolls the whole batch back to it, and the batch is written again with a savepoint around
+        // each group. nil: retry with savepoints.
+        func commit(savepoints: Bool) throws -> [AppendOutcome]? {
+            try store.write { writer in
+                let optimistic = isolated && !savepoints
+                if optimistic { try writer.savepoint() }
+                var outcomes = refusedBeforeLock
+                var batch = try BatchWriter(ledger: self, writer: writer, identity: identity, policy: policyBatch, submissions: submissions)
+                var first = 0
+                for (g, group) in groups.enumerated() {
+                    defer { first += group.submissions.count }
+                    if outcomes[g] != nil { continue }
+                    if savepoints { try writer.savepoint() }
+                    let saved = batch.snapshot()
+                    var receipts: [AppendReceipt?] = []
+                    do {
+                        for (i, submission) in group.submissions.enumerated() {
+                            if let tag = group.onceTags[i], batch.tags.contains(tag) {
+                                receipts.append(nil)
+                                continue
+                            }
+                            do {
+                                receipts.append(try batch.append(submission, ready[first + i]!))
+                            } catch let error as BlotterError {
+                                throw GroupRefusal(index: i, error: error)
+                            }
+                            if let tag = group.onceTags[i] { batch.tags.insert(tag) }
                         }
-                        do {
-                            receipts.append(try batch.append(submission, ready[first + i]!))
-                        } catch let error as BlotterError {
-                            throw GroupRefusal(index: i, error: error)
+                        if savepoints { try writer.releaseSavepoint() }
+                        outcomes[g] = .appended(receipts)
+                    } catch let refusal as GroupRefusal {
+                        guard isolated else { throw refusal.error.prefixed(Self.label(refusal.index, of: group.submissions.count)) }
+                        if optimistic {
+                            try writer.rollbackToSavepoint()
+                            return nil
                         }
-                        if let tag = group.onceTags[i] { batch.tags.insert(tag) }
+                        try writer.rollbackToSavepoint()
+                        batch.restore(saved)
+                        outcomes[g] = .refused(index: refusal.index, refusal.error)
                     }
-                    if isolated { try writer.releaseSavepoint() }
-                    outcomes[g] = .appended(receipts)
-                } catch let refusal as GroupRefusal {
-                    guard isolated else { throw refusal.error.prefixed(Self.label(refusal.index, of: group.submissions.count)) }
-                    try writer.rollbackToSavepoint()
-                    batch.restore(saved)
-                    outcomes[g] = .refused(index: refusal.index, refusal.error)
                 }
+                if optimistic { try writer.releaseSavepoint() }
+                return outcomes.map { $0! }
             }
-            return outcomes.map { $0! }
         }
+        guard isolated, groups.count > 1 else { return try commit(savepoints: isolated)! }
+        if let outcomes = try commit(savepoints: false) { return outcomes }
+        return try commit(savepoints: true)!
     }
 
     fileprivate func duplicateReceipt(of statement: Statement, at seq: Int64, writer: any LedgerWriting) throws -> AppendReceipt {

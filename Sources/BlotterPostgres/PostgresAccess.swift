@@ -17,6 +17,8 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     let connection: PostgresConnection
     /// Entries in the ledger, those held here included.
     private(set) var size: Int64
+    /// The size when the savepoint was made, which a rollback to it restores.
+    private var savepointSize: Int64 = 0
 
     /// What this transaction appended and has not sent yet.
     private var held = Held()
@@ -344,6 +346,7 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
 
     func savepoint() throws {
         try flush()
+        savepointSize = size
         send("SAVEPOINT blotter_group", binds: [])
     }
 
@@ -352,8 +355,9 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     }
 
     func rollbackToSavepoint() throws {
-        // What is held was appended after the savepoint (which flushed): drop it, and what was sent.
-        size -= Int64(held.entrySeqs.count)
+        // What is held was appended after the savepoint (which flushed): drop it, and what was sent
+        // (entries flushed since are rolled back with it, so the size is the savepoint's).
+        size = savepointSize
         held = Held()
         try? drain()
         _ = try store.run(connection, "ROLLBACK TO SAVEPOINT blotter_group")
