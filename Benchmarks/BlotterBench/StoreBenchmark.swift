@@ -16,34 +16,9 @@ func storeBenchmark(entries n: Int) throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("blotter-bench-stores").path
     try? FileManager.default.removeItem(atPath: dir)
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let script = repository.appendingPathComponent("Tools/postgres.sh").path
     var server = postgresURL
-    if server == nil {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [script, "start", dir + "/pg"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        // Not waitUntilExit: Foundation misses the exit of a script whose child daemonises (the
-        // script stays a zombie and the wait never returns).
-        var status: Int32 = 0
-        waitpid(p.processIdentifier, &status, 0)
-        guard status == 0, let url = text.split(separator: "\n").last.map(String.init) else { fatalError("cannot start PostgreSQL") }
-        server = url
-    }
-    defer {
-        if postgresURL == nil {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = [script, "stop", dir + "/pg"]
-            if (try? p.run()) != nil {
-                var status: Int32 = 0
-                waitpid(p.processIdentifier, &status, 0)
-            }
-        }
-    }
+    if server == nil { server = startThrowawayPostgres(dir + "/pg") }
+    defer { if postgresURL == nil { stopThrowawayPostgres(dir + "/pg") } }
     let stamp = Int(Date().timeIntervalSince1970)
     func database(_ name: String) throws -> String {
         try PostgresStore.createDatabase(serverURL: server!, name: "\(name)_\(stamp)")
@@ -157,4 +132,32 @@ func storeBenchmark(entries n: Int) throws {
     line("  4 processes  \(4 * eighth) statements at once: \(fmt(fourRate)) entries/s in total = \(fmt(fourRate / oneRate, 2))x one process's (target > 1x)\(failed > 0 ? "; \(failed) failed" : "")")
     let check = measuredVerify(shared)
     line("  the ledger the four wrote verifies: status \(check.status)")
+}
+
+/// A throwaway PostgreSQL cluster in `dir` (Tools/postgres.sh), with PostgreSQL's defaults (fsync
+/// on, synchronous_commit on); its superuser URL.
+func startThrowawayPostgres(_ dir: String) -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/bash")
+    p.arguments = [repository.appendingPathComponent("Tools/postgres.sh").path, "start", dir]
+    let out = Pipe()
+    p.standardOutput = out
+    try! p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    // Not waitUntilExit: Foundation misses the exit of a script whose child daemonises (the
+    // script stays a zombie and the wait never returns).
+    var status: Int32 = 0
+    waitpid(p.processIdentifier, &status, 0)
+    guard status == 0, let url = text.split(separator: "\n").last.map(String.init) else { fatalError("cannot start PostgreSQL") }
+    return url
+}
+
+func stopThrowawayPostgres(_ dir: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/bash")
+    p.arguments = [repository.appendingPathComponent("Tools/postgres.sh").path, "stop", dir]
+    if (try? p.run()) != nil {
+        var status: Int32 = 0
+        waitpid(p.processIdentifier, &status, 0)
+    }
 }

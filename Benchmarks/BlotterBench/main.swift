@@ -3,6 +3,7 @@
 //   swift run -c release blotter-bench [--entries N] [--checkpoint N] [--dir DIR] [--skip-python] [--python-verifier]
 //   swift run -c release blotter-bench --tree LEDGER     (Merkle tree: root from scratch, proof latency)
 //   swift run -c release blotter-bench --stores N [--postgres URL]   (SQLite and PostgreSQL side by side)
+//   swift run -c release blotter-bench --server SECONDS [--postgres URL]   (blotter serve under wrk)
 //
 // Measures, on a ledger of N entries of realistic size (about 1 KiB of statement each):
 //   - appending signed statements durably (synchronous=FULL) in batches of 1,000, signature checks
@@ -39,6 +40,7 @@ var importRows: Int? = nil
 var exportRecords: Int? = nil
 var storeEntries: Int? = nil
 var postgresURL: String? = nil
+var serverSeconds: Int? = nil
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let a = arguments.next() {
     switch a {
@@ -55,6 +57,7 @@ while let a = arguments.next() {
     case "--export": exportRecords = Int(arguments.next()!)!
     case "--stores": storeEntries = Int(arguments.next()!)!
     case "--postgres": postgresURL = arguments.next()!
+    case "--server": serverSeconds = Int(arguments.next()!)!
     default: fatalError("unknown argument \(a)")
     }
 }
@@ -480,6 +483,11 @@ if let treeLedger {
 
 if let n = storeEntries {
     try storeBenchmark(entries: n)
+    exit(0)
+}
+
+if let serverSeconds {
+    try serverBenchmark(seconds: serverSeconds)
     exit(0)
 }
 

@@ -53,6 +53,9 @@ struct ServeCommand: AsyncBlotterSubcommand {
     @Option(name: .long, help: "Bytes of one request body.")
     var maxBody = 16 << 20
 
+    @Option(name: .long, help: "Seconds a request's body may take to arrive after its headers before it is answered 408.")
+    var bodyTimeout: Double = 30
+
     @Option(name: .long, help: "Hours a signed-in session lasts.")
     var sessionHours: Double = 8
 
@@ -81,8 +84,8 @@ struct ServeCommand: AsyncBlotterSubcommand {
         guard witnessQuorum >= 0, witnessQuorum <= witnesses.count else {
             throw BlotterError(.invalidInput, "--witness-quorum \(witnessQuorum) cannot be met by \(witnesses.count) witness(es)")
         }
-        guard batch >= 1, queue >= 1, maxBody >= 1, checkpointInterval > 0, batchWaitMs >= 0, sessionHours > 0 else {
-            throw BlotterError(.invalidInput, "--batch, --queue, --max-body, --checkpoint-interval and --session-hours must be positive, --batch-wait-ms not negative")
+        guard batch >= 1, queue >= 1, maxBody >= 1, checkpointInterval > 0, batchWaitMs >= 0, sessionHours > 0, bodyTimeout > 0 else {
+            throw BlotterError(.invalidInput, "--batch, --queue, --max-body, --checkpoint-interval, --body-timeout and --session-hours must be positive, --batch-wait-ms not negative")
         }
         let keyPath = ledgerOptions.operatorKeyPath(operatorKey)
         let key = operatorKey != nil || FileManager.default.fileExists(atPath: keyPath) ? try loadPrivateKey(keyPath) : nil
@@ -95,6 +98,7 @@ struct ServeCommand: AsyncBlotterSubcommand {
         let configuration = ServerConfiguration(
             host: host, port: port, operatorKey: key, checkpointInterval: .milliseconds(Int64(checkpointInterval * 1000)),
             maxBatch: batch, batchWait: .milliseconds(batchWaitMs), queueCapacity: queue, maxBodyBytes: maxBody,
+            bodyTimeout: .milliseconds(Int64(bodyTimeout * 1000)),
             sessionLifetimeSeconds: max(1, Int64(sessionHours * 3600)), secureCookies: secureCookies, witnesses: witnesses,
             witnessQuorum: witnessQuorum)
         let name = ledgerOptions.displayName

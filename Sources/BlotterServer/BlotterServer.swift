@@ -30,6 +30,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// A connection with no request in flight for this long is closed.
     public var idleTimeout: Duration
+    /// A request whose body has not all arrived this long after its headers is answered 408.
+    public var bodyTimeout: Duration
     /// The Retry-After of a 503.
     public var retryAfterSeconds: Int
     /// How long a sign-in session lasts.
@@ -46,7 +48,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, operatorKey: PrivateKey? = nil, checkpointInterval: Duration = .seconds(1),
                 maxBatch: Int = 256, batchWait: Duration = .zero, queueCapacity: Int = 8192, maxRequestStatements: Int = 1000,
-                maxBodyBytes: Int = 16 << 20, idleTimeout: Duration = .seconds(30), retryAfterSeconds: Int = 1,
+                maxBodyBytes: Int = 16 << 20, idleTimeout: Duration = .seconds(30), bodyTimeout: Duration = .seconds(30), retryAfterSeconds: Int = 1,
                 sessionLifetimeSeconds: Int64 = 8 * 3600, secureCookies: Bool = false, witnesses: [WitnessEndpoint] = [],
                 witnessQuorum: Int = 0, witnessTimeoutSeconds: Double = 5) {
         self.host = host
@@ -59,6 +61,7 @@ public struct ServerConfiguration: Sendable {
         self.maxRequestStatements = maxRequestStatements
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeout = idleTimeout
+        self.bodyTimeout = bodyTimeout
         self.retryAfterSeconds = retryAfterSeconds
         self.sessionLifetimeSeconds = sessionLifetimeSeconds
         self.secureCookies = secureCookies
@@ -241,7 +244,7 @@ struct API: Sendable {
     /// One signed submission, or a JSON array of them (what `blotter sign` prints), appended all or
     /// none once its batch is durable: `{"receipts": [{seq, entry_hash, recorded, stream, stream_version, duplicate}]}`.
     func submit(_ request: Request) async throws -> Response {
-        let body = try await Self.body(request, limit: configuration.maxBodyBytes)
+        let body = try await Self.body(request, limit: configuration.maxBodyBytes, timeout: configuration.bodyTimeout)
         let json: JSONValue
         do {
             json = try JSONParser.parse(body)
@@ -283,13 +286,26 @@ struct API: Sendable {
                  ("stream", .string(r.stream)), ("stream_version", .integer(r.streamVersion)), ("duplicate", .bool(r.duplicate))])
     }
 
-    /// The request body, refused with 413 past `limit` (by Content-Length before reading anything).
-    static func body(_ request: Request, limit: Int) async throws -> [UInt8] {
+    /// The request body, refused with 413 past `limit` (by Content-Length before reading anything),
+    /// and with 408 when it has not all arrived within `timeout` (a client that drips its body).
+    static func body(_ request: Request, limit: Int, timeout: Duration = .seconds(30)) async throws -> [UInt8] {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw APIError(status: .contentTooLarge, code: "too-large", message: "the request body is \(length) bytes; at most \(limit)")
         }
+        let body = request.body
         do {
-            var buffer = try await request.body.collect(upTo: limit)
+            let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask { try await body.collect(upTo: limit) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+            guard var buffer else {
+                throw APIError(status: .requestTimeout, code: "timeout", message: "the request body did not arrive within \(timeout.components.seconds) s")
+            }
             return buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch is NIOTooManyBytesError {
             throw APIError(status: .contentTooLarge, code: "too-large", message: "the request body is more than \(limit) bytes")
@@ -335,7 +351,7 @@ struct API: Sendable {
 
     /// `{"key": KEYID, "nonce": N, "signature": BASE64URL}` → a session bound to that key.
     func signIn(_ request: Request) async throws -> Response {
-        let body = try await Self.body(request, limit: 64 * 1024)
+        let body = try await Self.body(request, limit: 64 * 1024, timeout: configuration.bodyTimeout)
         let json: JSONValue
         do { json = try JSONParser.parse(body) } catch { throw APIError(error) }
         guard let members = json.objectValue else {

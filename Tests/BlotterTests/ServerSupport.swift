@@ -189,3 +189,70 @@ func signedIn(_ base: String, _ key: PrivateKey) async throws -> String {
     try #require(opened.status == 200, "sign-in: \(opened.text)")
     return try #require(opened.json["token"]?.stringValue)
 }
+
+/// A plain TCP connection to a loopback port, for what an HTTP library will not send: idle
+/// connections, bodies larger than any limit, a body that drips.
+final class RawConnection {
+    let fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw BlotterError(.storage, "socket: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw BlotterError(.storage, "connect: errno \(errno)")
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends all of `bytes`; false once the peer has closed or reset the connection.
+    @discardableResult
+    func send(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return false }
+            offset += n
+        }
+        return true
+    }
+
+    /// True if the peer has sent something (or closed) within `milliseconds`.
+    func readable(within milliseconds: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, milliseconds) > 0
+    }
+
+    /// What the peer sends until it closes or `milliseconds` pass with nothing new.
+    func receive(milliseconds: Int32 = 5000) -> String {
+        var out = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while readable(within: milliseconds) {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            out += buffer[0..<n]
+            if let text = String(validating: out, as: UTF8.self), let end = text.range(of: "\r\n\r\n"),
+               let length = text[..<end.lowerBound].split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") })
+                .flatMap({ Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }),
+               text.utf8.count - text[..<end.upperBound].utf8.count >= length {
+                break
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// The peak resident memory of a process, from /proc (VmHWM), in KiB.
+func peakMemoryKiB(_ pid: Int32) -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let row = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+    return row.split(separator: " ").compactMap { Int($0) }.first
+}

@@ -706,6 +706,74 @@ struct ServerProcessTests {
         #expect(try await desk.ledger.accessLog(AccessQuery(actor: "ccrb/analyst", view: "case")).contains { $0.outcome == "read" })
     }
 
+    @Test("1,000 idle connections, a body of 100 MB declared and one streamed, a body that drips, malformed JSON: each is refused or timed out, other clients are answered meanwhile, and the server's memory stays bounded")
+    func abuse() async throws {
+        let t = try ServerTests.domainLedger(.sqlite)
+        let (process, port) = try await startServe(["--ledger", t.path, "--body-timeout", "2"])
+        let base = "http://127.0.0.1:\(port)"
+        func healthy() async throws -> Bool {
+            let started = ContinuousClock.now
+            let r = try await http("GET", base + "/health")
+            return r.status == 200 && ContinuousClock.now - started < .seconds(5)
+        }
+        let idle = try (0..<1000).map { _ in try RawConnection(port: port) }
+        #expect(try await healthy(), "with 1,000 idle connections open")
+
+        // 100 MB declared: refused before a byte of it is read.
+        let declared = try RawConnection(port: port)
+        declared.send(Array("POST /v1/submissions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\n\r\n".utf8))
+        let declaredReply = declared.receive()
+        #expect(declaredReply.hasPrefix("HTTP/1.1 413"), "\(declaredReply.prefix(200))")
+
+        // 100 MB streamed in chunks: the server stops at its 16 MiB limit and answers 413.
+        let streamed = try RawConnection(port: port)
+        streamed.send(Array("POST /v1/submissions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
+        let chunk = Array("100000\r\n".utf8) + [UInt8](repeating: 0x20, count: 1 << 20) + Array("\r\n".utf8)
+        var sent = 0
+        var streamedReply = ""
+        while sent < 100 {
+            guard streamed.send(chunk) else { break }
+            sent += 1
+            if streamed.readable(within: 0) {
+                streamedReply = streamed.receive()
+                break
+            }
+        }
+        if streamedReply.isEmpty { streamedReply = streamed.receive() }
+        #expect(sent < 100, "the server read all of a 100 MB body")
+        #expect(streamedReply.isEmpty || streamedReply.hasPrefix("HTTP/1.1 413"), "\(streamedReply.prefix(200))")
+        #expect(try await healthy(), "after a 100 MB body")
+
+        // A body that drips one byte at a time is cut off after --body-timeout (2 s) with 408,
+        // and other clients are answered while it drips.
+        let drip = try RawConnection(port: port)
+        drip.send(Array("POST /v1/submissions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n".utf8))
+        let dripStarted = ContinuousClock.now
+        var dripReply = ""
+        for _ in 0..<60 {
+            guard drip.send([0x20]) else { break }
+            if drip.readable(within: 100) {
+                dripReply = drip.receive()
+                break
+            }
+        }
+        #expect(dripReply.hasPrefix("HTTP/1.1 408"), "\(dripReply.prefix(200))")
+        #expect(ContinuousClock.now - dripStarted < .seconds(5))
+        #expect(try await healthy(), "after the drip")
+
+        let malformed = try await http("POST", base + "/v1/submissions", body: Array("{\"statement\": ".utf8), headers: ["Content-Type": "application/json"])
+        #expect(malformed.status == 400 && malformed.code == "malformed-json", "\(malformed.text)")
+
+        // Still serving: a real submission is appended with 1,000 connections open.
+        let ok = try await post(base + "/v1/submissions", [try ServerTests.complaint(t, "C-AB1")])
+        #expect(ok.status == 200, "\(ok.text)")
+        let peak = try #require(peakMemoryKiB(process.processIdentifier))
+        #expect(peak < 160 * 1024, "peak resident memory \(peak / 1024) MiB")
+        _ = idle.count
+        kill(process.processIdentifier, SIGTERM)
+        #expect(await exitStatus(process) == 0)
+    }
+
     @Test("SIGKILL under load, again and again: every statement answered 200 is in the ledger after restart; SIGTERM exits 0")
     func sigkillUnderLoad() async throws {
         let t = try ServerTests.domainLedger(.sqlite)

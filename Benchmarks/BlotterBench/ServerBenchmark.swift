@@ -1,0 +1,315 @@
+import Blotter
+import BlotterCrypto
+import BlotterPostgres
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--server SECONDS [--postgres URL]`: `blotter serve` under load from wrk (a load generator in C,
+/// on the same machine), statements signed beforehand, on SQLite and then on PostgreSQL:
+///   - durable appends through HTTP, 32 connections, one signed complaint per request: the rate
+///     counted from the ledger's own size before and after, and wrk's latency percentiles;
+///   - `GET /v1/cases/ID` signed in as a commander, paced at about 500/s, while appends are paced at
+///     about 1,000/s: each side's achieved rate and latency percentiles;
+///   - beside them, the same statements appended in-process (`Ledger.append(groups:)` in batches of
+///     256) in the same run, and `openssl speed ed25519`.
+/// wrk comes from Debian (`apt-get install wrk`).
+@MainActor
+func serverBenchmark(seconds duration: Int) throws {
+    guard let wrk = which("wrk") else { fatalError("the server benchmark needs wrk: apt-get install wrk") }
+    line("Blotter server benchmark: blotter serve under wrk, \(duration) s per run, \(cores) cores (load generator on the same machine)")
+    guard let speed = opensslSpeed() else { fatalError("openssl speed ed25519 did not run") }
+    line("openssl speed ed25519 (one core): sign \(fmt(speed.sign))/s, verify \(fmt(speed.verify))/s")
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("blotter-bench-server").path
+    try? FileManager.default.removeItem(atPath: dir)
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let scripts = try writeWrkScripts(dir)
+
+    var server = postgresURL
+    if server == nil { server = startThrowawayPostgres(dir + "/pg") }
+    defer { if postgresURL == nil { stopThrowawayPostgres(dir + "/pg") } }
+    let stamp = Int(Date().timeIntervalSince1970)
+    let stores: [(name: String, location: () throws -> String)] = [
+        ("SQLite", { dir + "/server-\(UUID().uuidString.prefix(8)).ledger" }),
+        ("PostgreSQL", {
+            let name = "serverbench_\(stamp)_\(UUID().uuidString.prefix(8).lowercased())"
+            try PostgresStore.createDatabase(serverURL: server!, name: name)
+            return try PostgresStore.url(server!, database: name)
+        }),
+    ]
+    for (name, location) in stores {
+        // In-process: the same kind of statements, the same batch size the server uses.
+        let inProcess = try BenchLedger(location: try location(), cases: 0)
+        let statements = try inProcess.complaints(40_000, prefix: "C-IP")
+        let started = DispatchTime.now()
+        for batch in stride(from: 0, to: statements.count, by: 256) {
+            _ = try inProcess.ledger.append(groups: statements[batch..<min(batch + 256, statements.count)].map { AppendGroup([$0]) })
+        }
+        let inProcessRate = Double(statements.count) / seconds(since: started)
+        try inProcess.ledger.close()
+        line("\(name): in-process append, batches of 256, signatures checked: \(fmt(inProcessRate))/s (\(fmt(100 * inProcessRate / speed.verify))% of one core's Ed25519 verify)")
+
+        // Through HTTP, as fast as 32 connections go.
+        let bench = try BenchLedger(location: try location(), cases: 200)
+        let bodies = dir + "/bodies.jsonl"
+        try bench.writeBodies(try bench.complaints(max(20_000, 7_000 * duration), prefix: "C-HTTP"), to: bodies)
+        var process = try startServer(bench.location)
+        defer { process.stop() }
+        let before = try bench.ledger.count()
+        let full = runWrk(wrk, ["-t2", "-c32", "-d\(duration)s", "--timeout", "10s", "--latency", "-s", scripts.post, process.base + "/v1/submissions", "--", "2", bodies])
+        let appended = try bench.ledger.count() - before
+        line("\(name): HTTP appends, 32 connections: \(fmt(Double(appended) / Double(duration))) appended/s (ledger count; wrk \(fmt(full.rate)) requests/s), "
+             + "latency p50 \(full.p50) p90 \(full.p90) p99 \(full.p99), non-200 \(full.non200), socket errors \(full.socketErrors)")
+
+        // Reads of case files while appends go on, each paced.
+        let token = try signIn(process.base, bench.commander)
+        let caseList = dir + "/cases.txt"
+        try bench.caseIDs.joined(separator: "\n").write(toFile: caseList, atomically: true, encoding: .utf8)
+        try bench.writeBodies(try bench.complaints(max(20_000, 1_500 * duration), prefix: "C-MIX"), to: bodies)
+        let mixBefore = try bench.ledger.count()
+        let writer = Process()
+        writer.executableURL = URL(fileURLWithPath: wrk)
+        // 16 connections, each waiting 15 ms before its next request: about 1,000 appends/s.
+        writer.arguments = ["-t1", "-c16", "-d\(duration)s", "--timeout", "10s", "--latency", "-s", scripts.post, process.base + "/v1/submissions", "--", "1", bodies, "15"]
+        let writerOut = Pipe()
+        writer.standardOutput = writerOut
+        try writer.run()
+        // 8 connections, each waiting 15 ms: about 500 reads/s.
+        let reads = runWrk(wrk, ["-t1", "-c8", "-d\(duration)s", "--timeout", "10s", "--latency", "-s", scripts.read, process.base + "/v1/cases/", "--", token, caseList, "15"])
+        let writes = parseWrk(String(decoding: writerOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        writer.waitUntilExit()
+        let mixAppended = try bench.ledger.count() - mixBefore
+        line("\(name): GET /v1/cases/ID at \(fmt(reads.rate)) reads/s while \(fmt(Double(mixAppended) / Double(duration))) appends/s: "
+             + "read latency p50 \(reads.p50) p90 \(reads.p90) p99 \(reads.p99) (non-200 \(reads.non200)); append p99 \(writes.p99) (non-200 \(writes.non200))")
+        let audited = try bench.ledger.accessLog(AccessQuery(view: "case", limit: 10_000_000)).count
+        line("\(name): access-log records written: \(audited) (one per case read answered)")
+        process.stop()
+        let verify = measuredVerify(bench.location)
+        line("\(name): blotter verify after the runs: status \(verify.status), \(try bench.ledger.count()) entries")
+        try bench.ledger.close()
+    }
+}
+
+/// A domain ledger for the benchmark: 8 intake keys (statements spread over them), a commander to
+/// read with, and `cases` open cases to read.
+final class BenchLedger {
+    let location: String
+    let ledger: Ledger
+    let origin = "ia.bench.example/ledger"
+    let admin: PrivateKey
+    let commander: PrivateKey
+    var intake: [(String, PrivateKey)] = []
+    var caseIDs: [String] = []
+
+    init(location: String, cases: Int) throws {
+        self.location = location
+        let store: any LedgerStore = location.hasPrefix("postgres") ? try PostgresStore.create(url: location) : try SQLiteStore.create(path: location)
+        ledger = Ledger(store: store)
+        admin = try PrivateKey.generate(.ed25519)
+        commander = try PrivateKey.generate(.ed25519)
+        let operatorKey = try PrivateKey.generate(.ed25519)
+        _ = try ledger.append(try Genesis.statement(origin: origin, admin: "ia/admin", adminKey: admin, operatorKey: operatorKey.publicKey,
+                                                    roles: try RoleTable.bundled(), catalog: try EventCatalog.bundled()))
+        func register(_ actor: String, _ key: PrivateKey, _ roles: [String]) throws {
+            _ = try ledger.append(try StatementDraft(log: origin, type: "key.registered", stream: "keys/\(actor)", actor: "ia/admin", fields: [
+                ("subject", .string(actor)), ("public_key", .string(Base64.urlEncode(key.publicKey.spkiDER))), ("roles", .array(roles.map { .string($0) })),
+            ]).sign(with: admin))
+        }
+        try register("ia/cmdr", commander, ["commander"])
+        for i in 0..<8 {
+            let key = try PrivateKey.generate(.ed25519)
+            try register("ia/intake-\(i)", key, ["intake"])
+            intake.append(("ia/intake-\(i)", key))
+        }
+        for (i, complaint) in try complaints(cases, prefix: "C-SEED").enumerated() {
+            _ = try ledger.append(complaint)
+            let id = "IA-2026-\(String(format: "%05d", i))"
+            _ = try ledger.append(try StatementDraft(log: origin, type: "case.opened", stream: "case/\(id)", actor: intake[0].0, fields: [
+                ("case_id", .string(id)), ("complaints", .array([.string(complaint.statement.stream.replacingOccurrences(of: "complaint/", with: ""))])),
+                ("discovery_date", .string("2026-11-02")), ("unit", .string("IAB Group \(i % 4 + 1)")),
+            ]).sign(with: intake[0].1))
+            caseIDs.append(id)
+        }
+    }
+
+    /// `n` signed complaints of about 1 KiB each, new streams, spread over the intake keys.
+    func complaints(_ n: Int, prefix: String) throws -> [Submission] {
+        let narrative = String(repeating: "Complainant states that during a traffic stop the officer used force and refused to give a badge number. ", count: 6)
+        return try (0..<n).map { i in
+            let (actor, key) = intake[i % intake.count]
+            let id = "\(prefix)-\(i)"
+            return try StatementDraft(log: origin, type: "complaint.received", stream: "complaint/\(id)", expect: 0, actor: actor, fields: [
+                ("complaint_id", .string(id)), ("channel", .string("phone")), ("received_at", .string("2026-11-02T09:00:00Z")),
+                ("officers", .array([.string("P-\(1000 + i % 300)")])), ("narrative", .string(narrative)),
+            ]).sign(with: key)
+        }
+    }
+
+    /// One submission's JSON per line, what wrk's script posts.
+    func writeBodies(_ submissions: [Submission], to path: String) throws {
+        var out = [UInt8]()
+        for s in submissions { out += try CanonicalJSON.encode(s.json()) + [0x0A] }
+        try Data(out).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+/// `blotter serve` (the release binary beside this one) on a free port.
+struct ServerProcess {
+    let process: Process
+    let base: String
+    mutating func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+func startServer(_ location: String) throws -> ServerProcess {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: blotterPath)
+    p.arguments = ["serve", "--ledger", location, "--listen", "127.0.0.1:0", "--log-level", "warning"]
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    var text = ""
+    while !text.contains("\n") {
+        let data = out.fileHandleForReading.availableData
+        guard !data.isEmpty else { fatalError("blotter serve ended: \(text)") }
+        text += String(decoding: data, as: UTF8.self)
+    }
+    guard let range = text.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else { fatalError("blotter serve said: \(text)") }
+    // Keep reading its output so it never writes into a full pipe.
+    Thread.detachNewThread { while !out.fileHandleForReading.availableData.isEmpty {} }
+    return ServerProcess(process: p, base: "http://" + text[range])
+}
+
+/// Signs in with `key` (challenge, signature, session) and returns the bearer token.
+func signIn(_ base: String, _ key: PrivateKey) throws -> String {
+    func call(_ method: String, _ path: String, _ body: [UInt8]? = nil) throws -> JSONValue {
+        var request = URLRequest(url: URL(string: base + path)!)
+        request.httpMethod = method
+        if let body { request.httpBody = Data(body) }
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Data?
+        URLSession.shared.dataTask(with: request) { data, _, _ in result = data; done.signal() }.resume()
+        done.wait()
+        return try JSONParser.parse(Array(result ?? Data()))
+    }
+    let challenge = try call("GET", "/v1/challenge")
+    let text = challenge["sign"]!.stringValue!
+    let signature = try key.signature(for: Array(text.utf8))
+    let session = try call("POST", "/v1/session", try CanonicalJSON.encode(.object([
+        ("key", .string(key.publicKey.keyID)), ("nonce", challenge["nonce"]!), ("signature", .string(Base64.urlEncode(signature))),
+    ])))
+    guard let token = session["token"]?.stringValue else { fatalError("sign-in failed: \(session)") }
+    return token
+}
+
+/// The Lua scripts wrk runs: posting the pre-signed bodies (each thread its share, each body once,
+/// an optional pause per request), and reading case files with a bearer token.
+func writeWrkScripts(_ dir: String) throws -> (post: String, read: String) {
+    let common = """
+        local threads = {}
+        function setup(thread)
+          thread:set("id", #threads)
+          table.insert(threads, thread)
+        end
+        non200 = 0
+        function response(status, headers, body)
+          if status ~= 200 then non200 = non200 + 1 end
+        end
+        function done(summary, latency, requests)
+          local total = 0
+          for _, t in ipairs(threads) do total = total + t:get("non200") end
+          io.write(string.format("non200 %d\\n", total))
+        end
+        local pause = 0
+        function delay() return pause end
+
+        """
+    let post = common + """
+        local bodies = {}
+        local next = 0
+        function init(args)
+          local nthreads, index = tonumber(args[1]), 0
+          for line in io.lines(args[2]) do
+            if index % nthreads == id then table.insert(bodies, line) end
+            index = index + 1
+          end
+          pause = tonumber(args[3] or "0")
+          wrk.method = "POST"
+          wrk.headers["Content-Type"] = "application/json"
+        end
+        function request()
+          next = next + 1
+          if next > #bodies then next = 1 end
+          return wrk.format("POST", nil, nil, bodies[next])
+        end
+        """
+    let read = common + """
+        local cases = {}
+        function init(args)
+          wrk.headers["Authorization"] = "Bearer " .. args[1]
+          for line in io.lines(args[2]) do table.insert(cases, line) end
+          pause = tonumber(args[3] or "0")
+          math.randomseed(id + 1)
+        end
+        function request()
+          return wrk.format("GET", wrk.path .. cases[math.random(#cases)])
+        end
+        """
+    let postPath = dir + "/post.lua", readPath = dir + "/read.lua"
+    try post.write(toFile: postPath, atomically: true, encoding: .utf8)
+    try read.write(toFile: readPath, atomically: true, encoding: .utf8)
+    return (postPath, readPath)
+}
+
+struct WrkResult {
+    var rate = 0.0
+    var p50 = "?", p90 = "?", p99 = "?"
+    var non200 = 0
+    var socketErrors = "0"
+}
+
+func runWrk(_ wrk: String, _ arguments: [String]) -> WrkResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: wrk)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    try! p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return parseWrk(text)
+}
+
+/// Reads wrk's report: Requests/sec, the --latency percentiles, socket errors, and the script's non-200 count.
+func parseWrk(_ text: String) -> WrkResult {
+    var r = WrkResult()
+    for raw in text.split(separator: "\n") {
+        let fields = raw.split(separator: " ", omittingEmptySubsequences: true)
+        guard let first = fields.first else { continue }
+        switch first {
+        case "Requests/sec:": r.rate = Double(fields[1]) ?? 0
+        case "50%": r.p50 = String(fields[1])
+        case "90%": r.p90 = String(fields[1])
+        case "99%": r.p99 = String(fields[1])
+        case "non200": r.non200 = Int(fields[1]) ?? 0
+        case "Socket": r.socketErrors = fields.dropFirst(2).joined(separator: " ")
+        default: break
+        }
+    }
+    return r
+}
+
+func which(_ program: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+        let path = "\(dir)/\(program)"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+}
