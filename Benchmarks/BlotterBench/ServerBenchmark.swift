@@ -44,7 +44,7 @@ func serverBenchmark(seconds duration: Int) throws {
     for (name, location) in stores {
         // In-process: the same kind of statements, the same batch size the server uses.
         let inProcess = try BenchLedger(location: try location(), cases: 0)
-        let statements = try inProcess.complaints(40_000, prefix: "C-IP")
+        let statements = try inProcess.complaints(20_000, prefix: "C-IP")
         let started = DispatchTime.now()
         for batch in stride(from: 0, to: statements.count, by: 256) {
             _ = try inProcess.ledger.append(groups: statements[batch..<min(batch + 256, statements.count)].map { AppendGroup([$0]) })
@@ -181,10 +181,11 @@ func startServer(_ location: String) throws -> ServerProcess {
         guard !data.isEmpty else { fatalError("blotter serve ended: \(text)") }
         text += String(decoding: data, as: UTF8.self)
     }
-    guard let range = text.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else { fatalError("blotter serve said: \(text)") }
+    // "serving LEDGER at http://127.0.0.1:PORT": the ledger may be a PostgreSQL URL on loopback too.
+    guard let range = text.range(of: #"at http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) else { fatalError("blotter serve said: \(text)") }
     // Keep reading its output so it never writes into a full pipe.
     Thread.detachNewThread { while !out.fileHandleForReading.availableData.isEmpty {} }
-    return ServerProcess(process: p, base: "http://" + text[range])
+    return ServerProcess(process: p, base: String(text[range].dropFirst(3)))
 }
 
 /// Signs in with `key` (challenge, signature, session) and returns the bearer token.

@@ -5,6 +5,7 @@ public import BlotterDomain
 internal import BlotterSQL
 internal import Foundation
 internal import GRDB
+internal import Synchronization
 
 /// The embedded ledger store: one SQLite file through GRDB, in WAL mode with
 /// `synchronous=FULL`, so that an acknowledged append survives power loss.
@@ -25,6 +26,12 @@ public final class SQLiteStore: LedgerStore {
     nonisolated(unsafe) private var keyIndexEnsured = false
 
     let queue: DatabaseQueue
+    /// Connections for reads, apart from the writer's, so that a read (a case view on the server)
+    /// never waits for a batch transaction to commit: in WAL mode each sees the last committed state.
+    /// Made on the first read; none for a read-only file, whose one connection only reads.
+    private let readers = Mutex<[DatabaseQueue]>([])
+    private let nextReader = Atomic<Int>(0)
+    static let readerCount = 2
     public let path: String
     /// How the file was opened: read-only when this process may not write it.
     let mode: Mode
@@ -233,6 +240,7 @@ public final class SQLiteStore: LedgerStore {
     /// alone holds the whole ledger (for copying). The store cannot be used afterwards.
     public func close() throws {
         try mapErrors {
+            for reader in readers.withLock({ $0 }) { try reader.close() }
             if mode == .readWrite {
                 try queue.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             }
@@ -281,7 +289,28 @@ public final class SQLiteStore: LedgerStore {
     }
 
     public func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {
-        try mapErrors { try queue.read { db in try body(Access(db: db)) } }
+        try mapErrors { try reader().read { db in try body(Access(db: db)) } }
+    }
+
+    /// The connection a read uses: one of ``readerCount`` read-only connections in turn (the
+    /// writer's own when the file is opened read-only).
+    private func reader() throws -> DatabaseQueue {
+        guard mode == .readWrite else { return queue }
+        let pool = try readers.withLock { pool -> [DatabaseQueue] in
+            if pool.isEmpty {
+                var config = Configuration()
+                config.busyMode = .timeout(Self.busyTimeout)
+                config.readonly = true
+                config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -16384") }
+                do {
+                    pool = try (0..<Self.readerCount).map { _ in try DatabaseQueue(path: path, configuration: config) }
+                } catch {
+                    throw BlotterError(.storage, "cannot open \(path) for reading: \(Self.describe(error))")
+                }
+            }
+            return pool
+        }
+        return pool[nextReader.add(1, ordering: .relaxed).oldValue % pool.count]
     }
 
     func mapErrors<T>(_ body: () throws -> T) throws -> T {

@@ -160,8 +160,8 @@ func startServe(_ arguments: [String]) async throws -> (process: Process, port: 
                     return
                 }
                 text += String(decoding: data, as: UTF8.self)
-                if !resumed, let range = text.range(of: #"127\.0\.0\.1:[0-9]+"#, options: .regularExpression),
-                   let port = Int(text[range].split(separator: ":")[1]) {
+                if !resumed, let range = text.range(of: #"at http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression),
+                   let port = Int(text[range].split(separator: ":").last!) {
                     resumed = true
                     continuation.resume(returning: port)
                 }
