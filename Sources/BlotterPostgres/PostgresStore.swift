@@ -26,7 +26,8 @@ internal import PostgresNIO
 /// are synchronous: they run on the caller's thread, which waits on postgres-nio's futures, so they
 /// must not run on an event loop.
 public final class PostgresStore: LedgerStore, @unchecked Sendable {
-    // @unchecked Sendable: `connection` and `shapes` are only touched while holding `lock`.
+    // @unchecked Sendable: `connection` and `shapes` are only touched while holding `lock`, and
+    // `readConnection` while holding `readLock`.
     public let location: PostgresLocation
     /// How long a writer waits for another writer's sequencer lock before reporting busy.
     public static let busyTimeout = 10
@@ -36,6 +37,10 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
 
     private let lock = NSLock()
     private var connection: PostgresConnection?
+    /// A second connection for reads (and the access log), so that a read never waits for a write
+    /// transaction of this process to end; each read is its own REPEATABLE READ snapshot.
+    private let readLock = NSLock()
+    private var readConnection: PostgresConnection?
     private var shapes: [String: PostgresDialect.TableShape] = [:]
     private let logger: Logger = {
         var logger = Logger(label: "blotter.postgres")
@@ -49,6 +54,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
 
     deinit {
         if let connection, !connection.isClosed { try? connection.close().wait() }
+        if let readConnection, !readConnection.isClosed { try? readConnection.close().wait() }
     }
 
     /// Creates the ledger's tables in an existing, empty database.
@@ -157,7 +163,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     }
 
     public func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {
-        try transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { c in
+        try transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", reading: true) { c in
             let size = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1").rows.first.map { try $0.makeRandomAccess()[0].decode(Int64.self) } ?? 0
             let access = PostgresAccess(store: self, connection: c, size: size)
             let result = try body(access)
@@ -167,8 +173,8 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     }
 
     /// Runs `body` between `begin` and COMMIT; rolls back if it throws.
-    private func transaction<T>(_ begin: String, _ body: (PostgresConnection) throws -> T) throws -> T {
-        try withConnection { c in
+    private func transaction<T>(_ begin: String, reading: Bool = false, _ body: (PostgresConnection) throws -> T) throws -> T {
+        try withConnection(reading: reading) { c in
             _ = try run(c, begin)
             do {
                 let result = try body(c)
@@ -182,6 +188,10 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     }
 
     public func close() throws {
+        readLock.withLock {
+            if let readConnection, !readConnection.isClosed { try? readConnection.close().wait() }
+            readConnection = nil
+        }
         lock.lock()
         defer { lock.unlock() }
         if let connection, !connection.isClosed { try? connection.close().wait() }
@@ -198,25 +208,27 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
 
     /// Runs `body` with the connection, holding the lock; opens the connection first if there is none
     /// or it was closed, and drops it after a failure of the connection itself.
-    func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-        lock.lock()
-        defer { lock.unlock() }
+    func withConnection<T>(reading: Bool = false, _ body: (PostgresConnection) throws -> T) throws -> T {
+        let held = reading ? readLock : lock
+        held.lock()
+        defer { held.unlock() }
+        func keep(_ c: PostgresConnection?) { if reading { readConnection = c } else { connection = c } }
         let c: PostgresConnection
-        if let existing = connection, !existing.isClosed {
+        if let existing = reading ? readConnection : connection, !existing.isClosed {
             c = existing
         } else {
             c = try connect()
-            connection = c
+            keep(c)
         }
         do {
             return try body(c)
         } catch let error as PSQLError {
-            if error.code != .server { connection = nil; try? c.close().wait() }
+            if error.code != .server { keep(nil); try? c.close().wait() }
             throw mapped(error)
         } catch let error as BlotterError {
             throw error
         } catch {
-            connection = nil
+            keep(nil)
             throw BlotterError(.storage, "PostgreSQL at \(location): \(error)")
         }
     }
@@ -339,12 +351,12 @@ extension PostgresStore {
     }
 }
 
-// The access log of reads through the server (``AccessLogStore``). Its own transaction, which does
-// not take the sequencer row: recording a read never waits for the log's writer. Servers that make
+// The access log of reads through the server (``AccessLogStore``). Its own transaction on the read
+// connection, which does not take the sequencer row: recording a read never waits for the log's writer. Servers that make
 // the table at the same moment are serialised by an advisory lock.
 extension PostgresStore: AccessLogStore {
     public func insertAccess(_ records: [AccessRecord]) throws {
-        try transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { c in
+        try transaction("BEGIN ISOLATION LEVEL READ COMMITTED", reading: true) { c in
             let access = PostgresAccess(store: self, connection: c, size: 0)
             if try !access.hasTable(AccessLogSQL.table) {
                 _ = try run(c, "SELECT pg_advisory_xact_lock(\(Self.accessLogLock))")

@@ -38,6 +38,9 @@ extension API {
         }
         router.get("/v1/bodycam/compliance") { request, _ in
             let minutes = try request.uri.queryParameters.get("window_minutes").map { try Self.integer($0, name: "window_minutes") } ?? 30
+            guard minutes <= 525_600 else {
+                throw APIError(status: .badRequest, code: "invalid-input", message: "window_minutes must be at most 525600 (a year)")
+            }
             return try await self.read("bodycam-compliance", subject: nil, request) { views in
                 (try JSONValueCoding.encode(try views.bodycamCompliance(windowSeconds: minutes * 60)), [])
             }

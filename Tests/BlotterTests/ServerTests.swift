@@ -446,6 +446,10 @@ struct ServerTests {
         #expect(try await get("/v1/access-log", as: "ia/rivera").status == 403)
         let bad = try await get("/v1/cases?status=pending", as: "ia/rivera")
         #expect(bad.status == 400 && bad.code == "invalid-input")
+        // A window that would overflow when made seconds is refused (schemathesis found it crashing the server).
+        let huge = try await get("/v1/bodycam/compliance?window_minutes=9223372036854775807", as: "ccrb/analyst")
+        #expect(huge.status == 400 && huge.code == "invalid-input", "\(huge.text)")
+        #expect(try await get("/v1/bodycam/compliance?window_minutes=60", as: "ccrb/analyst").status == 200)
 
         // The access log holds every signed-in read and refusal of an audited view, and nothing else.
         let expected: [[String]] = [
