@@ -13,7 +13,7 @@ internal import CoreMetrics
 /// at once with ``APIError/pushback(queued:retryAfter:)`` (503 with Retry-After), never queued without
 /// bound or left to time out. On graceful shutdown it takes no new requests and commits every one
 /// already queued before it returns.
-public actor GroupCommitter: Service {
+public actor GroupCommitter: DrainingService {
     private struct Waiter {
         let group: AppendGroup
         let continuation: CheckedContinuation<AppendOutcome, any Error>
@@ -60,18 +60,6 @@ public actor GroupCommitter: Service {
         }
     }
 
-    public func run() async throws {
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await self.loop()
-            } onGracefulShutdown: {
-                Task { await self.stop() }
-            }
-        } onCancel: {
-            Task { await self.stop() }
-        }
-    }
-
     /// Takes no new requests; the loop commits what is queued, then ends.
     func stop() {
         stopping = true
@@ -79,7 +67,7 @@ public actor GroupCommitter: Service {
         wake = nil
     }
 
-    private func loop() async {
+    func loop() async {
         while let batch = await nextBatch() {
             let started = ContinuousClock.now
             let count = batch.reduce(0) { $0 + $1.group.submissions.count }
@@ -135,5 +123,26 @@ public actor GroupCommitter: Service {
 
     static func nanoseconds(_ d: Duration) -> Int64 {
         d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+    }
+}
+
+/// A service that drains a queue in `loop()` and ends it on `stop()`: on graceful shutdown or
+/// cancellation it takes no new work and finishes what is queued (GroupCommitter, AccessRecorder).
+protocol DrainingService: Actor, Service {
+    func loop() async
+    func stop()
+}
+
+extension DrainingService {
+    public func run() async throws {
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await self.loop()
+            } onGracefulShutdown: {
+                Task { await self.stop() }
+            }
+        } onCancel: {
+            Task { await self.stop() }
+        }
     }
 }

@@ -132,7 +132,7 @@ extension API {
 /// Writes the access log: each reader's record joins the next transaction (one per batch of
 /// concurrent reads), and the read is answered only once its record is durable. At most
 /// `capacity` records wait; past that a read is refused with 503 (pushback), never answered unlogged.
-public actor AccessRecorder: Service {
+public actor AccessRecorder: DrainingService {
     private let ledger: Ledger
     private let capacity: Int
     private let retryAfter: Int
@@ -157,25 +157,13 @@ public actor AccessRecorder: Service {
         }
     }
 
-    public func run() async throws {
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await self.loop()
-            } onGracefulShutdown: {
-                Task { await self.stop() }
-            }
-        } onCancel: {
-            Task { await self.stop() }
-        }
-    }
-
     func stop() {
         stopping = true
         wake?.resume()
         wake = nil
     }
 
-    private func loop() async {
+    func loop() async {
         while true {
             while queue.isEmpty {
                 if stopping { return }
