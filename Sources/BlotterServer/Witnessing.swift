@@ -67,7 +67,7 @@ final class WitnessClient: Sendable {
             var request = URLRequest(url: URL(string: endpoint.url + "/add-checkpoint")!)
             request.httpMethod = "POST"
             request.httpBody = Data(body.utf8)
-            let (data, response) = try await session.data(for: request)
+            let (data, response) = try await send(request)
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0
             let text = String(decoding: data, as: UTF8.self)
             if status == 409, attempt == 0, let size = Int64(text.trimmingCharacters(in: .newlines)), size != old {
@@ -84,6 +84,25 @@ final class WitnessClient: Sendable {
             return mine
         }
         throw BlotterError(.verificationFailed, "witness \(endpoint.key.name) kept answering 409 for size \(size)")
+    }
+
+    /// One request, not tied to the calling task's cancellation. URLSession's async `data(for:)`
+    /// cancels its data task from inside the Swift runtime's lock on the cancelled task; in
+    /// swift-corelibs-foundation that cancel waits for the session's queue, which may at that moment
+    /// be resuming the same task and waiting for the same lock: the server hung on graceful shutdown
+    /// (seen in a test run, both threads in the backtrace). Here the request's timeout bounds the wait.
+    private func send(_ request: URLRequest) async throws -> (Data, URLResponse) {
+        try await withCheckedThrowingContinuation { continuation in
+            session.dataTask(with: request) { data, response, error in
+                if let error {
+                    continuation.resume(throwing: error)
+                } else if let data, let response {
+                    continuation.resume(returning: (data, response))
+                } else {
+                    continuation.resume(throwing: URLError(.badServerResponse))
+                }
+            }.resume()
+        }
     }
 }
 
