@@ -1,4 +1,5 @@
 internal import COpenSSL
+internal import Synchronization
 
 /// A public key for verifying statement signatures: Ed25519 or ECDSA P-256.
 ///
@@ -15,7 +16,25 @@ public final class PublicKey: @unchecked Sendable {
     public let spkiDER: [UInt8]
 
     /// The key id: lowercase hex SHA-256 of ``spkiDER``.
-    public var keyID: String { Hex.encode(SHA256.hash(spkiDER)) }
+    public let keyID: String
+
+    /// Keys already decoded in this process, by their DER encoding: OpenSSL 3's decoder takes tens of
+    /// microseconds a key, and a store reads the same few keys for every batch of statements.
+    private static let decodedKeys = Mutex<[[UInt8]: PublicKey]>([:])
+    private static let decodedKeysLimit = 10_000
+
+    /// Reads a SubjectPublicKeyInfo DER encoding, as ``init(spkiDER:)``, reusing the key this process
+    /// already decoded from the same bytes (a key is immutable, so one object serves every reader).
+    /// - Throws: as ``init(spkiDER:)``.
+    public static func decoded(spkiDER der: [UInt8]) throws -> PublicKey {
+        if let key = decodedKeys.withLock({ $0[der] }) { return key }
+        let key = try PublicKey(spkiDER: der)
+        decodedKeys.withLock { keys in
+            if keys.count >= decodedKeysLimit { keys.removeAll(keepingCapacity: true) }
+            keys[der] = key
+        }
+        return key
+    }
 
     /// Reads a SubjectPublicKeyInfo DER encoding.
     /// - Throws: ``CryptoError`` `.invalidKey` if the bytes are not one canonical SPKI encoding,
@@ -61,6 +80,7 @@ public final class PublicKey: @unchecked Sendable {
         do {
             algorithm = try Self.algorithm(of: key)
             spkiDER = try Self.encodeSPKI(key)
+            keyID = Hex.encode(SHA256.hash(spkiDER))
         } catch {
             EVP_PKEY_free(key)
             throw error

@@ -12,16 +12,28 @@ public final class DomainPolicy: LedgerPolicy {
     public init() {}
 
     public func batch(_ reader: any LedgerReading) throws -> any LedgerPolicyBatch {
-        DomainBatch(catalog: try catalog(reader))
+        let (catalog, seq) = try catalogAndChange(reader)
+        return DomainBatch(catalog: catalog, catalogChange: seq)
     }
 
     /// The event catalog statements are validated against (genesis catalog plus every
     /// `schema.registered` since); nil for a ledger whose genesis carried none.
     public func catalog(_ reader: any LedgerReading) throws -> EventCatalog? {
+        try catalogAndChange(reader).catalog
+    }
+
+    /// The catalog with the seq of the last change it includes (nil for a bare log or a ledger
+    /// still without its genesis).
+    static func latestChange(_ reader: any LedgerReading) throws -> Int64? {
         let tables = try reader.projections()
         guard try tables.projectionsInstalled() else { return nil }
-        let latest = try tables.latestCatalogChange() ?? -1
-        if let cached = cache.withLock({ $0 }), cached.seq == latest { return cached.catalog }
+        return try tables.latestCatalogChange() ?? -1
+    }
+
+    private func catalogAndChange(_ reader: any LedgerReading) throws -> (catalog: EventCatalog?, seq: Int64?) {
+        guard let latest = try Self.latestChange(reader) else { return (nil, nil) }
+        let tables = try reader.projections()
+        if let cached = cache.withLock({ $0 }), cached.seq == latest { return (cached.catalog, latest) }
         var catalog: EventCatalog? = nil
         for change in try tables.catalogChanges() {
             let json = try JSONParser.parse(Array(change.json.utf8))
@@ -33,13 +45,19 @@ public final class DomainPolicy: LedgerPolicy {
         }
         guard let catalog else { throw BlotterError(.ledgerState, "the domain tables hold no catalog; run `blotter projections rebuild`") }
         cache.withLock { $0 = (latest, catalog) }
-        return catalog
+        return (catalog, latest)
     }
 }
 
 /// The domain's state during one append call: the catalog, as schemas registered in the batch change it.
 struct DomainBatch: LedgerPolicyBatch {
     var catalog: EventCatalog?
+    /// The seq of the last catalog change `catalog` was built from, when the batch was made.
+    let catalogChange: Int64?
+
+    func isCurrent(_ writer: any LedgerWriting) throws -> Bool {
+        try DomainPolicy.latestChange(writer) == catalogChange
+    }
 
     func precheck(_ statement: Statement, values: [String: JSONValue]) throws(BlotterError) -> Bool {
         // Where the schema is already known; one registered earlier in this batch is checked in order.

@@ -172,7 +172,9 @@ public final class Ledger: Sendable {
                     defer { first += group.submissions.count }
                     if outcomes[g] != nil { continue }
                     if savepoints { try writer.savepoint() }
-                    let saved = batch.snapshot()
+                    // Taken only where a refusal rolls back to it: a snapshot held while the batch
+                    // grows makes every insert into its dictionaries copy them.
+                    let saved = savepoints ? batch.snapshot() : nil
                     var receipts: [AppendReceipt?] = []
                     do {
                         for (i, submission) in group.submissions.enumerated() {
@@ -196,7 +198,7 @@ public final class Ledger: Sendable {
                             return nil
                         }
                         try writer.rollbackToSavepoint()
-                        batch.restore(saved)
+                        batch.restore(saved!)
                         outcomes[g] = .refused(index: refusal.index, refusal.error)
                     }
                 }
@@ -422,6 +424,8 @@ private struct BatchWriter {
     var frontier: MerkleFrontier
     var usedNonces: [String: Int64] = [:]
     var policy: (any LedgerPolicyBatch)?
+    /// True when the policy's state changed between the prechecks and the lock: they are done again.
+    var policyRefreshed = false
     var tags: Set<String> = []
 
     init(ledger: Ledger, writer: any LedgerWriting, identity: LedgerIdentity?, policy: (any LedgerPolicyBatch)?, submissions: [Submission]) throws {
@@ -432,6 +436,11 @@ private struct BatchWriter {
         self.count = try writer.count()
         self.identity = identity
         self.policy = policy
+        // The policy's state was read before the lock; an append committed since may have changed it.
+        if let current = policy, let ledgerPolicy = ledger.policy, !(try current.isCurrent(writer)) {
+            self.policy = try ledgerPolicy.batch(writer)
+            policyRefreshed = true
+        }
         if count > 0, let last = try writer.entryBytes(from: count - 1, limit: 1).first {
             prevHash = Entry.hash(last.bytes)
             previousRecorded = try Entry(bytes: last.bytes).recordedTime
@@ -495,7 +504,7 @@ private struct BatchWriter {
         let event = LedgerEvent(seq: seq, type: statement.type, stream: statement.stream, actor: statement.actor,
                                 at: statement.at, recorded: recordedText, values: ready.values)
         if var domain = policy {
-            try domain.check(event, statement: statement, signer: signer, prechecked: ready.policyPrechecked, writer)
+            try domain.check(event, statement: statement, signer: signer, prechecked: ready.policyPrechecked && !policyRefreshed, writer)
             policy = domain
         }
         let version = try state.streamVersion(statement.stream) + 1

@@ -28,4 +28,9 @@ public protocol LedgerPolicyBatch: Sendable {
     /// The statement's effects (derived tables), inside the write transaction, after its entry, its
     /// disclosures and its tree hashes were stored.
     mutating func apply(_ event: LedgerEvent, _ writer: any LedgerWriting) throws
+    /// Whether the state this batch was made from is still the store's, asked inside the write
+    /// transaction: another append (a batch committed while this one was being prepared, or another
+    /// process) may have changed it since ``LedgerPolicy/batch(_:)`` read it. If not, the ledger makes
+    /// a new batch inside the transaction and does every precheck again there.
+    func isCurrent(_ writer: any LedgerWriting) throws -> Bool
 }

@@ -238,7 +238,7 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     static func keyRecord(_ row: PostgresRandomAccessRow) throws -> KeyRecord {
         let roles = try row[3].decode(String.self).split(separator: ",").map(String.init)
         return KeyRecord(keyID: try row[0].decode(String.self), actor: try row[1].decode(String.self),
-                         publicKey: try PublicKey(spkiDER: try row[2].bytesValue()), roles: roles,
+                         publicKey: try PublicKey.decoded(spkiDER: try row[2].bytesValue()), roles: roles,
                          registeredSeq: try row[4].decode(Int64.self), revokedSeq: try row[5].decode(Int64?.self))
     }
 

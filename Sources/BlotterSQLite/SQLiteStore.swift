@@ -429,7 +429,7 @@ private struct Access: LedgerWriting, SQLConnection, ProjectionWriting {
     static func keyRecord(_ row: Row) throws -> KeyRecord {
         let spki: Data = row[2]
         let roles = (row[3] as String).split(separator: ",").map(String.init)
-        return KeyRecord(keyID: row[0], actor: row[1], publicKey: try PublicKey(spkiDER: Array(spki)), roles: roles,
+        return KeyRecord(keyID: row[0], actor: row[1], publicKey: try PublicKey.decoded(spkiDER: Array(spki)), roles: roles,
                          registeredSeq: row[4], revokedSeq: row[5])
     }
 

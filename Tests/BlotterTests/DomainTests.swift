@@ -151,16 +151,7 @@ struct SchemaValidationTests {
     @Test("an administrator registers a new schema version (a new field and category); statements use it without a rebuild", arguments: StoreKind.allCases)
     func registerVersion(_ store: StoreKind) throws {
         let desk = try CaseDesk(store: store)
-        let catalog = try desk.ledger.catalog()!
-        guard case var .object(schema) = catalog.schemas["case.allegation.added"]![1]!.json,
-              case var .object(properties) = schema.first(where: { $0.0 == "properties" })!.1 else { Issue.record("shape"); return }
-        properties.append(("body_camera_on", .object([("type", .string("boolean")), ("sensitivity", .string("public"))])))
-        properties = properties.map { name, value in
-            guard name == "category", case var .object(c) = value else { return (name, value) }
-            c = c.map { $0.0 == "enum" ? ("enum", .array(($0.1.arrayValue ?? []) + [.string("Sexual Misconduct")])) : $0 }
-            return (name, .object(c))
-        }
-        schema = schema.map { $0.0 == "properties" ? ("properties", .object(properties)) : $0 }
+        guard let schema = try Self.widenedAllegationSchema(desk) else { Issue.record("shape"); return }
         try desk.step("ia/admin", "schema.registered", "schemas/case.allegation.added",
                       [("event_type", .string("case.allegation.added")), ("version", .integer(2)), ("schema", .object(schema))])
         #expect(try desk.ledger.catalog()?.types["case.allegation.added"]?.version == 2)
@@ -191,6 +182,73 @@ struct SchemaValidationTests {
         // The registration survives a reopen of the file (the catalog is read back from the ledger).
         let reopened = try openLedger(desk.t.path)
         #expect(try reopened.catalog()?.types["case.allegation.added"]?.version == 2)
+    }
+
+    /// Version 1 of case.allegation.added with a new field (body_camera_on) and a new category.
+    static func widenedAllegationSchema(_ desk: CaseDesk) throws -> [(String, JSONValue)]? {
+        let catalog = try desk.ledger.catalog()!
+        guard case let .object(schema) = catalog.schemas["case.allegation.added"]![1]!.json,
+              case var .object(properties) = schema.first(where: { $0.0 == "properties" })!.1 else { return nil }
+        properties.append(("body_camera_on", .object([("type", .string("boolean")), ("sensitivity", .string("public"))])))
+        properties = properties.map { name, value in
+            guard name == "category", case var .object(c) = value else { return (name, value) }
+            c = c.map { $0.0 == "enum" ? ("enum", .array(($0.1.arrayValue ?? []) + [.string("Sexual Misconduct")])) : $0 }
+            return (name, .object(c))
+        }
+        return schema.map { $0.0 == "properties" ? ("properties", .object(properties)) : $0 }
+    }
+
+    /// A store that lets another writer commit between an append's checks (done before the lock) and
+    /// its write transaction, as a second server on the same database or the server's next batch does.
+    final class InterleavingStore: LedgerStore, @unchecked Sendable {
+        let inner: any LedgerStore
+        var beforeNextWrite: (() throws -> Void)?
+        init(_ inner: any LedgerStore) { self.inner = inner }
+        func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
+            if let other = beforeNextWrite {
+                beforeNextWrite = nil
+                try other()
+            }
+            return try inner.write(body)
+        }
+        func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T { try inner.read(body) }
+        func close() throws { try inner.close() }
+        func compact() throws { try inner.compact() }
+    }
+
+    @Test("a schema version registered by another writer after an append's checks and before its lock is the one that append is held to", arguments: StoreKind.allCases)
+    func schemaRegisteredMeanwhile(_ store: StoreKind) throws {
+        let desk = try CaseDesk(store: store)
+        guard let schema = try Self.widenedAllegationSchema(desk) else { Issue.record("shape"); return }
+        try desk.complaint("C-1")
+        try desk.open("IA-1", complaints: ["C-1"])
+        let interleaving = InterleavingStore(desk.ledger.store)
+        let second = Ledger(store: interleaving)
+        // The version-1 statement passes every check made before the lock; then version 2 is registered.
+        let old = try desk.signed("ia/rivera", "case.allegation.added", "case/IA-1",
+                                  [("allegation_id", .string("A1")), ("officer", .string("P-1")), ("category", .string("Force"))])
+        interleaving.beforeNextWrite = {
+            try desk.step("ia/admin", "schema.registered", "schemas/case.allegation.added",
+                          [("event_type", .string("case.allegation.added")), ("version", .integer(2)), ("schema", .object(schema))])
+        }
+        let count = try desk.ledger.count()
+        do {
+            _ = try second.append(old)
+            Issue.record("a version-1 statement was appended after version 2 was registered")
+        } catch let refusal as BlotterError {
+            #expect(refusal.code == .schemaViolation && refusal.message.contains("version 1 is no longer accepted"), "\(refusal)")
+        }
+        #expect(try desk.ledger.count() == count + 1, "only the registration was appended")
+        // And a version-3 statement checked while version 3 did not exist yet is taken once another
+        // writer registered version 3 before its lock.
+        let new = try desk.signed("ia/rivera", "case.allegation.added", "case/IA-1", [("allegation_id", .string("A2")), ("officer", .string("P-1")),
+                                                                                   ("category", .string("Sexual Misconduct"))], schema: 3)
+        interleaving.beforeNextWrite = {
+            try desk.step("ia/admin", "schema.registered", "schemas/case.allegation.added",
+                          [("event_type", .string("case.allegation.added")), ("version", .integer(3)), ("schema", .object(schema))])
+        }
+        let receipt = try second.append(new)
+        #expect(receipt.seq == count + 2 && !receipt.duplicate)
     }
 }
 
