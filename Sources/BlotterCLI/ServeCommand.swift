@@ -47,6 +47,9 @@ struct ServeCommand: AsyncBlotterSubcommand {
     @Option(name: .long, help: "Milliseconds the writer waits for a batch to fill (0: commit what queued during the last commit).")
     var batchWaitMs = 0
 
+    @Option(name: .long, help: "Batches in flight at once: one commits while the next has its signatures and schemas checked (1: one at a time).")
+    var batchesInFlight = 2
+
     @Option(name: .long, help: "Statements that may wait for the writer before requests are answered 503.")
     var queue = 8192
 
@@ -84,8 +87,8 @@ struct ServeCommand: AsyncBlotterSubcommand {
         guard witnessQuorum >= 0, witnessQuorum <= witnesses.count else {
             throw BlotterError(.invalidInput, "--witness-quorum \(witnessQuorum) cannot be met by \(witnesses.count) witness(es)")
         }
-        guard batch >= 1, queue >= 1, maxBody >= 1, checkpointInterval > 0, batchWaitMs >= 0, sessionHours > 0, bodyTimeout > 0 else {
-            throw BlotterError(.invalidInput, "--batch, --queue, --max-body, --checkpoint-interval, --body-timeout and --session-hours must be positive, --batch-wait-ms not negative")
+        guard batch >= 1, batchesInFlight >= 1, queue >= 1, maxBody >= 1, checkpointInterval > 0, batchWaitMs >= 0, sessionHours > 0, bodyTimeout > 0 else {
+            throw BlotterError(.invalidInput, "--batch, --batches-in-flight, --queue, --max-body, --checkpoint-interval, --body-timeout and --session-hours must be positive, --batch-wait-ms not negative")
         }
         let keyPath = ledgerOptions.operatorKeyPath(operatorKey)
         let key = operatorKey != nil || FileManager.default.fileExists(atPath: keyPath) ? try loadPrivateKey(keyPath) : nil
@@ -97,7 +100,7 @@ struct ServeCommand: AsyncBlotterSubcommand {
         defer { try? ledger.close() }
         let configuration = ServerConfiguration(
             host: host, port: port, operatorKey: key, checkpointInterval: .milliseconds(Int64(checkpointInterval * 1000)),
-            maxBatch: batch, batchWait: .milliseconds(batchWaitMs), queueCapacity: queue, maxBodyBytes: maxBody,
+            maxBatch: batch, batchWait: .milliseconds(batchWaitMs), batchesInFlight: batchesInFlight, queueCapacity: queue, maxBodyBytes: maxBody,
             bodyTimeout: .milliseconds(Int64(bodyTimeout * 1000)),
             sessionLifetimeSeconds: max(1, Int64(sessionHours * 3600)), secureCookies: secureCookies, witnesses: witnesses,
             witnessQuorum: witnessQuorum)

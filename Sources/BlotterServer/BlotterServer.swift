@@ -22,6 +22,9 @@ public struct ServerConfiguration: Sendable {
     /// How long the writer waits for a batch to fill before committing a smaller one (0: commit
     /// whatever has queued while the previous batch committed).
     public var batchWait: Duration
+    /// Batches in flight at once: while one holds the write transaction, the next has its signatures
+    /// and schemas checked on the other cores (1: one batch at a time).
+    public var batchesInFlight: Int
     /// Statements that may wait for the writer; beyond it requests are answered 503 with Retry-After.
     public var queueCapacity: Int
     /// Statements in one request.
@@ -47,7 +50,7 @@ public struct ServerConfiguration: Sendable {
     public var witnessTimeoutSeconds: Double
 
     public init(host: String = "127.0.0.1", port: Int = 8080, operatorKey: PrivateKey? = nil, checkpointInterval: Duration = .seconds(1),
-                maxBatch: Int = 256, batchWait: Duration = .zero, queueCapacity: Int = 8192, maxRequestStatements: Int = 1000,
+                maxBatch: Int = 256, batchWait: Duration = .zero, batchesInFlight: Int = 2, queueCapacity: Int = 8192, maxRequestStatements: Int = 1000,
                 maxBodyBytes: Int = 16 << 20, idleTimeout: Duration = .seconds(30), bodyTimeout: Duration = .seconds(30), retryAfterSeconds: Int = 1,
                 sessionLifetimeSeconds: Int64 = 8 * 3600, secureCookies: Bool = false, witnesses: [WitnessEndpoint] = [],
                 witnessQuorum: Int = 0, witnessTimeoutSeconds: Double = 5) {
@@ -57,6 +60,7 @@ public struct ServerConfiguration: Sendable {
         self.checkpointInterval = checkpointInterval
         self.maxBatch = maxBatch
         self.batchWait = batchWait
+        self.batchesInFlight = max(1, batchesInFlight)
         self.queueCapacity = queueCapacity
         self.maxRequestStatements = maxRequestStatements
         self.maxBodyBytes = maxBodyBytes
@@ -96,7 +100,7 @@ public func buildApplication(ledger: Ledger, configuration: ServerConfiguration,
     let witnessing = configuration.witnesses.isEmpty ? nil : Witnessing(
         clients: configuration.witnesses.map { WitnessClient($0, timeout: configuration.witnessTimeoutSeconds) }, quorum: quorum,
         published: published, ledger: ledger, metrics: metrics, logger: logger)
-    let committer = GroupCommitter(ledger: ledger, maxBatch: configuration.maxBatch, batchWait: configuration.batchWait,
+    let committer = GroupCommitter(ledger: ledger, maxBatch: configuration.maxBatch, batchWait: configuration.batchWait, inFlight: configuration.batchesInFlight,
                                    capacity: configuration.queueCapacity, retryAfter: configuration.retryAfterSeconds, metrics: metrics)
     let recorder = AccessRecorder(ledger: ledger, capacity: configuration.queueCapacity, retryAfter: configuration.retryAfterSeconds)
     let api = API(ledger: ledger, identity: identity, configuration: configuration, committer: committer, metrics: metrics,

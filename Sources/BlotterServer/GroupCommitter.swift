@@ -9,7 +9,7 @@ internal import CoreMetrics
 /// only when its batch has committed, so nothing is acknowledged that is not durable.
 ///
 /// Bounded: a batch takes up to `maxBatch` statements (a larger request goes alone); while one commits
-/// the next fills; at most `capacity` statements wait, and a request that would exceed it is refused
+/// the next is checked and a third fills; at most `capacity` statements wait, and a request that would exceed it is refused
 /// at once with ``APIError/pushback(queued:retryAfter:)`` (503 with Retry-After), never queued without
 /// bound or left to time out. On graceful shutdown it takes no new requests and commits every one
 /// already queued before it returns.
@@ -22,6 +22,11 @@ public actor GroupCommitter: DrainingService {
     private let ledger: Ledger
     private let maxBatch: Int
     private let batchWait: Duration
+    /// Batches in flight at once: while one holds the write transaction, the next has its signatures
+    /// and schemas checked on the other cores (``Ledger/append(groups:)`` does that before it takes
+    /// the lock), so neither the lock nor the cores wait for the other. The store runs the
+    /// transactions one at a time.
+    private let inFlight: Int
     private let capacity: Int
     private let retryAfter: Int
     private let metrics: ServerMetrics
@@ -31,10 +36,11 @@ public actor GroupCommitter: DrainingService {
     private var wake: CheckedContinuation<Void, Never>?
     private var stopping = false
 
-    init(ledger: Ledger, maxBatch: Int, batchWait: Duration, capacity: Int, retryAfter: Int, metrics: ServerMetrics) {
+    init(ledger: Ledger, maxBatch: Int, batchWait: Duration, inFlight: Int, capacity: Int, retryAfter: Int, metrics: ServerMetrics) {
         self.ledger = ledger
         self.maxBatch = max(1, maxBatch)
         self.batchWait = batchWait
+        self.inFlight = max(1, inFlight)
         self.capacity = max(1, capacity)
         self.retryAfter = retryAfter
         self.metrics = metrics
@@ -68,27 +74,41 @@ public actor GroupCommitter: DrainingService {
     }
 
     func loop() async {
-        while let batch = await nextBatch() {
-            let started = ContinuousClock.now
-            let count = batch.reduce(0) { $0 + $1.group.submissions.count }
-            do {
-                let outcomes = try await ledger.append(groups: batch.map(\.group))
-                metrics.commitTime.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
-                metrics.batches.increment()
-                metrics.batchSize.record(count)
-                for (waiter, outcome) in zip(batch, outcomes) {
-                    if case let .appended(receipts) = outcome {
-                        let duplicates = receipts.filter { $0?.duplicate == true }.count
-                        metrics.appended.increment(by: receipts.count - duplicates)
-                        metrics.duplicates.increment(by: duplicates)
-                    }
-                    waiter.continuation.resume(returning: outcome)
+        await withTaskGroup(of: Void.self) { batches in
+            var running = 0
+            while true {
+                // A slot first, then the batch: what queues meanwhile joins it.
+                if running == inFlight {
+                    await batches.next()
+                    running -= 1
                 }
-            } catch {
-                // The transaction rolled back: nothing of this batch is in the ledger, and every
-                // request in it is told so.
-                for waiter in batch { waiter.continuation.resume(throwing: error) }
+                guard let batch = await nextBatch() else { break }
+                batches.addTask { await self.commit(batch) }
+                running += 1
             }
+        }
+    }
+
+    private func commit(_ batch: [Waiter]) async {
+        let started = ContinuousClock.now
+        let count = batch.reduce(0) { $0 + $1.group.submissions.count }
+        do {
+            let outcomes = try await ledger.append(groups: batch.map(\.group))
+            metrics.commitTime.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
+            metrics.batches.increment()
+            metrics.batchSize.record(count)
+            for (waiter, outcome) in zip(batch, outcomes) {
+                if case let .appended(receipts) = outcome {
+                    let duplicates = receipts.filter { $0?.duplicate == true }.count
+                    metrics.appended.increment(by: receipts.count - duplicates)
+                    metrics.duplicates.increment(by: duplicates)
+                }
+                waiter.continuation.resume(returning: outcome)
+            }
+        } catch {
+            // The transaction rolled back: nothing of this batch is in the ledger, and every
+            // request in it is told so.
+            for waiter in batch { waiter.continuation.resume(throwing: error) }
         }
     }
 
