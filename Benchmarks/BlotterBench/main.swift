@@ -3,7 +3,7 @@
 //   swift run -c release blotter-bench [--entries N] [--checkpoint N] [--dir DIR] [--skip-python] [--python-verifier]
 //   swift run -c release blotter-bench --tree LEDGER     (Merkle tree: root from scratch, proof latency)
 //   swift run -c release blotter-bench --stores N [--postgres URL]   (SQLite and PostgreSQL side by side)
-//   swift run -c release blotter-bench --server SECONDS [--postgres URL]   (blotter serve under wrk)
+//   swift run -c release blotter-bench --server SECONDS [--postgres URL] [--server-store SQLite|PostgreSQL] [--serve-flag F]...   (blotter serve under wrk)
 //
 // Measures, on a ledger of N entries of realistic size (about 1 KiB of statement each):
 //   - appending signed statements durably (synchronous=FULL) in batches of 1,000, signature checks
@@ -41,6 +41,8 @@ var exportRecords: Int? = nil
 var storeEntries: Int? = nil
 var postgresURL: String? = nil
 var serverSeconds: Int? = nil
+var serverStore: String? = nil
+var serverFlags: [String] = []
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let a = arguments.next() {
     switch a {
@@ -58,6 +60,8 @@ while let a = arguments.next() {
     case "--stores": storeEntries = Int(arguments.next()!)!
     case "--postgres": postgresURL = arguments.next()!
     case "--server": serverSeconds = Int(arguments.next()!)!
+    case "--server-store": serverStore = arguments.next()!
+    case "--serve-flag": serverFlags.append(arguments.next()!)
     default: fatalError("unknown argument \(a)")
     }
 }
