@@ -30,6 +30,7 @@ func serverBenchmark(seconds duration: Int) throws {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let scripts = try writeWrkScripts(dir)
 
+    if let serverStore, !["SQLite", "PostgreSQL"].contains(serverStore) { fatalError("--server-store is SQLite or PostgreSQL, not \(serverStore)") }
     let needsPostgres = serverStore == nil || serverStore == "PostgreSQL"
     var server = postgresURL
     if server == nil && needsPostgres { server = startThrowawayPostgres(dir + "/pg") }
@@ -47,20 +48,11 @@ func serverBenchmark(seconds duration: Int) throws {
         // In-process: the same kind of statements, in batches of the server's largest size.
         let inProcess = try BenchLedger(location: try location(), cases: 0)
         let statements = try inProcess.complaints(20_000, prefix: "C-IP")
-        let started = DispatchTime.now()
-        for batch in stride(from: 0, to: statements.count, by: 256) {
-            _ = try inProcess.ledger.append(groups: statements[batch..<min(batch + 256, statements.count)].map { AppendGroup([$0]) })
-        }
-        let inProcessRate = Double(statements.count) / seconds(since: started)
+        let inProcessRate = try appendRate(inProcess.ledger, statements, batch: 256)
         line("\(name): in-process append, batches of 256, signatures checked: \(fmt(inProcessRate))/s (\(fmt(100 * inProcessRate / speed.verify))% of one core's Ed25519 verify)")
         // Batches as small as 32 connections make: what each batch costs besides its statements
         // (the commit's fsync, the look-ups at its start) shows here.
-        let small = try inProcess.complaints(4_000, prefix: "C-IPS")
-        let smallStarted = DispatchTime.now()
-        for batch in stride(from: 0, to: small.count, by: 16) {
-            _ = try inProcess.ledger.append(groups: small[batch..<min(batch + 16, small.count)].map { AppendGroup([$0]) })
-        }
-        let smallRate = Double(small.count) / seconds(since: smallStarted)
+        let smallRate = try appendRate(inProcess.ledger, try inProcess.complaints(4_000, prefix: "C-IPS"), batch: 16)
         try inProcess.ledger.close()
         line("\(name): in-process append, batches of 16: \(fmt(smallRate))/s (\(fmt(100 * smallRate / speed.verify))% of one core's Ed25519 verify)")
 
@@ -181,6 +173,15 @@ struct ServerProcess {
         process.terminate()
         process.waitUntilExit()
     }
+}
+
+/// Appends `statements` in-process, `batch` one-statement groups per call, and returns statements a second.
+func appendRate(_ ledger: Ledger, _ statements: [Submission], batch: Int) throws -> Double {
+    let started = DispatchTime.now()
+    for first in stride(from: 0, to: statements.count, by: batch) {
+        _ = try ledger.append(groups: statements[first..<min(first + batch, statements.count)].map { AppendGroup([$0]) })
+    }
+    return Double(statements.count) / seconds(since: started)
 }
 
 func startServer(_ location: String, flags: [String]) throws -> ServerProcess {

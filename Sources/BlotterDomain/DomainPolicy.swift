@@ -22,17 +22,21 @@ public final class DomainPolicy: LedgerPolicy {
         try catalogAndChange(reader).catalog
     }
 
-    /// The catalog with the seq of the last change it includes (nil for a bare log or a ledger
-    /// still without its genesis).
+    /// The seq of the last catalog change the store holds (-1 for none yet); nil for a bare log or a
+    /// ledger still without its genesis.
     static func latestChange(_ reader: any LedgerReading) throws -> Int64? {
-        let tables = try reader.projections()
+        try latestChange(reader.projections())
+    }
+
+    private static func latestChange(_ tables: any ProjectionReading) throws -> Int64? {
         guard try tables.projectionsInstalled() else { return nil }
         return try tables.latestCatalogChange() ?? -1
     }
 
+    /// The catalog with the seq of the last change it includes (both nil for a bare log).
     private func catalogAndChange(_ reader: any LedgerReading) throws -> (catalog: EventCatalog?, seq: Int64?) {
-        guard let latest = try Self.latestChange(reader) else { return (nil, nil) }
         let tables = try reader.projections()
+        guard let latest = try Self.latestChange(tables) else { return (nil, nil) }
         if let cached = cache.withLock({ $0 }), cached.seq == latest { return (cached.catalog, latest) }
         var catalog: EventCatalog? = nil
         for change in try tables.catalogChanges() {

@@ -60,7 +60,7 @@ public struct ServerConfiguration: Sendable {
         self.checkpointInterval = checkpointInterval
         self.maxBatch = maxBatch
         self.batchWait = batchWait
-        self.batchesInFlight = max(1, batchesInFlight)
+        self.batchesInFlight = batchesInFlight
         self.queueCapacity = queueCapacity
         self.maxRequestStatements = maxRequestStatements
         self.maxBodyBytes = maxBodyBytes

@@ -8,9 +8,9 @@ internal import CoreMetrics
 /// nothing, a refused one leaving no trace), so one fsync serves many requests. A request is resumed
 /// only when its batch has committed, so nothing is acknowledged that is not durable.
 ///
-/// Bounded: a batch takes up to `maxBatch` statements (a larger request goes alone); while one commits
-/// the next is checked and a third fills; at most `capacity` statements wait, and a request that would exceed it is refused
-/// at once with ``APIError/pushback(queued:retryAfter:)`` (503 with Retry-After), never queued without
+/// Bounded: a batch takes up to `maxBatch` statements (a larger request goes alone); while up to
+/// `inFlight` batches are checked and committed, the next fills; at most `capacity` statements wait,
+/// and a request that would exceed it is refused at once with ``APIError/pushback(queued:retryAfter:)`` (503 with Retry-After), never queued without
 /// bound or left to time out. On graceful shutdown it takes no new requests and commits every one
 /// already queued before it returns.
 public actor GroupCommitter: DrainingService {
