@@ -244,7 +244,7 @@ def parse_entry(raw):
     except Exception as e:  # rfc8785 refuses e.g. integers beyond 2^53
         raise Invalid("entry cannot be canonicalised: %s" % e)
     if canonical != raw:
-        raise Invalid("entry bytes are not in RFC 8785 canonical form")
+        raise Invalid("entry bytes are not valid: not in RFC 8785 canonical form")
     return entry
 
 
@@ -366,6 +366,8 @@ class Verifier:
         self.streams = {}
         self.prev = ZERO_HASH
         self.last_recorded = None
+        self.last_recorded_text = None
+        self.key_statements = []
         self.count = 0
         self.disclosures = 0
         self.withheld = 0
@@ -384,18 +386,20 @@ class Verifier:
             raise Invalid("prev does not match SHA-256 of entry %d (expected %s, found %s)" % (seq - 1, self.prev, entry["prev"]))
         recorded = parse_time(entry["recorded"], True)
         if self.last_recorded is not None and recorded < self.last_recorded:
-            raise Invalid("recorded %s is earlier than the previous entry's" % entry["recorded"])
+            raise Invalid("recorded %s is earlier than the previous entry's %s" % (entry["recorded"], self.last_recorded_text))
         if parse_time(st["at"], False) - recorded > MAX_SKEW_MS:
-            raise Invalid('statement time "at" %s is more than 5 minutes after recorded %s' % (st["at"], entry["recorded"]))
+            raise Invalid('statement time "at" %s is more than 5 minutes after the ledger\'s time %s' % (st["at"], entry["recorded"]))
 
         values = {}
         for field, text in stored_disclosures.items():
             name, value, digest = parse_disclosure(text)
-            if name != field or field not in st["fields"]:
+            if field not in st["fields"]:
                 raise Invalid('stored disclosure for field "%s" names a field the statement does not commit to' % field)
             if digest != st["fields"][field]:
                 raise Invalid('disclosure for field "%s" does not match its digest (expected %s, found %s)'
                               % (field, st["fields"][field], digest))
+            if name != field:
+                raise Invalid('stored disclosure for field "%s" names field "%s"' % (field, name))
             values[field] = value
 
         def need(name):
@@ -417,6 +421,9 @@ class Verifier:
         self.streams[st["stream"]] = self.streams.get(st["stream"], 0) + 1
         self.prev = hashlib.sha256(raw).hexdigest()
         self.last_recorded = recorded
+        self.last_recorded_text = entry["recorded"]
+        if st["type"] in KEY_STATEMENT_TYPES:
+            self.key_statements.append(seq)
         self.count += 1
         self.disclosures += len(values)
         self.withheld += len(st["fields"]) - len(values)
@@ -453,7 +460,7 @@ class Verifier:
         if signer is None or signer["registered"] >= seq:
             raise Invalid("key %s is not registered" % st["key"])
         if signer["revoked"] is not None and signer["revoked"] < seq:
-            raise Invalid("key %s was revoked at entry %d" % (st["key"], signer["revoked"]))
+            raise Invalid("key %s of %s was revoked at entry %d" % (st["key"], signer["actor"], signer["revoked"]))
         if signer["actor"] != st["actor"]:
             raise Invalid("key %s is registered to %s, not %s" % (st["key"], signer["actor"], st["actor"]))
         if signer["alg"] != st["alg"]:
@@ -636,12 +643,30 @@ def verify(path, chunk=4096):
     expected = 2 * v.count - bin(v.count).count("1")
     if stored != expected:
         raise Invalid("the stored Merkle tree has %d hashes; %d entries make %d" % (stored, v.count, expected))
+    check_key_statement_list(db, v)
+    check_key_table(db, v)
     if v.count:
         check_checkpoints(db, v)
-    check_key_table(db, v)
     if has_views(db):
         v.view_rows = v.views.check(db)
     return v
+
+
+KEY_STATEMENT_TYPES = ("ledger.created", "key.registered", "key.revoked")
+
+
+def check_key_statement_list(db, v):
+    """Blotter's appends find the key statements by the entries' stored `type` column (section 6):
+    it must list exactly the entries whose bytes are key statements."""
+    listed = [seq for (seq,) in db.execute(
+        "SELECT seq FROM entries WHERE type IN ('ledger.created', 'key.registered', 'key.revoked') ORDER BY seq") if seq < v.count]
+    if listed != v.key_statements:
+        in_bytes, in_list = set(v.key_statements), set(listed)
+        seq = min(in_bytes ^ in_list)
+        if seq in in_bytes:
+            raise Invalid("its bytes are a key statement, but the store does not list it as one (its stored type was changed): "
+                          "appends would not see it", seq)
+        raise Invalid("the store lists it as a key statement, but its bytes are not one (its stored type was changed)", seq)
 
 
 def check_key_table(db, v):

@@ -85,10 +85,7 @@ public enum LedgerCopy {
             let firstIndex = ((range.lowerBound + (Int64(1) << level)) >> level) - 1
             let lastIndex = (range.upperBound >> level) - 1
             if lastIndex >= firstIndex {
-                let hashes = try reader.treeHashes(level: level, indexes: firstIndex..<(lastIndex + 1))
-                guard hashes.count == Int(lastIndex - firstIndex + 1) else {
-                    throw BlotterError(.storage, "the source's stored Merkle tree has \(hashes.count) hashes at level \(level) for indexes \(firstIndex)...\(lastIndex)")
-                }
+                let hashes = try reader.completeTreeHashes(level: level, indexes: firstIndex..<(lastIndex + 1))
                 for (i, h) in hashes.enumerated() { out.append((level, firstIndex + Int64(i), h)) }
             }
             level += 1

@@ -88,8 +88,9 @@ public protocol LedgerReading: LedgerStateReading {
     /// The stored hash of the complete Merkle subtree `index` at `level` (leaves
     /// `index << level ..< (index + 1) << level`); nil if that subtree is not complete yet.
     func treeHash(level: Int, index: Int64) throws -> TreeHash?
-    /// Stored hashes of complete subtrees at `level` with indexes `indexes`, in order.
-    func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash]
+    /// Stored hashes of complete subtrees at `level` with indexes `indexes`, in order: one per
+    /// index, nil where none is stored (a hash deleted behind Blotter's back stays in its place).
+    func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash?]
     /// The number of stored tree hashes.
     func treeHashCount() throws -> Int64
     /// Every signed checkpoint the operator issued, by size.
@@ -101,6 +102,18 @@ public protocol LedgerReading: LedgerStateReading {
 }
 
 extension LedgerReading {
+    /// The stored hashes of `indexes` at `level`, every one of them: refused, naming the first that
+    /// is missing, where one is not stored.
+    public func completeTreeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash] {
+        let hashes = try treeHashes(level: level, indexes: indexes)
+        return try hashes.enumerated().map { i, hash in
+            guard let hash else {
+                throw BlotterError(.storage, "the stored Merkle tree has no hash at level \(level), index \(indexes.lowerBound + Int64(i))")
+            }
+            return hash
+        }
+    }
+
     public func entries(nonces: [(keyID: String, at: String, nonce: String)]) throws -> [String: Int64] {
         var out: [String: Int64] = [:]
         for n in nonces {

@@ -120,7 +120,13 @@ public struct LedgerVerifier: Sendable {
             for (size, text) in try store.read({ try $0.checkpoints() }) {
                 do {
                     let note = try SignedNote(parsing: text)
-                    _ = try note.verify(keys: [identity.operatorKey])
+                    // The same words as Tools/verify_ledger.py (the README's table of failures).
+                    guard note.signatures.contains(where: { $0.name == identity.operatorKey.name && $0.keyID == identity.operatorKey.keyID }) else {
+                        throw BlotterError(.verificationFailed, "not signed by the operator key (signed by \(note.signatures.map { "\($0.name)+\(String(format: "%08x", $0.keyID))" }.joined(separator: ", ")))")
+                    }
+                    do { _ = try note.verify(keys: [identity.operatorKey]) } catch {
+                        throw BlotterError(.verificationFailed, "the operator's signature does not verify")
+                    }
                     let checkpoint = try Checkpoint(text: note.text)
                     guard checkpoint.size == size, checkpoint.origin == identity.origin else {
                         throw BlotterError(.verificationFailed, "it says origin \(checkpoint.origin) and size \(checkpoint.size)")
@@ -322,9 +328,7 @@ public struct LedgerVerifier: Sendable {
                 }
             case let .success(p):
                 do {
-                    guard p.entry.seq == stored.seq else {
-                        throw BlotterError(.verificationFailed, "stored as entry \(stored.seq) but its bytes say seq \(p.entry.seq)")
-                    }
+                    // (prepare checked that the bytes say this seq.)
                     guard p.entry.prev == state.prevHash else {
                         throw BlotterError(.verificationFailed, "prev does not match SHA-256 of entry \(stored.seq - 1) (expected \(state.prevHash), found \(p.entry.prev))")
                     }
@@ -352,11 +356,13 @@ public struct LedgerVerifier: Sendable {
                 // A subtree holding one already found to differ differs too: only the lowest is named.
                 let leaves = (f.index << Int64(f.level))..<((f.index + 1) << Int64(f.level))
                 guard !state.treeMismatches.contains(where: leaves.contains) else { continue }
-                if position >= level.count {
+                guard position < level.count, let storedHash = level[position] else {
                     fail(BlotterError(.verificationFailed, "the stored Merkle tree has no hash at level \(f.level), index \(f.index)"), stored.seq, rank: 2)
                     state.treeMismatches.append(leaves.lowerBound)
-                } else if level[position] != f.hash {
-                    fail(BlotterError(.verificationFailed, "the stored Merkle tree hash at level \(f.level), index \(f.index) does not match the entries (expected \(f.hash.base64), found \(level[position].base64))"), stored.seq, rank: 2)
+                    continue
+                }
+                if storedHash != f.hash {
+                    fail(BlotterError(.verificationFailed, "the stored Merkle tree hash at level \(f.level), index \(f.index) does not match the entries (expected \(f.hash.base64), found \(storedHash.base64))"), stored.seq, rank: 2)
                     state.treeMismatches.append(leaves.lowerBound)
                 }
             }
@@ -384,6 +390,10 @@ public struct LedgerVerifier: Sendable {
 
     static func prepare(_ stored: StoredEntry) throws(BlotterError) -> Prepared {
         let (entry, signingInput) = try Entry.parse(stored: stored.bytes)
+        // Before the disclosures, which are stored by seq: bytes moved to another seq are named as moved.
+        guard entry.seq == stored.seq else {
+            throw BlotterError(.verificationFailed, "stored as entry \(stored.seq) but its bytes say seq \(entry.seq)")
+        }
         let fields = entry.statement.fields
         let readsValues = typesReadingDisclosures.contains(entry.statement.type)
         var disclosures: [String: Disclosure] = [:]
@@ -419,12 +429,12 @@ public struct LedgerVerifier: Sendable {
 /// subtrees those entries finish: at each level L, indexes `first >> L ..< (first + n) >> L`.
 struct Chunk: Sendable {
     var entries: [StoredEntry]
-    var tree: [[TreeHash]]
+    var tree: [[TreeHash?]]
 
     static func read(_ reader: any LedgerReading, from first: Int64, limit: Int) throws -> Chunk {
         let entries = try reader.entries(from: first, limit: limit)
         let end = first + Int64(entries.count)
-        var tree: [[TreeHash]] = []
+        var tree: [[TreeHash?]] = []
         var level = 0
         while end >> Int64(level) > first >> Int64(level) {
             tree.append(try reader.treeHashes(level: level, indexes: (first >> Int64(level))..<(end >> Int64(level))))

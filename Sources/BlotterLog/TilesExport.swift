@@ -72,9 +72,7 @@ public enum TilesExport {
                     let w = min(width, count - n * width)
                     let name = "tile/\(level)/\(path(index: n))" + (w < width ? ".p/\(w)" : "")
                     try put(name) {
-                        let hashes = try reader.treeHashes(level: 8 * level, indexes: (n * width)..<(n * width + w))
-                        guard hashes.count == Int(w) else { throw BlotterError(.storage, "the stored tree is missing hashes of tile \(name)") }
-                        return hashes.flatMap(\.bytes)
+                        try reader.completeTreeHashes(level: 8 * level, indexes: (n * width)..<(n * width + w)).flatMap(\.bytes)
                     }
                 }
                 level += 1

@@ -253,15 +253,18 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
             .first.flatMap { TreeHash(bytes: try $0[0].bytesValue()) }
     }
 
-    func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash] {
+    func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash?] {
         try flush()
-        return try query("SELECT hash FROM tree_hashes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
-                         [.integer(Int64(level)), .integer(indexes.lowerBound), .integer(indexes.upperBound)]).map {
-            guard let hash = TreeHash(bytes: try $0[0].bytesValue()) else {
-                throw BlotterError(.storage, "a stored tree hash at level \(level) is not 32 bytes")
+        var out = [TreeHash?](repeating: nil, count: indexes.count)
+        for row in try query("SELECT idx, hash FROM tree_hashes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx",
+                             [.integer(Int64(level)), .integer(indexes.lowerBound), .integer(indexes.upperBound)]) {
+            let index = try row[0].decode(Int64.self)
+            guard let hash = TreeHash(bytes: try row[1].bytesValue()) else {
+                throw BlotterError(.storage, "the stored tree hash at level \(level), index \(index) is not 32 bytes")
             }
-            return hash
+            out[Int(index - indexes.lowerBound)] = hash
         }
+        return out
     }
 
     func treeHashCount() throws -> Int64 {

@@ -469,17 +469,17 @@ private struct Access: LedgerWriting, SQLConnection, ProjectionWriting {
         return try row.withUnsafeData(atIndex: 0) { $0.flatMap { TreeHash(bytes: $0) } }
     }
 
-    func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash] {
-        var out: [TreeHash] = []
-        out.reserveCapacity(indexes.count)
+    func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash?] {
+        var out = [TreeHash?](repeating: nil, count: indexes.count)
         let cursor = try Row.fetchCursor(
-            db.cachedStatement(sql: "SELECT hash FROM tree_hashes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"),
+            db.cachedStatement(sql: "SELECT idx, hash FROM tree_hashes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx"),
             arguments: [level, indexes.lowerBound, indexes.upperBound])
         while let row = try cursor.next() {
-            guard let hash = try row.withUnsafeData(atIndex: 0, { $0.flatMap { TreeHash(bytes: $0) } }) else {
-                throw BlotterError(.storage, "a stored tree hash at level \(level) is not 32 bytes")
+            let index: Int64 = row[0]
+            guard let hash = try row.withUnsafeData(atIndex: 1, { $0.flatMap { TreeHash(bytes: $0) } }) else {
+                throw BlotterError(.storage, "the stored tree hash at level \(level), index \(index) is not 32 bytes")
             }
-            out.append(hash)
+            out[Int(index - indexes.lowerBound)] = hash
         }
         return out
     }

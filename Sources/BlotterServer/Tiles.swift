@@ -65,9 +65,7 @@ public struct TilePath: Sendable, Equatable {
         let (start, overflow) = index.multipliedReportingOverflow(by: TilesExport.width)
         guard !overflow, start <= available, width <= available - start else { return nil }
         if let level {
-            let hashes = try reader.treeHashes(level: 8 * level, indexes: start..<(start + width))
-            guard hashes.count == Int(width) else { throw BlotterError(.storage, "the stored tree is missing hashes of tile \(level)/\(index)") }
-            return hashes.flatMap(\.bytes)
+            return try reader.completeTreeHashes(level: 8 * level, indexes: start..<(start + width)).flatMap(\.bytes)
         }
         let rows = try reader.entryBytes(from: start, limit: Int(width))
         guard rows.count == Int(width) else { throw BlotterError(.storage, "entries of bundle \(index) are missing") }

@@ -122,8 +122,11 @@ struct ProjectionTests {
              "view p_allegations, row case_id = '\(allegationCase)', allegation_id = '\(allegation)': final is 'exonerated', the log gives 'sustained'"),
             ("DELETE FROM p_officer_events WHERE officer = ? AND seq = ? AND kind = 'allegation'", [.text(officer), .integer(seq)],
              "view p_officer_events, row officer = '\(officer)', seq = \(seq), kind = 'allegation' is missing: the log makes it"),
+            ("INSERT INTO p_cases (case_id, status, opened_seq, opened_at, last_seq, version) SELECT 'IA-1999-0001', status, opened_seq, opened_at, last_seq, version FROM p_cases WHERE case_id = ?", [.text(caseID)],
+             "view p_cases, row case_id = 'IA-1999-0001': no entry makes this row"),
         ]
-        for edit in edits {
+        for (edit, row) in zip(edits, [0, 0, 2, 1].map { TamperTests.viewMessages[$0] }) {
+            #expect(FailureTable.messages.contains(row) && FailureTable.matches(edit.expected, row), "\(edit.expected) is not the README's \(row)")
             try sql(edit.sql, edit.arguments)
             let found = try verifyBoth()
             #expect(found.swiftStatus == 1 && found.pythonStatus == 1, "\(edit.sql)")

@@ -34,8 +34,40 @@ struct TamperTests {
     enum Scenario: String, CaseIterable, Sendable {
         case none, flipByteInEntry, breakJSONOfEntry, changeDisclosure, deleteMiddleEntry, deleteLastEntry, swapTwoEntries, replaceSignature,
              forgedEntryWithCorrectPrev, forgedEntryUnknownKey, injectedKeyRow, reorderedBytes, disclosureForOtherField,
-             changedTreeHash, missingTreeHash, extraTreeHash, forgedCheckpoint, checkpointBeyondLedger
+             changedTreeHash, missingTreeHash, extraTreeHash, forgedCheckpoint, checkpointBeyondLedger,
+             changedEarlierEntry, backdatedRecorded, clockAhead, revokedKeySigns, hiddenKeyStatement
+
+        /// The message of the README's table of failures ("What a failure means") that both
+        /// verifiers must print for this tampering.
+        var table: String? {
+            switch self {
+            case .none: nil
+            case .flipByteInEntry: "key K is registered to A, not B"
+            case .breakJSONOfEntry: "entry bytes are not valid: …"
+            case .changeDisclosure, .disclosureForOtherField: "disclosure for field \"F\" does not match its digest"
+            case .deleteMiddleEntry: "expected entry N next, found entry M: an entry is missing"
+            case .deleteLastEntry: "entry N is missing: the stored Merkle tree has its leaf"
+            case .swapTwoEntries: "stored as entry N but its bytes say seq M"
+            case .replaceSignature, .forgedEntryWithCorrectPrev: "signature does not verify with key K"
+            case .forgedEntryUnknownKey: "key K is not registered"
+            case .injectedKeyRow: "the stored key table differs from the log: key K …"
+            case .reorderedBytes: "entry bytes are not valid: not in RFC 8785 canonical form"
+            case .changedTreeHash: "the stored Merkle tree hash at level L, index I does not match the entries"
+            case .missingTreeHash: "the stored Merkle tree has no hash at level L, index I"
+            case .extraTreeHash: "the stored Merkle tree has N hashes; M entries make …"
+            case .forgedCheckpoint: "stored checkpoint at size N: not signed by the operator key"
+            case .checkpointBeyondLedger: "stored checkpoint at size N: its size is larger than the ledger's"
+            case .changedEarlierEntry: "prev does not match SHA-256 of entry N"
+            case .backdatedRecorded: "recorded T is earlier than the previous entry's"
+            case .clockAhead: "statement time \"at\" T is more than 5 minutes after the ledger's time"
+            case .revokedKeySigns: "key K of A was revoked at entry N"
+            case .hiddenKeyStatement: "its bytes are a key statement, but the store does not list it as one"
+            }
+        }
     }
+
+    /// The table's rows about views, checked by ProjectionTests.viewEditsAreFound on a domain ledger.
+    static let viewMessages = ["view T, row K: C is X, the log gives Y", "view T, row K: no entry makes this row", "view T, row K is missing: the log makes it"]
 
     func bytes(_ db: Database, _ seq: Int64) throws -> [UInt8] {
         Array(try Data.fetchOne(db, sql: "SELECT bytes FROM entries WHERE seq = ?", arguments: [seq])!)
@@ -51,6 +83,23 @@ struct TamperTests {
         return Array(text.replacingOccurrences(of: old, with: new).utf8)
     }
 
+    /// An entry chained to the head (seq 40) that Blotter never appended, with its disclosures.
+    func appendBehindBlotter(_ db: Database, _ submission: Submission, recorded: Timestamp? = nil) throws {
+        let head = try bytes(db, 39)
+        let entry = Entry(seq: 40, prev: Entry.hash(head), recorded: try recorded?.rfc3339Milliseconds ?? Entry(bytes: head).recorded, statement: submission.statement)
+        try db.execute(sql: "INSERT INTO entries (seq, bytes, type, stream, stream_version, actor, key_id, at, nonce, recorded) VALUES (40, ?, 'x', 'x', 1, 'x', ?, 'x', ?, 'x')",
+                       arguments: [Data(try entry.canonicalBytes()), submission.statement.key, submission.statement.nonce])
+        for d in submission.disclosures {
+            try db.execute(sql: "INSERT INTO disclosures VALUES (40, ?, ?)", arguments: [d.name, d.encoded])
+        }
+    }
+
+    /// Entry `seq` made again with another `recorded` time: the same signed statement, other bytes.
+    func rerecord(_ db: Database, _ seq: Int64, _ recorded: Timestamp) throws {
+        let e = try Entry(bytes: try bytes(db, seq))
+        try setBytes(db, seq, try Entry(seq: seq, prev: e.prev, recorded: recorded.rfc3339Milliseconds, statement: e.statement).canonicalBytes())
+    }
+
     /// Tampers with the file and returns the entry both verifiers must name (nil: must verify).
     func tamper(_ scenario: Scenario, path: String, t: TestLedger) throws -> Int64? {
         let db = try DatabaseQueue(path: path)
@@ -58,6 +107,47 @@ struct TamperTests {
         switch scenario {
         case .none:
             return nil
+        case .changedEarlierEntry:
+            // An entry re-made with an earlier time (no earlier than the one before it), and the stored
+            // tree recomputed to match: it checks on its own, but the next entry is chained to the bytes it had.
+            let seq: Int64 = try db.read { db in
+                try (10..<30).first { try Entry(bytes: try bytes(db, $0)).recordedTime > Entry(bytes: try bytes(db, $0 - 1)).recordedTime }!
+            }
+            try db.write { db in
+                try rerecord(db, seq, try Entry(bytes: try bytes(db, seq - 1)).recordedTime)
+                var level = try (0..<40).map { TreeHash.leaf(try bytes(db, Int64($0))) }
+                var height = 0
+                while !level.isEmpty {
+                    for (index, hash) in level.enumerated() {
+                        try db.execute(sql: "UPDATE tree_hashes SET hash = ? WHERE level = ? AND idx = ?", arguments: [Data(hash.bytes), height, index])
+                    }
+                    level = stride(from: 0, to: level.count - 1, by: 2).map { TreeHash.node(level[$0], level[$0 + 1]) }
+                    height += 1
+                }
+            }
+            return seq + 1
+        case .backdatedRecorded:
+            // The log's time of the newest entry set a minute before the entry it follows.
+            try db.write { db in
+                try rerecord(db, 39, Timestamp(milliseconds: try Entry(bytes: try bytes(db, 38)).recordedTime.milliseconds - 60_000))
+            }
+            return 39
+        case .clockAhead:
+            // A key holder's statement dated ten minutes after the log's time of its entry.
+            try db.write { db in
+                let recorded = try Entry(bytes: try bytes(db, 39)).recordedTime
+                try appendBehindBlotter(db, try t.statement("ia/rivera", stream: "complaint/C-late", at: Timestamp(milliseconds: recorded.milliseconds + 600_000)),
+                                        recorded: recorded)
+            }
+            return 40
+        case .revokedKeySigns:
+            // ia/old's key, revoked at entry 34, still signs.
+            try db.write { db in try appendBehindBlotter(db, try t.statement("ia/old", stream: "complaint/C-late")) }
+            return 40
+        case .hiddenKeyStatement:
+            // The revocation's stored type changed, so that appends do not find it.
+            try db.write { db in try db.execute(sql: "UPDATE entries SET type = 'complaint.received' WHERE seq = 34") }
+            return 34
         case .flipByteInEntry:
             try db.write { db in try setBytes(db, 17, replacing(try bytes(db, 17), "\"actor\":\"ia/rivera\"", "\"actor\":\"ia/riverb\"")) }
             return 17
@@ -296,7 +386,19 @@ struct TamperTests {
         }
     }
 
-    @Test("both verifiers fail and name the same entry", arguments: Scenario.allCases)
+    @Test("every message of the README's table of failures is made by a tampering here (or, for views, in ProjectionTests), and each pattern tells its rows apart")
+    func everyRowOfTheTable() throws {
+        let messages = FailureTable.messages
+        #expect(FailureTable.rows.count == 14, "\(FailureTable.rows)")
+        let made = Set(Scenario.allCases.compactMap(\.table) + Self.viewMessages)
+        #expect(Set(messages) == made, "not made: \(Set(messages).subtracting(made)); not in the table: \(made.subtracting(messages))")
+        // A message of one row is not also taken for another row's.
+        #expect(FailureTable.matches("stored as entry 30 but its bytes say seq 31", "stored as entry N but its bytes say seq M"))
+        #expect(!FailureTable.matches("stored as entry 30 but its bytes say seq 31", "prev does not match SHA-256 of entry N"))
+        #expect(!FailureTable.matches("key 9f is not registered", "key K of A was revoked at entry N"))
+    }
+
+    @Test("both verifiers fail, name the same entry, and say what the README's table says for it", arguments: Scenario.allCases)
     func verifiersAgree(_ scenario: Scenario) throws {
         let dir = TemporaryDirectory()
         let (clean, t) = try Self.makeLedger(in: dir)
@@ -315,6 +417,11 @@ struct TamperTests {
             #expect(python.status == 1, "\(python.stdout)\(python.stderr)")
             #expect(swiftResult["seq"] == seq, "swift: \(swift.stdout)")
             #expect(pythonResult["seq"] == seq, "python: \(python.stdout)")
+            // What both say is the README's row for it, in the same words.
+            let row = try #require(scenario.table)
+            #expect(FailureTable.messages.contains(row), "the README's table has no row \(row)")
+            #expect(FailureTable.matches(swiftResult["error"]?.stringValue ?? "", row), "swift: \(swift.stdout)")
+            #expect(FailureTable.matches(pythonResult["error"]?.stringValue ?? "", row), "python: \(python.stdout)")
             if scenario == .deleteLastEntry {
                 // Named as the missing entry, not as a count of tree hashes.
                 #expect(swift.stdout.contains("entry 39 is missing") && python.stdout.contains("entry 39 is missing"), "\(swift.stdout) \(python.stdout)")

@@ -231,7 +231,7 @@ func storeContents(_ store: any LedgerStore) throws -> String {
         var level = 0
         let count = try r.count()
         while count >> level > 0 {
-            let hashes = try r.treeHashes(level: level, indexes: 0..<(count >> level))
+            let hashes = try r.completeTreeHashes(level: level, indexes: 0..<(count >> level))
             out += "level \(level) \(hashes.map(\.description).joined(separator: ","))\n"
             level += 1
         }
@@ -247,4 +247,46 @@ func storeContents(_ store: any LedgerStore) throws -> String {
 func openLedger(_ location: String) throws -> Ledger {
     if PostgresLocation.isURL(location) { return Ledger(store: try PostgresStore.open(url: location)) }
     return try Ledger.open(path: location)
+}
+
+/// The README's table of what `blotter verify` and Tools/verify_ledger.py say when a ledger fails
+/// ("What a failure means"): each row's messages as written between backquotes, where a lone capital
+/// letter (N, K, …) stands for what is named and `…` for any text.
+enum FailureTable {
+    static let rows: [[String]] = {
+        let readme = (try? String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
+        guard let start = readme.range(of: "What a failure means") else { return [] }
+        var rows: [[String]] = []
+        for line in readme[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
+            if line.hasPrefix("| `"), let end = line.range(of: "` | ") {
+                // The first cell holds the messages: backquoted, " / " between them.
+                rows.append(String(line[line.index(line.startIndex, offsetBy: 3)..<end.lowerBound]).components(separatedBy: "` / `"))
+            } else if !rows.isEmpty && !line.hasPrefix("|") {
+                break
+            }
+        }
+        return rows
+    }()
+
+    static var messages: [String] { rows.flatMap { $0 } }
+
+    /// Whether `text` starts as `message` (a pattern of the table) says.
+    static func matches(_ text: String, _ message: String) -> Bool {
+        let characters = Array(message)
+        var pattern = "^"
+        for (i, c) in characters.enumerated() {
+            let before = i > 0 ? characters[i - 1] : " ", after = i + 1 < characters.count ? characters[i + 1] : " "
+            if c.isUppercase && !before.isLetter && !before.isNumber && !after.isLetter && !after.isNumber {
+                pattern += ".+?"
+            } else if c == "…" {
+                pattern += ".*?"
+            } else if "\\^$.|?*+()[]{}-/".contains(c) {
+                pattern += "\\" + String(c)
+            } else {
+                pattern += String(c)
+            }
+        }
+        guard let regex = try? Regex(pattern) else { return false }
+        return text.firstMatch(of: regex) != nil
+    }
 }
