@@ -24,10 +24,11 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rfc8785  # noqa: E402
+# verify_ledger exits 3, naming the package, if cryptography or rfc8785 is missing.
 from verify_ledger import (SIGNING_PREFIX, Invalid, Verifier, b64std_decode, b64url_decode, open_note,  # noqa: E402
                            parse_checkpoint, parse_disclosure, parse_entry, parse_vkey, signature_ok,
                            verify_consistency, verify_inclusion)
+import rfc8785  # noqa: E402
 
 FORMAT = "blotter-disclosure-export/v1"
 MAX_PROBLEMS = 100

@@ -26,10 +26,15 @@ import re
 import sqlite3
 import sys
 
-import rfc8785
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+try:
+    import rfc8785
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+except ImportError as missing:
+    # Exit 3, never 1: 1 means "the ledger fails", and a missing package is not that.
+    print("verify_ledger: %s; install them with: python3 -m pip install cryptography rfc8785" % missing, file=sys.stderr)
+    sys.exit(3)
 
 APPLICATION_ID = 0x424C5452
 SIGNING_PREFIX = b"blotter/statement/v1\n"
@@ -565,7 +570,11 @@ class PostgresLedger:
     the whole check sees one snapshot; it works on a hot-standby replica."""
 
     def __init__(self, url):
-        import psycopg
+        try:
+            import psycopg
+        except ImportError as missing:
+            print("verify_ledger: %s; a PostgreSQL ledger needs it: python3 -m pip install 'psycopg[binary]'" % missing, file=sys.stderr)
+            sys.exit(3)
         self.conn = psycopg.connect(url, autocommit=False)
         self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         self.conn.read_only = True

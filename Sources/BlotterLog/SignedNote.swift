@@ -114,7 +114,8 @@ public struct SignedNote: Sendable, Equatable {
             if !verified.contains(key) { verified.append(key) }
         }
         guard !verified.isEmpty else {
-            throw BlotterError(.verificationFailed, "no signature by a known key: signed by \(signatures.map { "\($0.name)+\(String(format: "%08x", $0.keyID))" }.joined(separator: ", "))")
+            let signers = signatures.map { "\($0.name)+\(String(format: "%08x", $0.keyID))" }.joined(separator: ", ")
+            throw BlotterError(.verificationFailed, "\(keys.count == 1 ? "not signed by the key given" : "not signed by any of the \(keys.count) keys given") (signed by \(signers))")
         }
         return verified
     }

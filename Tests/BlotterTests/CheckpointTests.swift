@@ -42,12 +42,18 @@ struct CheckpointTests {
         }
     }
 
-    @Test("checkpoint bodies need origin, decimal size and a 32-byte root, and no empty lines", arguments: [
-        "o.example/l\n5\n", "o.example/l\n05\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", "o.example/l\n5\nAAAA\n",
-        "o.example/l\n5\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n", "o example\n5\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n",
+    @Test("checkpoint bodies need origin, decimal size and a 32-byte root, and no empty lines; each refusal says which", arguments: [
+        ("o.example/l\n5\n", "checkpoint has 2 lines; it needs origin, size and root hash"), ("o.example/l\n05\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", "checkpoint size \"05\" is not a decimal number without leading zeros"),
+        ("o.example/l\n5\nAAAA\n", "checkpoint root \"AAAA\" is not base64 of 32 bytes"), ("o.example/l\n5\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n", "checkpoint has an empty extension line"),
+        ("o example\n5\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n", "checkpoint origin \"o example\" is not a valid origin"),
     ])
-    func malformedCheckpoints(text: String) {
-        #expect(throws: BlotterError.self) { try Checkpoint(text: text) }
+    func malformedCheckpoints(text: String, reason: String) {
+        #expect {
+            try Checkpoint(text: text)
+        } throws: { error in
+            guard let error = error as? BlotterError else { return false }
+            return error.message == reason
+        }
     }
 
     @Test("the log signs a checkpoint when the tree grows, reuses it otherwise, and stores each", arguments: StoreKind.allCases)
@@ -119,7 +125,7 @@ struct CheckpointTests {
         let other = try PrivateKey.generate(.ed25519)
         let otherKey = try NoteVerifierKey(name: "ia.example/ledger", publicKey: other.publicKey)
         let unknown = try blotter(["checkpoint", "verify", "--key", otherKey.description, "cp"], cwd: cwd)
-        #expect(unknown.status == 1 && unknown.stderr.contains("no signature by a known key"), "\(unknown.stderr)")
+        #expect(unknown.status == 1 && unknown.stderr.contains("not signed by the key given (signed by "), "\(unknown.stderr)")
         // A checkpoint of another origin, signed by a key named after that origin.
         var foreign = SignedNote(text: Checkpoint(origin: "other.example/log", size: 1, root: .empty).text)
         try foreign.sign(name: "ia.example/ledger", key: other)

@@ -167,10 +167,21 @@ struct KeyPEMTests {
 
     @Test("refuses garbage, trailing bytes, other curves, and reports OpenSSL's reason")
     func refuses() throws {
-        #expect(throws: CryptoError.self) { try PrivateKey(pem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n") }
-        #expect(throws: CryptoError.self) { try PublicKey(spkiDER: [0x30, 0x00]) }
+        // Our reason, and OpenSSL's own error queue (library, routine and reason strings) with it.
+        func refusal(_ body: () throws -> Void) -> CryptoError? {
+            do { try body() } catch let error as CryptoError { return error } catch { Issue.record("not a CryptoError: \(error)") }
+            Issue.record("accepted")
+            return nil
+        }
+        let garbage = refusal { _ = try PrivateKey(pem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n") }
+        #expect(garbage?.code == .invalidKey && garbage?.reason == "not an unencrypted PEM PRIVATE KEY", "\(String(describing: garbage))")
+        #expect(garbage?.openSSLErrors.isEmpty == false && garbage?.description.contains("asn1 encoding routines::wrong tag") == true, "\(String(describing: garbage))")
+        let short = refusal { _ = try PublicKey(spkiDER: [0x30, 0x00]) }
+        #expect(short?.code == .invalidKey && short?.reason == "not a SubjectPublicKeyInfo DER encoding of 2 bytes", "\(String(describing: short))")
+        #expect(short?.openSSLErrors.isEmpty == false && short?.description.contains("asn1 encoding routines::field missing") == true, "\(String(describing: short))")
         let good = try PrivateKey.generate(.ed25519).publicKey.spkiDER
-        #expect(throws: CryptoError.self) { try PublicKey(spkiDER: good + [0]) }
+        let trailing = refusal { _ = try PublicKey(spkiDER: good + [0]) }
+        #expect(trailing?.code == .invalidKey && trailing?.reason == "not a SubjectPublicKeyInfo DER encoding of 45 bytes", "\(String(describing: trailing))")
         // A P-384 public key (secp384r1 SPKI) is not supported.
         let p384Header = hex("3076301006072a8648ce3d020106052b81040022036200")
         do {

@@ -293,8 +293,18 @@ struct PublicDisclosureTests {
         let r = try desk.cli(["verify-export", dir, "--key", desk.vkey])
         #expect(r.stderr.contains("data/allegations.csv: SHA-256 is"), "\(r.stderr)")
         // The wrong key.
-        let other = try blotter(["verify-export", out, "--key", "ia.precinct120.example/ledger+00000000+AXbANOABWnTsgagBfvCIgTpK0ehKbZxLux5Zt19HdkxY"])
-        #expect(other.status != 0)
+        // The wrong key (another log's, of the same name): a verification failure naming the checkpoint, in both.
+        let otherKey = try NoteVerifierKey(name: "ia.precinct120.example/ledger", publicKey: try PrivateKey.generate(.ed25519).publicKey).description
+        let other = try blotter(["verify-export", out, "--key", otherKey])
+        #expect(other.status == 1 && other.stderr.contains("checkpoint: not signed by the key given (signed by ia.precinct120.example/ledger+"), "\(other.stdout)\(other.stderr)")
+        let otherPython = try python(out, otherKey)
+        #expect(otherPython.status == 1 && otherPython.stdout.contains("checkpoint: not signed by the key given"), "\(otherPython.stdout)\(otherPython.stderr)")
+        // A key that is not one (its id does not match its name and key): a usage error, not a failed bundle.
+        let malformed = "ia.precinct120.example/ledger+00000000+AXbANOABWnTsgagBfvCIgTpK0ehKbZxLux5Zt19HdkxY"
+        let refused = try blotter(["verify-export", out, "--key", malformed])
+        #expect(refused.status == 5 && refused.stderr.contains("error[invalid-input]: verifier key id 00000000 does not match the name and key"), "\(refused.status) \(refused.stderr)")
+        let refusedPython = try python(out, malformed)
+        #expect(refusedPython.status == 2 && refusedPython.stderr.contains("--key: verifier key id does not match"), "\(refusedPython.status) \(refusedPython.stderr)")
     }
 
     @Test("sealing destroys the values in every byte of the file, keeps the log verifiable, and views and exports say sealed, not the value", arguments: StoreKind.allCases)

@@ -105,16 +105,24 @@ struct SchemaValidationTests {
     func schemaChecksAtLoad() throws {
         let header = try JSONParser.parse(#"{"sensitivities": {"public": {"publishable": true}}, "types": {"x.y": {"version": 1, "stream": "x/{id}"}}}"#)
         let noSensitivity = try JSONParser.parse(#"{"type": "object", "additionalProperties": false, "properties": {"id": {"type": "string"}}}"#)
-        #expect(throws: BlotterError.self) { try EventCatalog(header: header, schemas: [("x.y", 1, noSensitivity)]) }
+        #expect {
+            try EventCatalog(header: header, schemas: [("x.y", 1, noSensitivity)])
+        } throws: { error in
+            (error as? BlotterError).map { $0.code == .invalidInput && $0.message.contains("schema of x.y version 1: field \"id\" has no \"sensitivity\" annotation (one of public)") } == true
+        }
         let unsupported = try JSONParser.parse(#"{"type": "object", "additionalProperties": false, "properties": {"id": {"type": "string", "sensitivity": "public", "unevaluatedItems": false}}}"#)
         do {
             _ = try EventCatalog(header: header, schemas: [("x.y", 1, unsupported)])
             Issue.record("accepted an unsupported keyword")
         } catch {
-            #expect(error.message.contains("unevaluatedItems"))
+            #expect(error.message.contains("schema of x.y version 1: ") && error.message.contains("unevaluatedItems"), "\(error.message)")
         }
         let open = try JSONParser.parse(#"{"type": "object", "properties": {"id": {"type": "string", "sensitivity": "public"}}}"#)
-        #expect(throws: BlotterError.self) { try EventCatalog(header: header, schemas: [("x.y", 1, open)]) }
+        #expect {
+            try EventCatalog(header: header, schemas: [("x.y", 1, open)])
+        } throws: { error in
+            (error as? BlotterError).map { $0.code == .invalidInput && $0.message.contains("schema of x.y version 1: must be {\"type\": \"object\", \"additionalProperties\": false") } == true
+        }
     }
 
     @Test("schema violations are refused with every pointer, keyword and message at once; the ledger is unchanged", arguments: StoreKind.allCases)

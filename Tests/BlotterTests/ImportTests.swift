@@ -192,7 +192,14 @@ struct MappingCheckTests {
         let desk = try ImportDesk()
         let intake = try desk.t.register("ia/intake", roles: ["intake"])
         let mapping = try ImportMapping.load(path: njMapping, catalog: try #require(try desk.ledger.catalog()))
-        #expect(throws: BlotterError.self) { try Importer(ledger: desk.ledger, mapping: mapping, key: intake) }
+        #expect {
+            try Importer(ledger: desk.ledger, mapping: mapping, key: intake)
+        } throws: { error in
+            // The type the mapping appends, the roles it needs, and what the key has.
+            guard let error = error as? BlotterError else { return false }
+            return error.code == .roleNotAllowed
+                && error.message == "the mapping appends use_of_force.reported, which needs one of [importer, officer]; ia/intake has [intake]"
+        }
     }
 }
 

@@ -55,7 +55,7 @@ struct PythonInteropTests {
         let unknownWitness = try NoteVerifierKey(name: "x.example/w", publicKey: try PrivateKey.generate(.ed25519).publicKey, type: NoteVerifierKey.cosignatureV1)
         let quorum = try run("/usr/bin/env", ["python3", Self.tool, "checkpoint", dir.path("cp"), "--key", logKey.description,
                                                "--witness", wkey, "--witness", unknownWitness.description])
-        #expect(quorum.status == 1 && quorum.stdout.contains("1 of 2 witnesses"), "\(quorum.stdout)")
+        expectPythonRefusal(quorum, "1 of 2 witnesses")
         for seq in Int64(0)..<13 {
             let p = try t.ledger.inclusionProof(seq: seq)
             var json: [(String, JSONValue)] = [("index", .integer(seq)), ("tree_size", .integer(13)), ("leaf_hash", .string(p.leaf.base64)),
@@ -66,12 +66,40 @@ struct PythonInteropTests {
             #expect(good.status == 0, "seq \(seq): \(good.stdout)\(good.stderr)")
             json[0] = ("index", .integer((seq + 1) % 13))
             try Data(try CanonicalJSON.encode(.object(json))).write(to: URL(fileURLWithPath: file))
-            #expect(try run("/usr/bin/env", ["python3", Self.tool, "proof", file]).status == 1)
+            expectPythonRefusal(try run("/usr/bin/env", ["python3", Self.tool, "proof", file]), "inclusion proof")
         }
         let consistency = try t.ledger.consistencyProof(oldSize: 5, newSize: 13).json()
         #expect(try ConsistencyProof(json: consistency) == (try t.ledger.consistencyProof(oldSize: 5, newSize: 13)))
         try Data(try CanonicalJSON.encode(consistency)).write(to: dir.url.appendingPathComponent("con.json"))
         #expect(try run("/usr/bin/env", ["python3", Self.tool, "proof", dir.path("con.json"), "--checkpoint", dir.path("cp"), "--key", logKey.description]).status == 0)
+    }
+}
+
+/// A refusal by one of the Python tools: exit 1 and `{"ok": false, "error": …}` saying `reason` on
+/// stdout. A crash (an ImportError, a traceback) is not a refusal, whatever its exit status.
+func expectPythonRefusal(_ result: ProcessResult, _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    let json = try? JSONParser.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    #expect(result.status == 1 && json?["ok"] == .bool(false) && json?["error"]?.stringValue?.contains(reason) == true && !result.stderr.contains("Traceback"),
+            "\(result.status): \(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
+}
+
+@Suite("Python tools without their packages")
+struct PythonMissingPackageTests {
+    @Test("a Python verifier without cryptography or rfc8785 exits 3 naming the package and how to install it, never 1 (a failing ledger)",
+          arguments: ["rfc8785", "cryptography"])
+    func missingPackage(_ package: String) throws {
+        let dir = TemporaryDirectory()
+        // A package of that name that cannot be imported, first on the path.
+        try FileManager.default.createDirectory(atPath: dir.path(package), withIntermediateDirectories: true)
+        try Data("raise ImportError(\"No module named '\(package)' (hidden by the test)\")\n".utf8).write(to: URL(fileURLWithPath: dir.path(package) + "/__init__.py"))
+        let t = try TestLedger()
+        try (t.ledger.store as! SQLiteStore).close()
+        for tool in ["Tools/verify_ledger.py", "Tools/verify_export.py"] {
+            let arguments = tool.hasSuffix("ledger.py") ? [t.path] : [dir.url.path, "--key", "x"]
+            let r = try run("/usr/bin/env", ["python3", repositoryRoot.appendingPathComponent(tool).path] + arguments, environment: ["PYTHONPATH": dir.url.path])
+            #expect(r.status == 3 && r.stderr.contains("No module named '\(package)'") && r.stderr.contains("python3 -m pip install cryptography rfc8785"),
+                    "\(tool): \(r.status) \(r.stdout)\(r.stderr)")
+        }
     }
 }
 
@@ -102,7 +130,7 @@ struct TlogProofTests {
             #expect(python.status == 0, "\(python.stdout)\(python.stderr)")
             let wrong = try run("/usr/bin/env", ["python3", PythonInteropTests.tool, "tlog-proof", dir.path("r.tlog-proof"),
                                                  "--entry", dir.path("other"), "--key", logKey.description])
-            #expect(wrong.status == 1)
+            expectPythonRefusal(wrong, "inclusion proof does not lead to the root")
         }
         #expect(throws: BlotterError.self) { try TlogProof(parsing: "c2sp.org/tlog-proof@v1\nindex 01\n\n" + cosigned.serialized) }
         #expect(throws: BlotterError.self) { try TlogProof(parsing: "c2sp.org/tlog-proof@v2\nindex 1\n\n" + cosigned.serialized) }
