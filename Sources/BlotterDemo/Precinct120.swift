@@ -30,10 +30,18 @@ public struct Precinct120 {
         public let deletedRecording = "AXON-9000001"
         /// With ``Precinct120/markSensitive``: every marker string written.
         public var markers: [String] = []
+        /// With ``Precinct120/markSensitive``: how many integers and booleans were marked.
+        public var markedIntegers = 0
+        public var markedBooleans = 0
     }
 
-    /// Replace every string inside a field that is not publishable, or is an exact location, with a
-    /// unique marker (`MKR<n>Z`), so a test can prove no such value reaches a public export.
+    /// The integers marked values take: ages no demo value has (the schemas' ages go to 120).
+    public static let integerMarkers: ClosedRange<Int64> = 113...120
+
+    /// Mark every value of every field that is not publishable, or is an exact location, of every
+    /// JSON type, so that a test can prove none reaches a public export: each string becomes a unique
+    /// marker (`MKR<n>Z`), each integer one of ``integerMarkers``, and a field the demo leaves out is
+    /// given a marked value of its schema's type (booleans `true`; their leaks are found by name).
     public var markSensitive = false
     var catalog: EventCatalog?
 
@@ -152,9 +160,13 @@ public struct Precinct120 {
         if markSensitive {
             if catalog == nil { catalog = try? EventCatalog.bundled() }
             if let catalog, let version = catalog.types[type]?.version, let schema = catalog.schemas[type]?[version] {
+                func marked(_ s: String) -> Bool { s == "location" || catalog.sensitivities[s]?.publishable == false }
                 fields = fields.map { name, value in
-                    guard let s = schema.sensitivity(of: name), s == "location" || catalog.sensitivities[s]?.publishable == false else { return (name, value) }
+                    guard let s = schema.sensitivity(of: name), marked(s) else { return (name, value) }
                     return (name, mark(value))
+                }
+                for (name, s) in schema.fields where marked(s) && !fields.contains(where: { $0.0 == name }) {
+                    if let value = markedValue(schema.json["properties"]?[name]) { fields.append((name, value)) }
                 }
             }
         }
@@ -164,12 +176,37 @@ public struct Precinct120 {
         pending.append(StatementDraft(log: Self.origin, type: type, stream: stream, expect: version, actor: actor, at: at, fields: fields))
     }
 
+    /// A marked value of the type `schema` gives (nil for a shape a marker cannot take: patterns, enums).
+    mutating func markedValue(_ schema: JSONValue?) -> JSONValue? {
+        guard let schema, schema["pattern"] == nil, schema["enum"] == nil, schema["format"] == nil else { return nil }
+        switch schema["type"]?.stringValue {
+        case "string": return mark(.string(""))
+        case "integer": return mark(.integer(0))
+        case "boolean": return mark(.bool(true))
+        case "array": return markedValue(schema["items"]).map { .array([$0]) }
+        case "object":
+            var members: [(String, JSONValue)] = []
+            for (name, property) in schema["properties"]?.objectValue ?? [] {
+                guard let value = markedValue(property) else { return nil }
+                members.append((name, value))
+            }
+            return .object(members)
+        default: return nil
+        }
+    }
+
     mutating func mark(_ value: JSONValue) -> JSONValue {
         switch value {
         case .string:
             let marker = "MKR\(report.markers.count)Z-withheld"
             report.markers.append(marker)
             return .string(marker)
+        case .integer:
+            report.markedIntegers += 1
+            return .integer(Self.integerMarkers.lowerBound + Int64(report.markedIntegers) % Int64(Self.integerMarkers.count))
+        case .bool:
+            report.markedBooleans += 1
+            return value
         case let .array(items): return .array(items.map { mark($0) })
         case let .object(members): return .object(members.map { ($0.0, mark($0.1)) })
         default: return value

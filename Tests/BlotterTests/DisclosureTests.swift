@@ -67,10 +67,18 @@ func bundleFiles(_ dir: String) throws -> [(String, [UInt8])] {
 
 /// The values of every disclosure a bundle carries (proofs/entries.jsonl and publication.json), as text.
 func carriedDisclosureTexts(_ dir: String) throws -> [String] {
-    var texts: [String] = []
+    try carriedDisclosures(dir).map(\.text)
+}
+
+/// Every disclosure a bundle carries, with the type of the statement it belongs to and its field name.
+func carriedDisclosures(_ dir: String) throws -> [(type: String, field: String, text: String)] {
+    var texts: [(String, String, String)] = []
     func collect(_ entry: JSONValue) throws {
+        let bytes = Base64.urlDecode(entry["entry"]?.stringValue ?? "") ?? Base64.standardDecode(entry["entry"]?.stringValue ?? "") ?? []
+        let type = (try? Entry(bytes: bytes))?.statement.type ?? "?"
         for (_, d) in entry["disclosures"]?.objectValue ?? [] {
-            texts.append(String(decoding: Base64.urlDecode(d.stringValue ?? "") ?? [], as: UTF8.self))
+            let disclosure = try Disclosure(encoded: try #require(d.stringValue))
+            texts.append((type, disclosure.name, String(decoding: Base64.urlDecode(d.stringValue ?? "") ?? [], as: UTF8.self)))
         }
     }
     let lines = try String(contentsOfFile: dir + "/proofs/entries.jsonl", encoding: .utf8).split(separator: "\n")
@@ -92,7 +100,18 @@ struct PublicDisclosureTests {
     func markers(_ store: StoreKind) throws {
         let desk = try DemoDesk(events: 4000, markSensitive: true, store: store)
         #expect(desk.report.markers.count > 3000)
+        // Integers (ages) and booleans (juvenile, arrested) too: every never-publishable field has a value.
+        #expect(desk.report.markedIntegers > 300 && desk.report.markedBooleans > 300, "\(desk.report.markedIntegers) \(desk.report.markedBooleans)")
+        let catalog = try EventCatalog.bundled()
         let marker = try Regex("MKR[0-9]+Z")
+        func integerMarkers(_ value: JSONValue) -> [Int64] {
+            switch value {
+            case let .integer(n): Precinct120.integerMarkers.contains(n) ? [n] : []
+            case let .array(items): items.flatMap(integerMarkers)
+            case let .object(members): members.flatMap { integerMarkers($0.1) }
+            default: []
+            }
+        }
         let expectations: [(String, [String])] = [
             ("ca-sb1421", ["sustained_allegations"]),
             ("ny-50a", ["complaints", "allegations", "oversight_reviews"]),
@@ -110,9 +129,32 @@ struct PublicDisclosureTests {
                 #expect(text.firstMatch(of: marker) == nil, "\(policy): \(path) holds a sensitive value: \(text.firstMatch(of: marker).map { String(text[$0.range]) } ?? "")")
                 scanned += bytes.count
             }
-            let disclosures = try carriedDisclosureTexts(out)
+            let disclosures = try carriedDisclosures(out)
             #expect(disclosures.count > 100)
-            for d in disclosures { #expect(d.firstMatch(of: marker) == nil, "\(policy): a carried disclosure holds \(d)") }
+            for d in disclosures {
+                #expect(d.text.firstMatch(of: marker) == nil, "\(policy): a carried disclosure holds \(d.text)")
+                // Whatever its JSON type: no carried disclosure is of a field that may not be published.
+                if let version = catalog.types[d.type]?.version, let sensitivity = catalog.schemas[d.type]?[version]?.sensitivity(of: d.field) {
+                    #expect(catalog.sensitivities[sensitivity]?.publishable == true, "\(policy): the bundle carries \(d.type) field \(d.field) (\(sensitivity))")
+                }
+            }
+            // No record holds a marked integer (the entry column is the record's seq), and every record
+            // has exactly the policy's columns: no boolean or other value rides along under its own name.
+            let policyJSON = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: DemoDesk.policy(policy)))))
+            for dataset in policyJSON["datasets"]?.arrayValue ?? [] {
+                let name = try #require(dataset["name"]?.stringValue)
+                let columns = Set(["entry"] + (dataset["columns"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+                #expect(columns.count > 3, "\(policy) \(name)")
+                let lines = try String(contentsOfFile: out + "/data/\(name).jsonl", encoding: .utf8).split(separator: "\n")
+                #expect(!lines.isEmpty || name == "use_of_force", "\(policy): \(name).jsonl is empty")
+                for line in lines {
+                    let record = try JSONParser.parse(Array(line.utf8))
+                    let members = try #require(record.objectValue)
+                    #expect(Set(members.map(\.0)).isSubset(of: columns), "\(policy) \(name): columns \(members.map(\.0)) beyond the policy's")
+                    let found = members.filter { $0.0 != "entry" }.flatMap { integerMarkers($0.1) }
+                    #expect(found.isEmpty, "\(policy) \(name): a marked integer in \(line)")
+                }
+            }
             #expect(scanned > 100_000)
             let swift = try desk.cli(["verify-export", out, "--key", desk.vkey])
             #expect(swift.status == 0, "\(swift.stdout)\(swift.stderr)")
