@@ -6,12 +6,11 @@ import Testing
 import Blotter
 import BlotterCrypto
 
-/// The public data files (../shared/data next to the repository, or $BLOTTER_DATA, or /work/shared/data).
+/// The public data files: $BLOTTER_DATA, or else ../shared/data next to the repository (the test
+/// `publicDataIsThere` fails, saying so, when they are in neither).
 let sharedData: URL = {
-    let candidates = [ProcessInfo.processInfo.environment["BLOTTER_DATA"].map { URL(fileURLWithPath: $0) },
-                      repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data"),
-                      URL(fileURLWithPath: "/work/shared/data")].compactMap { $0 }
-    return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("nj-use-of-force.csv").path) } ?? candidates[0]
+    if let given = ProcessInfo.processInfo.environment["BLOTTER_DATA"], !given.isEmpty { return URL(fileURLWithPath: given) }
+    return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
 }()
 let njFile = sharedData.appendingPathComponent("nj-use-of-force.csv").path
 let ccrbFile = sharedData.appendingPathComponent("nyc-ccrb-penalties.csv").path
@@ -198,7 +197,7 @@ struct MappingCheckTests {
             // The type the mapping appends, the roles it needs, and what the key has.
             guard let error = error as? BlotterError else { return false }
             return error.code == .roleNotAllowed
-                && error.message == "the mapping appends use_of_force.reported, which needs one of [importer, officer]; ia/intake has [intake]"
+                && error.message == "the mapping appends use_of_force.amended, which needs one of [officer, supervisor, importer]; ia/intake has [intake]"
         }
     }
 }
@@ -219,6 +218,14 @@ final class ImportedPublicData: @unchecked Sendable {
 
 @Suite("The two public files, imported in full")
 struct PublicDataImportTests {
+    @Test("the public data files are in $BLOTTER_DATA, or ../shared/data next to the repository")
+    func publicDataIsThere() {
+        for file in [njFile, ccrbFile] {
+            #expect(FileManager.default.fileExists(atPath: file),
+                    "\(file) is missing: set BLOTTER_DATA to the folder of nj-use-of-force.csv and nyc-ccrb-penalties.csv (../shared/data next to the repository by default)")
+        }
+    }
+
     @Test("New Jersey use of force: every row, and figures equal to Python's from the CSV")
     func newJersey() throws {
         let data = try ImportedPublicData.shared.get()
@@ -228,7 +235,9 @@ struct PublicDataImportTests {
         #expect(data.nj.statements["use_of_force.reported"] == Int(rows))
         let d = data.desk
         #expect(try d.rows("SELECT COUNT(*) FROM p_uof")[0][0].integer == rows)
-        for (agency, n) in figures["by_agency"]?.objectValue ?? [] {
+        let byAgency = try #require(figures["by_agency"]?.objectValue, "Python gave no by_agency")
+        #expect(byAgency.count >= 2, "\(byAgency.map(\.0))")
+        for (agency, n) in byAgency {
             #expect(try d.rows("SELECT COUNT(*) FROM p_uof WHERE agency = ?", [.text(agency)])[0][0].integer == n.integerValue, "\(agency)")
         }
         #expect(try d.rows("SELECT COUNT(*) FROM p_uof WHERE officer IS NULL")[0][0].integer == figures["without_officer_name"]?.integerValue)
@@ -254,15 +263,18 @@ struct PublicDataImportTests {
         // Every value translated by a default is in the report, with its column.
         #expect(r.defaults.values.contains { $0.column == "NYPD Officer Penalty" && $0.value == "Closed Administratively" && $0.count == 142 })
         let catalog = try #require(try d.ledger.catalog())
-        for (caseID, expected) in figures["cases"]?.objectValue ?? [] {
+        let cases = try #require(figures["cases"]?.objectValue, "Python gave no cases")
+        #expect(Set(cases.map(\.0)) == Set(samples.map { "CCRB-" + $0 }), "\(cases.map(\.0))")
+        for (caseID, expected) in cases {
             let view = try JSONValueCoding.encode(try d.ledger.store.read { try Views($0, catalog: catalog, today: CalendarDate("2026-11-21")!).caseView(caseID) })
-            let allegations = view["allegations"]?.arrayValue ?? []
-            #expect(allegations.count == expected.objectValue?.count, "\(caseID)")
-            for (id, want) in expected.objectValue ?? [] {
+            let allegations = try #require(view["allegations"]?.arrayValue, "\(caseID)")
+            let wanted = try #require(expected.objectValue, "\(caseID)")
+            #expect(!wanted.isEmpty && allegations.count == wanted.count, "\(caseID)")
+            for (id, want) in wanted {
                 let a = allegations.first { $0["allegation_id"] == .string(id) }
                 #expect(a?["officer"] == want["officer"], "\(caseID) \(id)")
                 #expect(a?["final"] == want["final"], "\(caseID) \(id)")
-                let discipline = (view["discipline"]?.arrayValue ?? []).filter { $0["allegation_id"] == .string(id) }
+                let discipline = try #require(view["discipline"]?.arrayValue, "\(caseID)").filter { $0["allegation_id"] == .string(id) }
                 if case let .string(text)? = want["penalty_text"] {
                     #expect(discipline.count == 1 && discipline.first?["detail"] == .string(text), "\(caseID) \(id)")
                 } else {
