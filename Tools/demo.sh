@@ -13,10 +13,11 @@ swift build -c release --product blotter
 BLOTTER="$PWD/.build/release/blotter"
 REPO="$PWD"
 DEMO="${DEMO_DIR:-$PWD/demo}"
-# The public data files: $BLOTTER_DATA, or ../shared/data next to the repository, or /work/shared/data.
+# The public data files: $BLOTTER_DATA, or else ../shared/data next to the repository.
 DATA="${BLOTTER_DATA:-$REPO/../shared/data}"
-[ -f "$DATA/nj-use-of-force.csv" ] || DATA=/work/shared/data
-[ -f "$DATA/nj-use-of-force.csv" ] || { echo "demo: the public data files (nj-use-of-force.csv, nyc-ccrb-penalties.csv) are not in \$BLOTTER_DATA, ../shared/data or /work/shared/data" >&2; exit 5; }
+for f in nj-use-of-force.csv nyc-ccrb-penalties.csv; do
+    [ -f "$DATA/$f" ] || { echo "demo: $DATA/$f is missing: set BLOTTER_DATA to the folder that holds nj-use-of-force.csv and nyc-ccrb-penalties.csv (by default ../shared/data next to the repository)" >&2; exit 5; }
+done
 rm -rf "$DEMO" && mkdir -p "$DEMO" && cd "$DEMO"
 export BLOTTER_LEDGER="$DEMO/precinct120.ledger"
 run() { echo; echo "\$ blotter $*"; "$BLOTTER" "$@"; }

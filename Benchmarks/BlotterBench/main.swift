@@ -43,26 +43,64 @@ var postgresURL: String? = nil
 var serverSeconds: Int? = nil
 var serverStore: String? = nil
 var serverFlags: [String] = []
+let usage = """
+    usage: blotter-bench [OPTION...]   (build with `swift build -c release`; every figure is printed
+                                        beside `openssl speed ed25519` of the same run)
+      (no option)             the ledger core: append, single appends, verify, tree, proofs (--entries)
+      --entries N             entries of the ledger-core run (default 1000000)
+      --checkpoint N          also report the append rate over the first N entries
+      --dir DIR               where the benchmark's ledgers go
+      --skip-python           leave out the Python eventsourcing comparison
+      --python-verifier       also time Tools/verify_ledger.py
+      --tree LEDGER           root, proofs and tiles on an existing ledger
+      --proofs-at N           proofs on a tree of N entries (the tree table only)
+      --domain N              the Precinct 120 demo scaled to N entries: build, rebuild, views
+      --domain-ledger FILE    reuse a domain ledger built by --domain
+      --import N              the NJ use-of-force file ($BLOTTER_DATA or ../shared/data) repeated to N rows, imported
+      --export N              export and verify-export of N published use-of-force records
+      --stores N              the same N statements appended to SQLite and to PostgreSQL
+      --postgres URL          the PostgreSQL database for --stores and --server (else a throwaway cluster)
+      --server SECONDS        `blotter serve` under wrk load for SECONDS per run
+      --server-store S        SQLite or PostgreSQL (default both)
+      --serve-flag F          pass F to `blotter serve` (repeat)
+      --help                  this text
+    """
+func usageError(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("blotter-bench: \(message)\n\n\(usage)\n".utf8))
+    exit(2)
+}
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
+@MainActor func value(_ option: String) -> String {
+    guard let v = arguments.next() else { usageError("\(option) needs a value") }
+    return v
+}
+@MainActor func number<T: FixedWidthInteger>(_ option: String) -> T {
+    let v = value(option)
+    guard let n = T(v), n >= 0 else { usageError("\(option) takes a whole number, not \(v)") }
+    return n
+}
 while let a = arguments.next() {
     switch a {
-    case "--entries": entries = Int(arguments.next()!)!
-    case "--checkpoint": checkpoint = Int(arguments.next()!)!
-    case "--dir": directory = arguments.next()!
+    case "--help", "-h":
+        print(usage)
+        exit(0)
+    case "--entries": entries = number(a)
+    case "--checkpoint": checkpoint = number(a)
+    case "--dir": directory = value(a)
     case "--skip-python": runPython = false
     case "--python-verifier": runPythonVerifier = true
-    case "--tree": treeLedger = arguments.next()!
-    case "--proofs-at": syntheticTree = Int64(arguments.next()!)!
-    case "--domain": domainEvents = Int(arguments.next()!)!
-    case "--domain-ledger": domainLedger = arguments.next()!
-    case "--import": importRows = Int(arguments.next()!)!
-    case "--export": exportRecords = Int(arguments.next()!)!
-    case "--stores": storeEntries = Int(arguments.next()!)!
-    case "--postgres": postgresURL = arguments.next()!
-    case "--server": serverSeconds = Int(arguments.next()!)!
-    case "--server-store": serverStore = arguments.next()!
-    case "--serve-flag": serverFlags.append(arguments.next()!)
-    default: fatalError("unknown argument \(a)")
+    case "--tree": treeLedger = value(a)
+    case "--proofs-at": syntheticTree = number(a)
+    case "--domain": domainEvents = number(a)
+    case "--domain-ledger": domainLedger = value(a)
+    case "--import": importRows = number(a)
+    case "--export": exportRecords = number(a)
+    case "--stores": storeEntries = number(a)
+    case "--postgres": postgresURL = value(a)
+    case "--server": serverSeconds = number(a)
+    case "--server-store": serverStore = value(a)
+    case "--serve-flag": serverFlags.append(value(a))
+    default: usageError("unknown argument \(a)")
     }
 }
 checkpoint = min(checkpoint, entries)
@@ -193,7 +231,9 @@ if let n = syntheticTree {
 if let n = importRows {
     guard let speed = opensslSpeed() else { fatalError("openssl speed ed25519 did not run") }
     line("openssl speed ed25519 (one core): sign \(fmt(speed.sign))/s, verify \(fmt(speed.verify))/s; \(cores) cores")
-    let source = repository.deletingLastPathComponent().appendingPathComponent("shared/data/nj-use-of-force.csv").path
+    let data = ProcessInfo.processInfo.environment["BLOTTER_DATA"].map { URL(fileURLWithPath: $0) }
+        ?? repository.deletingLastPathComponent().appendingPathComponent("shared/data")
+    let source = data.appendingPathComponent("nj-use-of-force.csv").path
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     // The file repeated with a distinct report id per copy, at N/5 and N rows, to show memory flat in the file size.
     var reader = try SourceReader(path: source, format: .csv)

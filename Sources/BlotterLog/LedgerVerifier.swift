@@ -120,7 +120,7 @@ public struct LedgerVerifier: Sendable {
             for (size, text) in try store.read({ try $0.checkpoints() }) {
                 do {
                     let note = try SignedNote(parsing: text)
-                    // The same words as Tools/verify_ledger.py (the README's table of failures).
+                    // The same words as Tools/verify_ledger.py (the table of failures in docs/OVERSIGHT.md).
                     guard note.signatures.contains(where: { $0.name == identity.operatorKey.name && $0.keyID == identity.operatorKey.keyID }) else {
                         throw BlotterError(.verificationFailed, "not signed by the operator key (signed by \(note.signatures.map { "\($0.name)+\(String(format: "%08x", $0.keyID))" }.joined(separator: ", ")))")
                     }

@@ -37,7 +37,7 @@ struct TamperTests {
              changedTreeHash, missingTreeHash, extraTreeHash, forgedCheckpoint, checkpointBeyondLedger,
              changedEarlierEntry, backdatedRecorded, clockAhead, revokedKeySigns, hiddenKeyStatement
 
-        /// The message of the README's table of failures ("What a failure means") that both
+        /// The message of the table of failures in docs/OVERSIGHT.md ("What a failure means") that both
         /// verifiers must print for this tampering.
         var table: String? {
             switch self {
@@ -386,7 +386,7 @@ struct TamperTests {
         }
     }
 
-    @Test("every message of the README's table of failures is made by a tampering here (or, for views, in ProjectionTests), and each pattern tells its rows apart")
+    @Test("every message of the table of failures in docs/OVERSIGHT.md is made by a tampering here (or, for views, in ProjectionTests), and each pattern tells its rows apart")
     func everyRowOfTheTable() throws {
         let messages = FailureTable.messages
         #expect(FailureTable.rows.count == 14, "\(FailureTable.rows)")
@@ -398,7 +398,7 @@ struct TamperTests {
         #expect(!FailureTable.matches("key 9f is not registered", "key K of A was revoked at entry N"))
     }
 
-    @Test("both verifiers fail, name the same entry, and say what the README's table says for it", arguments: Scenario.allCases)
+    @Test("both verifiers fail, name the same entry, and say what docs/OVERSIGHT.md's table says for it", arguments: Scenario.allCases)
     func verifiersAgree(_ scenario: Scenario) throws {
         let dir = TemporaryDirectory()
         let (clean, t) = try Self.makeLedger(in: dir)
@@ -417,9 +417,9 @@ struct TamperTests {
             #expect(python.status == 1, "\(python.stdout)\(python.stderr)")
             #expect(swiftResult["seq"] == seq, "swift: \(swift.stdout)")
             #expect(pythonResult["seq"] == seq, "python: \(python.stdout)")
-            // What both say is the README's row for it, in the same words.
+            // What both say is the table's row for it, in the same words.
             let row = try #require(scenario.table)
-            #expect(FailureTable.messages.contains(row), "the README's table has no row \(row)")
+            #expect(FailureTable.messages.contains(row), "docs/OVERSIGHT.md's table has no row \(row)")
             #expect(FailureTable.matches(swiftResult["error"]?.stringValue ?? "", row), "swift: \(swift.stdout)")
             #expect(FailureTable.matches(pythonResult["error"]?.stringValue ?? "", row), "python: \(python.stdout)")
             if scenario == .deleteLastEntry {

@@ -249,12 +249,12 @@ func openLedger(_ location: String) throws -> Ledger {
     return try Ledger.open(path: location)
 }
 
-/// The README's table of what `blotter verify` and Tools/verify_ledger.py say when a ledger fails
+/// The table (docs/OVERSIGHT.md) of what `blotter verify` and Tools/verify_ledger.py say when a ledger fails
 /// ("What a failure means"): each row's messages as written between backquotes, where a lone capital
 /// letter (N, K, …) stands for what is named and `…` for any text.
 enum FailureTable {
     static let rows: [[String]] = {
-        let readme = (try? String(contentsOf: repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)) ?? ""
+        let readme = (try? String(contentsOf: repositoryRoot.appendingPathComponent("docs/OVERSIGHT.md"), encoding: .utf8)) ?? ""
         guard let start = readme.range(of: "What a failure means") else { return [] }
         var rows: [[String]] = []
         for line in readme[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
