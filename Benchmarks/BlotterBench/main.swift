@@ -294,19 +294,20 @@ if let n = importRows {
 
 if let n = exportRecords {
     guard let speed = opensslSpeed() else { fatalError("openssl speed ed25519 did not run") }
+    line("openssl speed ed25519 (one core): sign \(fmt(speed.sign))/s, verify \(fmt(speed.verify))/s; \(cores) cores")
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let path = directory + "/export-\(n).ledger"
     let custodianPath = path + ".custodian.pem"
     if !FileManager.default.fileExists(atPath: path) {
         let origin = "bench.example/export"
         let admin = try PrivateKey.generate(.ed25519), operatorKey = try PrivateKey.generate(.ed25519)
-        let officer = try PrivateKey.generate(.ed25519), custodian = try PrivateKey.generate(.ed25519)
+        let importer = try PrivateKey.generate(.ed25519), custodian = try PrivateKey.generate(.ed25519)
         let ledger = Ledger(store: try SQLiteStore.create(path: path))
         _ = try ledger.append(try Genesis.statement(origin: origin, admin: "ia/admin", adminKey: admin, operatorKey: operatorKey.publicKey,
                                                     roles: try RoleTable.bundled(), catalog: try EventCatalog.bundled()))
         try operatorKey.pkcs8PEM.write(toFile: path + ".operator.pem", atomically: true, encoding: .utf8)
         try custodian.pkcs8PEM.write(toFile: custodianPath, atomically: true, encoding: .utf8)
-        for (actor, key, role) in [("pd/bench", officer, "officer"), ("records/bench", custodian, "custodian")] {
+        for (actor, key, role) in [("sys/bench", importer, "importer"), ("records/bench", custodian, "custodian")] {
             _ = try ledger.append(try StatementDraft(log: origin, type: "key.registered", stream: "keys/\(actor)", actor: "ia/admin", fields: [
                 ("subject", .string(actor)), ("public_key", .string(Base64.urlEncode(key.publicKey.spkiDER))), ("roles", .array([.string(role)])),
             ]).sign(with: admin))
@@ -321,14 +322,14 @@ if let n = exportRecords {
                 DispatchQueue.concurrentPerform(iterations: count) { k in
                     let i = from + k
                     let day = 1 + i % 28, month = 1 + (i / 28) % 12
-                    out[k] = try! StatementDraft(log: origin, type: "use_of_force.reported", stream: "uof/UOF-\(i)", actor: "pd/bench", fields: [
+                    out[k] = try! StatementDraft(log: origin, type: "use_of_force.reported", stream: "uof/UOF-\(i)", actor: "sys/bench", fields: [
                         ("report_id", .string("UOF-\(i)")), ("officer", .string("P-\(1000 + i % 700)")), ("agency", .string("Bench PD")),
                         ("incident_at", .string(String(format: "2025-%02d-%02dT12:00:00Z", month, day))), ("municipality", .string("Benchville")),
                         ("location", .string("\(i) Main St")), ("force_types", .array([.string("Compliance hold"), .string("Takedown")])),
                         ("subjects_count", .integer(1)), ("subjects_injured", .integer(Int64(i % 3 == 0 ? 1 : 0))),
                         ("great_bodily_injury", .bool(i % 40 == 0)), ("death", .bool(false)), ("firearm_discharged", .bool(i % 97 == 0)),
                         ("video_footage", .bool(true)), ("narrative", .string("Subject resisted; force used to effect the arrest (report \(i)).")),
-                    ]).sign(with: officer)
+                    ]).sign(with: importer)
                 }
             }
             _ = try ledger.append(signed.map { $0! })
@@ -384,6 +385,8 @@ if let n = exportRecords {
 // MARK: the domain (--domain N [--domain-ledger PATH]): demo build, rebuild, case and officer views, validation cost
 
 if let n = domainEvents {
+    guard let speed = opensslSpeed() else { fatalError("openssl speed ed25519 did not run") }
+    line("openssl speed ed25519 (one core): sign \(fmt(speed.sign))/s, verify \(fmt(speed.verify))/s; \(cores) cores")
     let path = domainLedger ?? directory + "/precinct120-\(n).ledger"
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     if !FileManager.default.fileExists(atPath: path) {
