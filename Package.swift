@@ -41,6 +41,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // zlib, for reading gzip-compressed import files.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Layer 2: hashes, signatures and keys; the only module that imports COpenSSL.
         .target(name: "BlotterCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         // Layer 3: canonical JSON, statements, disclosures, entries. Pure values, no I/O.
@@ -51,7 +53,7 @@ let package = Package(
         // Layer 5: the event catalog, schemas, lifecycle rules, projections and views.
         .target(
             name: "BlotterDomain",
-            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog"],
+            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "CZlib"],
             resources: [.embedInCode("Resources/Schemas")],
             swiftSettings: swiftSettings
         ),

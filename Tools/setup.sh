@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Blotter needs on a fresh Debian/Ubuntu machine, or says exactly what is missing.
-# Needs: Swift 6.1 or later (swift.org toolchain), OpenSSL and SQLite headers, pkg-config, Python 3 with
+# Needs: Swift 6.1 or later (swift.org toolchain), OpenSSL, SQLite and zlib headers, pkg-config, Python 3 with
 # `cryptography`, `rfc8785` and `psycopg` (for the independent verifier).
 set -euo pipefail
 
@@ -8,6 +8,7 @@ missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists openssl 2>/dev/null || missing+=(libssl-dev)
 { [ -f /usr/include/sqlite3.h ] || pkg-config --exists sqlite3 2>/dev/null; } || missing+=(libsqlite3-dev)
+{ [ -f /usr/include/zlib.h ] || pkg-config --exists zlib 2>/dev/null; } || missing+=(zlib1g-dev)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-pip)
 
 if [ ${#missing[@]} -gt 0 ]; then

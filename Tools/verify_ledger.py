@@ -721,27 +721,29 @@ class Views:
     """The case, allegation and officer-history views rebuilt from the entries and the disclosures held
     (section 6.3), to compare with the stored p_cases, p_allegations and p_officer_events."""
 
-    CASE_COLUMNS = ("status", "opened_seq", "opened_by", "classification", "unit", "investigator", "closed_seq",
-                    "reopened", "last_seq", "version")
-    ALLEGATION_COLUMNS = ("officer", "category", "subcategory", "added_seq", "amended_seq", "recommended",
-                          "recommended_seq", "final", "final_seq")
+    CASE_COLUMNS = ("status", "opened_seq", "opened_at", "opened_by", "classification", "unit", "investigator",
+                    "closed_seq", "closed_at", "reopened", "last_seq", "last_at", "version")
+    ALLEGATION_COLUMNS = ("officer", "category", "subcategory", "added_seq", "added_at", "amended_seq", "recommended",
+                          "recommended_seq", "recommended_at", "final", "final_seq", "final_at")
 
     def __init__(self):
         self.cases = {}        # case id -> dict of CASE_COLUMNS
         self.allegations = {}  # (case id, allegation id) -> dict of ALLEGATION_COLUMNS
-        self.officer = {}      # (officer, seq, kind) -> ref
+        self.officer = {}      # (officer, seq, kind) -> (at, ref)
 
     def apply(self, seq, st, values):
         t, stream = st["type"], st["stream"]
         sid = stream.split("/", 1)[1] if "/" in stream else stream
+        when = text_of(values, "occurred_at") or st["at"]  # the event time T
         if t == "complaint.received":
             cid = text_of(values, "complaint_id") or sid
             for officer in texts_of(values, "officers"):
-                self.officer[(officer, seq, "complaint")] = "complaint/" + cid
+                self.officer[(officer, seq, "complaint")] = (text_of(values, "incident_at") or st["at"], "complaint/" + cid)
         elif t == "case.opened":
-            self.cases[sid] = dict(status="open", opened_seq=seq, opened_by=st["actor"],
+            self.cases[sid] = dict(status="open", opened_seq=seq, opened_at=when, opened_by=st["actor"],
                                    classification=text_of(values, "classification"), unit=text_of(values, "unit"),
-                                   investigator=None, closed_seq=None, reopened=0, last_seq=seq, version=1)
+                                   investigator=None, closed_seq=None, closed_at=None, reopened=0, last_seq=seq,
+                                   last_at=when, version=1)
         elif t == "case.assigned":
             if sid in self.cases:
                 self.cases[sid]["investigator"] = text_of(values, "investigator")
@@ -749,10 +751,11 @@ class Views:
             aid = text_of(values, "allegation_id") or ""
             officer = text_of(values, "officer")
             self.allegations[(sid, aid)] = dict(officer=officer, category=text_of(values, "category"),
-                                                subcategory=text_of(values, "subcategory"), added_seq=seq, amended_seq=None,
-                                                recommended=None, recommended_seq=None, final=None, final_seq=None)
+                                                subcategory=text_of(values, "subcategory"), added_seq=seq, added_at=when,
+                                                amended_seq=None, recommended=None, recommended_seq=None, recommended_at=None,
+                                                final=None, final_seq=None, final_at=None)
             if officer is not None:
-                self.officer[(officer, seq, "allegation")] = "case/%s#%s" % (sid, aid)
+                self.officer[(officer, seq, "allegation")] = (when, "case/%s#%s" % (sid, aid))
         elif t == "case.allegation.amended":
             a = self.allegations.get((sid, text_of(values, "allegation_id") or ""))
             if a is not None:
@@ -770,25 +773,27 @@ class Views:
                 which = "final" if t == "case.finding.approved" else "recommended"
                 a[which] = text_of(values, "finding")
                 a[which + "_seq"] = seq
+                a[which + "_at"] = when
         elif t in ("case.discipline.imposed", "case.discipline.modified"):
             aid = text_of(values, "allegation_id") or ""
             a = self.allegations.get((sid, aid))
             if a is not None and a["officer"] is not None:
-                self.officer[(a["officer"], seq, "discipline")] = "case/%s#%s" % (sid, aid)
+                self.officer[(a["officer"], seq, "discipline")] = (when, "case/%s#%s" % (sid, aid))
         elif t == "case.closed":
             if sid in self.cases:
-                self.cases[sid].update(status="closed", closed_seq=seq)
+                self.cases[sid].update(status="closed", closed_seq=seq, closed_at=when)
         elif t == "case.reopened":
             if sid in self.cases:
                 c = self.cases[sid]
-                c.update(status="open", closed_seq=None, reopened=c["reopened"] + 1)
+                c.update(status="open", closed_seq=None, closed_at=None, reopened=c["reopened"] + 1)
         elif t == "use_of_force.reported":
             officer = text_of(values, "officer")
             if officer is not None:
-                self.officer[(officer, seq, "use_of_force")] = "uof/" + sid
+                self.officer[(officer, seq, "use_of_force")] = (text_of(values, "incident_at") or st["at"], "uof/" + sid)
         if stream.startswith("case/") and (t.startswith("case.") or t == "oversight.review.recorded") and sid in self.cases:
             c = self.cases[sid]
             c["last_seq"] = seq
+            c["last_at"] = when
             if t != "case.opened":
                 c["version"] += 1
 
@@ -814,11 +819,24 @@ class Views:
 
         compare("p_cases", ("case_id",), self.CASE_COLUMNS, {(k,): v for k, v in self.cases.items()},
                 db.execute("SELECT case_id, %s FROM p_cases" % ", ".join(self.CASE_COLUMNS)).fetchall())
-        compare("p_allegations", ("case_id", "allegation_id"), self.ALLEGATION_COLUMNS, self.allegations,
-                db.execute("SELECT case_id, allegation_id, %s FROM p_allegations" % ", ".join(self.ALLEGATION_COLUMNS)).fetchall())
-        compare("p_officer_events", ("officer", "seq", "kind"), ("ref",), {k: {"ref": v} for k, v in self.officer.items()},
-                db.execute("SELECT officer, seq, kind, ref FROM p_officer_events").fetchall())
+        # Views of layout 1 (before event times) have no allegation times; the rest means the same there.
+        allegation_columns = self.ALLEGATION_COLUMNS if views_layout(db) >= 2 else \
+            tuple(c for c in self.ALLEGATION_COLUMNS if not c.endswith("_at"))
+        compare("p_allegations", ("case_id", "allegation_id"), allegation_columns, self.allegations,
+                db.execute("SELECT case_id, allegation_id, %s FROM p_allegations" % ", ".join(allegation_columns)).fetchall())
+        compare("p_officer_events", ("officer", "seq", "kind"), ("at", "ref"),
+                {k: {"at": v[0], "ref": v[1]} for k, v in self.officer.items()},
+                db.execute("SELECT officer, seq, kind, at, ref FROM p_officer_events").fetchall())
         return len(self.cases) + len(self.allegations) + len(self.officer)
+
+
+def views_layout(db):
+    """The layout version of the stored views (p_layout; 1 for views made before it existed)."""
+    if isinstance(db, PostgresLedger):
+        present = db.execute("SELECT to_regclass('p_layout') IS NOT NULL").fetchone()[0]
+    else:
+        present = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'p_layout'").fetchone() is not None
+    return db.execute("SELECT MAX(version) FROM p_layout").fetchone()[0] if present else 1
 
 
 def has_views(db):

@@ -35,14 +35,15 @@ struct CaseOpenCommand: BlotterSubcommand {
     static let configuration = CommandConfiguration(commandName: "open", abstract: "Open a case from one or more received complaints.")
     @OptionGroup var step: CaseStep
     @Option(help: "A complaint the case is opened from (repeatable, at least one).") var complaint: [String] = []
-    @Option(help: "When the misconduct was discovered, YYYY-MM-DD: the deadline runs from here (default: today).") var discoveryDate: String?
+    @Option(help: "When the misconduct was discovered, YYYY-MM-DD: the deadline runs from here (default: the day of --occurred, else today).") var discoveryDate: String?
     @Option(help: "full_investigation, preliminary_review, mediation or referral.") var classification = "full_investigation"
     @Option(help: "Investigating unit.") var unit: String?
     @Option(help: "ca-gc-3304, ny-csl-75 or none, instead of the ledger's default rule.") var deadlineRule: String?
     func execute() throws {
         try step.run("case.opened", "opened", [
             ("case_id", .string(step.caseID)), ("complaints", .array(complaint.map(JSONValue.string))),
-            ("discovery_date", .string(discoveryDate ?? CalendarDate(Timestamp.now()).description)),
+            ("discovery_date", .string(try discoveryDate ?? step.signer.occurred.map { String(try eventTime($0, option: "--occurred").prefix(10)) }
+                                          ?? CalendarDate(Timestamp.now()).description)),
             ("classification", .string(classification)), ("unit", string(unit)), ("deadline_rule", string(deadlineRule)),
         ])
     }

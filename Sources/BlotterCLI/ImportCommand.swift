@@ -70,7 +70,9 @@ struct ImportCommand: BlotterSubcommand {
                 printError("import: \(p.rowsDone) of \(p.rowsTotal) rows (\(p.rowsTotal == 0 ? 100 : p.rowsDone * 100 / p.rowsTotal)%), \(p.statements) statements, \(rate) rows/s")
             }
         }
-        let base = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+        var source = URL(fileURLWithPath: file)
+        if source.pathExtension == "gz" { source = source.deletingPathExtension() }  // complaints.csv.gz: complaints.rejected.csv
+        let base = source.deletingPathExtension().lastPathComponent
         let rejectsPath = rejects ?? "\(base).rejected.\(map.format == .csv ? "csv" : "jsonl")"
         var writer: RejectsWriter? = nil
         importer.onReject = { [unowned importer] record, rejection in

@@ -23,9 +23,17 @@ struct LedgerOptions: ParsableArguments {
     func open() throws -> Ledger { try Self.open(path) }
 
     /// Opens the ledger at a path or URL, with the domain's rules.
+    /// Views built by an earlier version of Blotter are rebuilt from the log first, where the ledger
+    /// can be written (a read-only copy keeps them, and its views say why they cannot be read).
     static func open(_ location: String) throws -> Ledger {
-        if PostgresLocation.isURL(location) { return Ledger(store: try PostgresStore.open(url: location)) }
-        return try Ledger.open(path: location)
+        let ledger = PostgresLocation.isURL(location) ? Ledger(store: try PostgresStore.open(url: location)) : try Ledger.open(path: location)
+        if try ledger.projectionsOutdated() {
+            do {
+                let n = try ledger.upgradeProjections() ?? 0
+                printError("the views were built by an earlier version of Blotter; rebuilt them from the log (\(n) entries)")
+            } catch let error as BlotterError where error.message.contains("read-only here") {}
+        }
+        return ledger
     }
 
     /// Where the operator's checkpoint key is: `given`, else $BLOTTER_OPERATOR_KEY, else next to a
@@ -58,8 +66,8 @@ struct StatementOptions: ParsableArguments {
     @Option(name: .long, help: "The stream version you saw before this event (optimistic concurrency); omit for no check.")
     var expect: Int64?
 
-    @Option(name: .long, help: "The schema version of the type.")
-    var schema: Int64 = 1
+    @Option(name: .long, help: "The schema version of the type (default: its current version in the ledger's catalog).")
+    var schema: Int64?
 
     @Option(name: .long, help: "The acting actor (default: the actor the key is registered to).")
     var actor: String?
@@ -86,6 +94,7 @@ struct StatementOptions: ParsableArguments {
         } else {
             throw BlotterError(.invalidInput, "key \(keyID) is not registered in this ledger; register it, or pass --actor")
         }
+        let schema = try self.schema ?? ledger.catalog()?.types[type]?.version ?? 1
         let draft = StatementDraft(log: identity.origin, type: type, schema: schema, stream: stream, expect: expect,
                                    actor: actor, at: try statementTime(at), fields: try fieldValues())
         return try draft.sign(with: privateKey)

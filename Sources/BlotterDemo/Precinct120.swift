@@ -157,8 +157,8 @@ public struct Precinct120 {
 
     mutating func say(_ actor: String, _ type: String, _ stream: String, at ms: Int64, _ given: [(String, JSONValue)]) {
         var fields = given
+        if catalog == nil { catalog = try? EventCatalog.bundled() }
         if markSensitive {
-            if catalog == nil { catalog = try? EventCatalog.bundled() }
             if let catalog, let version = catalog.types[type]?.version, let schema = catalog.schemas[type]?[version] {
                 func marked(_ s: String) -> Bool { s == "location" || catalog.sensitivities[s]?.publishable == false }
                 fields = fields.map { name, value in
@@ -173,7 +173,8 @@ public struct Precinct120 {
         let version = versions[stream] ?? 0
         versions[stream] = version + 1
         let at = Timestamp(milliseconds: min(ms, today.milliseconds - 60_000))
-        pending.append(StatementDraft(log: Self.origin, type: type, stream: stream, expect: version, actor: actor, at: at, fields: fields))
+        pending.append(StatementDraft(log: Self.origin, type: type, schema: catalog?.types[type]?.version ?? 1, stream: stream, expect: version,
+                                      actor: actor, at: at, fields: fields))
     }
 
     /// A marked value of the type `schema` gives (nil for a shape a marker cannot take: patterns, enums).

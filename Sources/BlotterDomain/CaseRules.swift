@@ -27,6 +27,15 @@ public enum CaseRules {
         }
     }
 
+    /// `event-time-after-signing`: a statement may say a past event happened on a past date
+    /// (`occurred_at`), never that it happened after the statement was signed (`at`): that would be a
+    /// record made before the event. Both are RFC 3339 UTC, so their instants are compared.
+    static func checkEventTime(_ e: LedgerEvent) throws {
+        guard let text = e.string("occurred_at"), let occurred = Timestamp(rfc3339: text, precision: .secondsOrMilliseconds),
+              let signed = Timestamp(rfc3339: e.at, precision: .secondsOrMilliseconds), occurred > signed else { return }
+        throw refuse("event-time-after-signing", "occurred_at \(text) is later than the statement's time \(e.at): an event is recorded when or after it happens, not before")
+    }
+
     /// The types an officer files about their own conduct: with an officer's key, they must be about
     /// the officer that key belongs to.
     static let officersOwnTypes: Set<String> = ["use_of_force.reported", "use_of_force.amended", "bodycam.marker.added"]
@@ -70,6 +79,7 @@ public enum CaseRules {
     }
 
     public static func check(_ e: LedgerEvent, _ reader: any LedgerReading) throws {
+        try checkEventTime(e)
         let db = try reader.projections()
         let id = e.streamID
         func caseState() throws -> CaseState? { try db.caseState(id) }

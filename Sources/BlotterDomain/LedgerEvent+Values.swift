@@ -10,6 +10,9 @@ extension LedgerEvent {
         return nil
     }
     func strings(_ name: String) -> [String] { values[name]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+    /// When the event happened: its `occurred_at` where the statement gives one (a past event, imported
+    /// history), else when it was signed. Views, deadlines, queues, flags and stats use this time.
+    var occurred: String { values["occurred_at"]?.stringValue ?? at }
     /// The part of the stream after its first `/`: the case, complaint, report or evidence id.
     var streamID: String {
         guard let slash = stream.firstIndex(of: "/") else { return stream }

@@ -11,6 +11,8 @@ public import BlotterLog
 public protocol ProjectionReading {
     /// True if the store holds the domain's tables (the ledger's genesis carried a catalog).
     func projectionsInstalled() throws -> Bool
+    /// The layout version of the installed tables (1 for tables made before layouts were numbered).
+    func projectionsLayout() throws -> Int64
     /// The seq of the latest catalog change (genesis catalog or `schema.registered`), nil for none.
     func latestCatalogChange() throws -> Int64?
     /// Every catalog change, in log order.
@@ -111,7 +113,7 @@ public protocol ProjectionWriting: ProjectionReading {
     /// Amends an allegation: a nil value keeps what it was; the officer's history follows.
     func amendAllegation(caseID: String, allegationID: String, officer: String?, category: String?, subcategory: String?, seq: Int64) throws
     /// A recommended (`final` false) or approved finding.
-    func recordFinding(caseID: String, allegationID: String, finding: String?, by actor: String, seq: Int64, final: Bool) throws
+    func recordFinding(caseID: String, allegationID: String, finding: String?, by actor: String, seq: Int64, at: String, final: Bool) throws
     func addEvidence(caseID: String, _ evidence: CaseView.Evidence) throws
     func addDiscipline(caseID: String, _ discipline: CaseView.Discipline) throws
     func startToll(caseID: String, seq: Int64, date: String?, reason: String?) throws
@@ -193,6 +195,8 @@ public struct AllegationRecord: Codable, Sendable, Equatable {
     public var category: String?
     public var subcategory: String?
     public var addedSeq: Int64
+    /// When the allegation was added, by event time.
+    public var addedAt: String?
 }
 
 public struct AllegationState: Codable, Sendable, Equatable {

@@ -6,6 +6,12 @@ public import BlotterLog
 /// What the rows hold is decided here; how they are kept is the store's business
 /// (``ProjectionWriting``; the SQL tables are in BlotterSQL).
 public enum Projector {
+    /// The version of the tables' layout, kept with them (`p_layout`). Tables of an earlier layout are
+    /// rebuilt from the log before they are read or written (``Ledger/upgradeProjections()``).
+    /// 1: the first. 2: event times (`occurred_at`): the timeline's `signed`, allegations' `added_at`,
+    /// `recommended_at` and `final_at`; every time in the views is the event's.
+    public static let layoutVersion: Int64 = 2
+
     /// Fields no projection reads (free text and identities of people other than officers and staff):
     /// a rebuild does not decode them. A test checks that rebuilt tables equal the incremental ones.
     static let unreadFields: Set<String> = [
@@ -57,7 +63,7 @@ public enum Projector {
                                  at: e.string("incident_at") ?? e.at, ref: "complaint/\(e.string("complaint_id") ?? id)")
             }
         case "case.opened":
-            try db.openCase(CaseOpening(caseID: id, seq: e.seq, at: e.at, actor: e.actor, classification: e.string("classification"),
+            try db.openCase(CaseOpening(caseID: id, seq: e.seq, at: e.occurred, actor: e.actor, classification: e.string("classification"),
                                         unit: e.string("unit"), discoveryDate: e.string("discovery_date"), deadlineRule: e.string("deadline_rule")))
             for complaint in e.strings("complaints") {
                 try db.linkComplaint(caseID: id, complaintID: complaint)
@@ -67,30 +73,31 @@ public enum Projector {
             try db.assignCase(caseID: id, investigator: e.string("investigator"))
         case "case.allegation.added":
             try db.putAllegation(caseID: id, AllegationRecord(allegationID: e.string("allegation_id") ?? "", officer: e.string("officer"),
-                                                              category: e.string("category"), subcategory: e.string("subcategory"), addedSeq: e.seq))
+                                                              category: e.string("category"), subcategory: e.string("subcategory"), addedSeq: e.seq,
+                                                              addedAt: e.occurred))
             if let officer = e.string("officer") {
                 try officerEvent(db, e, officer: officer, kind: "allegation", category: e.string("category"),
-                                 detail: e.string("subcategory"), at: e.at, ref: "case/\(id)#\(e.string("allegation_id") ?? "")")
+                                 detail: e.string("subcategory"), at: e.occurred, ref: "case/\(id)#\(e.string("allegation_id") ?? "")")
             }
         case "case.allegation.amended":
             try db.amendAllegation(caseID: id, allegationID: e.string("allegation_id") ?? "", officer: e.string("officer"),
                                    category: e.string("category"), subcategory: e.string("subcategory"), seq: e.seq)
         case "case.evidence.linked":
             try db.addEvidence(caseID: id, CaseView.Evidence(seq: e.seq, evidenceID: e.string("evidence_id"), kind: e.string("kind"),
-                                                             reference: e.string("reference"), sha256: e.string("sha256"), actor: e.actor, at: e.at))
+                                                             reference: e.string("reference"), sha256: e.string("sha256"), actor: e.actor, at: e.occurred))
         case "case.finding.recorded", "case.finding.approved":
             try db.recordFinding(caseID: id, allegationID: e.string("allegation_id") ?? "", finding: e.string("finding"), by: e.actor,
-                                 seq: e.seq, final: e.type == "case.finding.approved")
+                                 seq: e.seq, at: e.occurred, final: e.type == "case.finding.approved")
         case "case.discipline.imposed", "case.discipline.modified":
             let allegation = e.string("allegation_id") ?? ""
             let officer = try db.allegationState(caseID: id, allegationID: allegation)?.officer
             try db.addDiscipline(caseID: id, CaseView.Discipline(
                 seq: e.seq, allegationID: allegation, officer: officer, action: e.type == "case.discipline.imposed" ? "imposed" : "modified",
                 penalty: e.string("penalty"), days: e.int("days"), detail: e.string("detail"), effective: e.string("effective"),
-                reason: e.string("reason"), actor: e.actor, at: e.at))
+                reason: e.string("reason"), actor: e.actor, at: e.occurred))
             if let officer {
                 try officerEvent(db, e, officer: officer, kind: "discipline", category: e.string("penalty"),
-                                 detail: e.int("days").map { "\($0) days" }, at: e.at, ref: "case/\(id)#\(allegation)")
+                                 detail: e.int("days").map { "\($0) days" }, at: e.occurred, ref: "case/\(id)#\(allegation)")
             }
         case "case.tolled":
             if e.string("action") == "start" {
@@ -99,12 +106,12 @@ public enum Projector {
                 try db.endToll(caseID: id, seq: e.seq, date: e.string("date"))
             }
         case "case.closed":
-            try db.closeCase(caseID: id, seq: e.seq, at: e.at)
+            try db.closeCase(caseID: id, seq: e.seq, at: e.occurred)
         case "case.reopened":
             try db.reopenCase(caseID: id)
         case "oversight.review.recorded":
             try db.addReview(caseID: id, CaseView.Review(seq: e.seq, body: e.string("body"), allegationID: e.string("allegation_id"),
-                                                         outcome: e.string("outcome"), recommendation: e.string("recommendation"), actor: e.actor, at: e.at))
+                                                         outcome: e.string("outcome"), recommendation: e.string("recommendation"), actor: e.actor, at: e.occurred))
         case "use_of_force.reported":
             let force = e.strings("force_types")
             try db.putUseOfForce(UseOfForceRecord(
@@ -131,14 +138,14 @@ public enum Projector {
         case "bodycam.evidence.accessed":
             try db.addBodycamAccess(evidenceID: id, CustodyView.Access(seq: e.seq, user: e.string("user"), action: e.string("action"),
                                                                      purpose: e.string("purpose"), caseID: e.string("case_id"),
-                                                                     recipient: e.string("recipient"), actor: e.actor, at: e.at))
+                                                                     recipient: e.string("recipient"), actor: e.actor, at: e.occurred))
         case "bodycam.retention.changed":
             try db.changeRetention(evidenceID: id, category: e.string("category"), retainUntil: e.string("retain_until"))
         case "bodycam.evidence.deletion.requested", "bodycam.evidence.deleted":
             let deleted = e.type == "bodycam.evidence.deleted"
             try db.addBodycamDeletion(evidenceID: id, CustodyView.Deletion(
                 seq: e.seq, kind: deleted ? "deleted" : "requested", requestedBy: e.string("requested_by"), authorisedBy: e.string("authorised_by"),
-                authority: e.string("authority"), reason: e.string("reason"), actor: e.actor, at: e.at))
+                authority: e.string("authority"), reason: e.string("reason"), actor: e.actor, at: e.occurred))
             if deleted {
                 try db.markRecordingDeleted(evidenceID: id, seq: e.seq, by: e.actor, authorisedBy: e.string("authorised_by"))
             }
@@ -153,9 +160,9 @@ public enum Projector {
                                           file: source["file"]?.stringValue, row: source["row"]?.integerValue, seq: e.seq, type: e.type))
         }
         if e.stream.hasPrefix("case/"), e.type.hasPrefix("case.") || e.type == "oversight.review.recorded" {
-            try db.putTimeline(caseID: id, CaseView.TimelineLine(seq: e.seq, at: e.at, recorded: e.recorded, actor: e.actor, type: e.type, summary: summary(e)),
-                               replace: true)
-            try db.touchCase(caseID: id, seq: e.seq, at: e.at, counts: e.type != "case.opened")
+            try db.putTimeline(caseID: id, CaseView.TimelineLine(seq: e.seq, at: e.occurred, signed: e.at, recorded: e.recorded, actor: e.actor,
+                                                                 type: e.type, summary: summary(e)), replace: true)
+            try db.touchCase(caseID: id, seq: e.seq, at: e.occurred, counts: e.type != "case.opened")
         }
     }
 
@@ -163,7 +170,7 @@ public enum Projector {
     static func timelineComplaint(caseID: String, complaint: String, _ db: any ProjectionWriting) throws {
         if let c = try db.complaint(complaint) {
             try db.putTimeline(caseID: caseID, CaseView.TimelineLine(
-                seq: c.seq, at: c.receivedAt, recorded: nil, actor: c.actor, type: "complaint.received",
+                seq: c.seq, at: c.receivedAt, signed: nil, recorded: nil, actor: c.actor, type: "complaint.received",
                 summary: "complaint \(complaint) received (\(c.channel ?? "channel not given"))"), replace: false)
         }
     }

@@ -20,7 +20,31 @@ extension Ledger {
     }
 }
 
+extension Ledger {
+    /// True if this ledger has projections built by an earlier version of Blotter (an older layout).
+    public func projectionsOutdated() throws -> Bool {
+        try store.read { reader in
+            let tables = try reader.projections()
+            return try tables.projectionsInstalled() && tables.projectionsLayout() < Projector.layoutVersion
+        }
+    }
+
+    /// Rebuilds the projections from the log when they were built by an earlier version (an older
+    /// layout), in one transaction; nothing else changes.
+    /// - Returns: the entries replayed, or nil when the projections were already current.
+    @discardableResult
+    public func upgradeProjections() throws -> Int64? {
+        guard try projectionsOutdated() else { return nil }
+        return try rebuildProjections()
+    }
+}
+
 extension Projector {
+    /// The refusal to read projections of an older layout that could not be rebuilt here.
+    public static func outdated(_ layout: Int64) -> BlotterError {
+        BlotterError(.ledgerState, "this ledger's views were built by an earlier version of Blotter (layout \(layout); this version reads layout \(layoutVersion)); open it once where it can be written, or run `blotter projections rebuild`, and they are rebuilt from the log")
+    }
+
     /// Drops and re-creates every projection table and applies entries `0 ..< total` in log order,
     /// inside the caller's transaction (a rebuild, or the append of a `record.sealed` statement).
     static func replay(_ writer: any LedgerWriting, total: Int64, progress: ((Int64, Int64) -> Void)? = nil) throws -> Int64 {

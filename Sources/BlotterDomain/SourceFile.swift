@@ -2,6 +2,7 @@ public import BlotterFormat
 public import BlotterLog
 internal import Foundation
 internal import BlotterCrypto
+internal import CZlib
 
 /// One record of a source file: its number (1 = the first record after a CSV header, or the first
 /// non-blank line of a JSON Lines file), the line it starts on, and its cells by column name.
@@ -20,7 +21,8 @@ public enum SourceFormat: String, Sendable {
     case jsonl
 }
 
-/// Reads a CSV (RFC 4180) or JSON Lines file one record at a time, in constant memory.
+/// Reads a CSV (RFC 4180) or JSON Lines file one record at a time, in constant memory; the file may
+/// be gzip-compressed (read through zlib, which reads an uncompressed file as it is).
 ///
 /// CSV: comma-separated (or another one-byte delimiter), fields optionally in double quotes, `""`
 /// for a quote inside quotes, quoted fields may hold delimiters and line breaks, CRLF or LF line
@@ -32,7 +34,7 @@ public struct SourceReader {
     public let format: SourceFormat
     /// CSV: the header's column names. JSON Lines: empty.
     public private(set) var header: [String] = []
-    private let file: UnsafeMutablePointer<FILE>
+    private let file: gzFile
     private var buffer: [UInt8]
     private var position = 0
     private var end = 0
@@ -41,17 +43,27 @@ public struct SourceReader {
     private var line = 1
     private var records = 0
     private let delimiter: UInt8
-    /// SHA-256 of every byte read so far.
+    /// True if the file is gzip-compressed.
+    public let compressed: Bool
+    /// SHA-256 of every byte read so far (after decompression).
     private var hasher = SHA256.Hasher()
     private var bytesRead = 0
 
     public init(path: String, format: SourceFormat, delimiter: UInt8 = UInt8(ascii: ",")) throws {
-        guard let file = fopen(path, "rb") else {
+        guard let probe = fopen(path, "rb") else {
             throw BlotterError(.invalidInput, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
+        var magic: [UInt8] = [0, 0]
+        let read = fread(&magic, 1, 2, probe)
+        fclose(probe)
+        guard let file = gzopen(path, "rb") else {
+            throw BlotterError(.invalidInput, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        gzbuffer(file, 1 << 18)
         self.path = path
         self.format = format
         self.file = file
+        self.compressed = read == 2 && magic == [0x1F, 0x8B]
         self.delimiter = delimiter
         self.buffer = [UInt8](repeating: 0, count: 1 << 20)
         try fill()
@@ -72,7 +84,7 @@ public struct SourceReader {
     }
 
     /// Closes the file.
-    public func close() { fclose(file) }
+    public func close() { gzclose(file) }
 
     /// One CSV record as this reader reads it back: a field holding the delimiter, a quote or a line
     /// break is quoted, with its quotes doubled. No line end.
@@ -142,13 +154,22 @@ public struct SourceReader {
         }
         if end == buffer.count { buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count)) }
         let wanted = buffer.count - end
-        let got = buffer.withUnsafeMutableBufferPointer { b in fread(b.baseAddress! + end, 1, wanted, file) }
+        let result = buffer.withUnsafeMutableBufferPointer { b in gzread(file, b.baseAddress! + end, UInt32(min(wanted, 1 << 30))) }
+        guard result >= 0 else {
+            var code: Int32 = 0
+            let message = gzerror(file, &code).map { String(cString: $0) } ?? "read error"
+            throw fail(compressed ? "the gzip data cannot be read (\(message)): the file is damaged or cut off" : "read error: \(message)")
+        }
+        let got = Int(result)
         if got > 0 {
             hasher.update(buffer[end..<(end + got)])
             bytesRead += got
         }
         if got < wanted {
-            if ferror(file) != 0 { throw fail("read error: \(String(cString: strerror(errno)))") }
+            // A compressed file that ends inside its data reads as an end of file with an error set.
+            var code: Int32 = 0
+            let message = gzerror(file, &code).map { String(cString: $0) } ?? ""
+            if code != Z_OK { throw fail("the gzip data cannot be read (\(message)): the file is damaged or cut off") }
             atEOF = true
         }
         end += got

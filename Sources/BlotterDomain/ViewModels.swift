@@ -77,9 +77,14 @@ public struct CaseView: Codable, Sendable, Equatable {
         public var subcategory: String?
         public var recommended: String?
         public var recommendedBy: String?
+        /// When the finding was recommended, and approved, by event time.
+        public var recommendedAt: String?
         public var final: String?
         public var finalBy: String?
+        public var finalAt: String?
         public var addedSeq: Int64
+        /// When it was added, by event time.
+        public var addedAt: String?
         public var amendedSeq: Int64?
     }
 
@@ -126,7 +131,11 @@ public struct CaseView: Codable, Sendable, Equatable {
 
     public struct TimelineLine: Codable, Sendable, Equatable {
         public var seq: Int64
+        /// When it happened (the event's `occurred_at`, else when it was signed).
         public var at: String?
+        /// When it was signed (the statement's `at`); nil for a complaint's line.
+        public var signed: String?
+        /// When the log recorded it.
         public var recorded: String?
         public var actor: String?
         public var type: String?
@@ -227,7 +236,11 @@ public struct OfficerView: Codable, Sendable, Equatable {
         public var subcategory: String?
         public var recommended: String?
         public var final: String?
+        /// When the final finding was approved, by event time.
+        public var finalAt: String?
         public var seq: Int64
+        /// When the allegation was added, by event time.
+        public var at: String?
         public var caseStatus: String?
     }
 

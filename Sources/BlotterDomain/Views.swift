@@ -13,6 +13,8 @@ public struct Views {
     public init(_ db: any LedgerReading, catalog: EventCatalog, today: CalendarDate) throws {
         self.db = db
         self.tables = try db.projections()
+        let layout = try tables.projectionsLayout()
+        guard layout >= Projector.layoutVersion else { throw Projector.outdated(layout) }
         self.catalog = catalog
         self.today = today
     }

@@ -16,6 +16,8 @@ public struct ImportMapping: Sendable {
     public let delimiter: UInt8
     public let record: [String]
     public let placeholders: Set<String>
+    /// The time zone the source writes local times in; nil for UTC.
+    let timeZone: LocalZone?
     public let events: [EventMap]
     /// SHA-256 (hex) of the mapping file's bytes.
     public let digest: String
@@ -37,6 +39,8 @@ public struct ImportMapping: Sendable {
         let amendFields: [(String, FieldMap)]
         /// Fields of this event the amendment type also has.
         let amendCarries: Set<String>
+        /// The one zone other than UTC this event's date-times are read in (its statements' source.time_zone).
+        let zone: LocalZone?
     }
 
     struct Template: Sendable {
@@ -93,6 +97,8 @@ public struct ImportMapping: Sendable {
         let ifAbsent: JSONValue?
         let parse: Parse?
         let dateFormat: DateFormat?
+        /// This column's zone, instead of the mapping's.
+        let timeZone: LocalZone?
         let slug: Bool
         /// The column a problem with this field is reported against.
         var column: String? {
@@ -139,18 +145,20 @@ public struct ImportMapping: Sendable {
         delimiter = json["delimiter"]?.stringValue?.utf8.first ?? UInt8(ascii: ",")
         record = (json["record"]?.arrayValue ?? []).compactMap(\.stringValue)
         placeholders = Set((json["placeholders"]?.arrayValue ?? []).compactMap(\.stringValue))
+        let zone = try json["time_zone"]?.stringValue.map { s throws(BlotterError) in try LocalZone(s, at: "\(place): time_zone") }
+        timeZone = zone
         var events: [EventMap] = []
         var names: Set<String> = []
         for (i, e) in (json["events"]?.arrayValue ?? []).enumerated() {
             let name = e["name"]?.stringValue ?? ""
             let at = "\(place): events[\(i)] (\(name))"
             guard names.insert(name).inserted else { throw BlotterError(.invalidInput, "\(at): another event has the name \"\(name)\"") }
-            events.append(try Self.event(e, at: at, catalog: catalog))
+            events.append(try Self.event(e, at: at, catalog: catalog, zone: zone))
         }
         self.events = events
     }
 
-    static func event(_ e: JSONValue, at: String, catalog: EventCatalog) throws(BlotterError) -> EventMap {
+    static func event(_ e: JSONValue, at: String, catalog: EventCatalog, zone: LocalZone?) throws(BlotterError) -> EventMap {
         let type = e["type"]?.stringValue ?? ""
         guard let info = catalog.types[type], let schema = catalog.schemas[type]?[info.version] else {
             throw BlotterError(.invalidInput, "\(at): unknown event type \"\(type)\" (the ledger's catalog has \(catalog.types.keys.sorted().joined(separator: ", ")))")
@@ -205,10 +213,26 @@ public struct ImportMapping: Sendable {
         if onChange == .amend && amendType == nil {
             throw BlotterError(.invalidInput, "\(at): on_change is amend but there is no \"amend\" with the type to append")
         }
+        // Local times keep their source text and zone in source.local_times: one zone an event, and a schema that has them.
+        var zones: [(field: String, zone: LocalZone)] = []
+        for (name, f) in fields + amendFields where f.parse == .dateTime {
+            if let z = f.timeZone ?? zone, !z.isUTC { zones.append((name, z)) }
+        }
+        if let first = zones.first, let other = zones.first(where: { $0.zone.name != first.zone.name }) {
+            throw BlotterError(.invalidInput, "\(at): field \(first.field) is read in \(first.zone.name) and field \(other.field) in \(other.zone.name); an event's local times are in one zone (source.time_zone), the others give \"time_zone\": \"UTC\" or the same zone")
+        }
+        if let first = zones.first {
+            for t in [type] + (amendType.map { [$0] } ?? []) {
+                let schema = catalog.types[t].flatMap { catalog.schemas[t]?[$0.version] }
+                guard schema?.json["properties"]?["source"]?["properties"]?["local_times"] != nil else {
+                    throw BlotterError(.invalidInput, "\(at): field \(first.field) is read in \(first.zone.name), but \(t) version \(schema?.version ?? 0) has no source.local_times to keep the source's local text in; register the type's next schema version (blotter schemas register), or give the field \"time_zone\": \"UTC\"")
+                }
+            }
+        }
         return EventMap(name: e["name"]?.stringValue ?? "", type: type,
                         key: e["key"]?.arrayValue?.compactMap(\.stringValue) ?? [], stream: stream,
                         streamPrefix: prefix, streamField: field, when: conditions, fields: fields, onChange: onChange,
-                        amendType: amendType, amendFields: amendFields, amendCarries: carries)
+                        amendType: amendType, amendFields: amendFields, amendCarries: carries, zone: zones.first?.zone)
     }
 
     static func fields(_ json: JSONValue?, at: String, schema: EventSchema?) throws(BlotterError) -> [(String, FieldMap)] {
@@ -257,13 +281,17 @@ public struct ImportMapping: Sendable {
         if dateFormat != nil && parse != .date && parse != .dateTime {
             throw BlotterError(.invalidInput, "\(place): date_format needs parse \"date\" or \"date-time\"")
         }
+        let timeZone = try spec["time_zone"]?.stringValue.map { s throws(BlotterError) in try LocalZone(s, at: "\(place): time_zone") }
+        if timeZone != nil && parse != .dateTime {
+            throw BlotterError(.invalidInput, "\(place): time_zone needs parse \"date-time\" (a date alone has no time to convert)")
+        }
         return FieldMap(
             source: source,
             placeholders: spec["placeholders"]?.arrayValue.map { Set($0.compactMap(\.stringValue)) },
             split: spec["split"]?.stringValue,
             match: try spec["match"]?.stringValue.map { s throws(BlotterError) in try Regex(s, place: place) },
             translate: spec["translate"]?.objectValue.map { Dictionary($0, uniquingKeysWith: { a, _ in a }) },
-            fallback: spec["default"], ifAbsent: spec["if_absent"], parse: parse, dateFormat: dateFormat,
+            fallback: spec["default"], ifAbsent: spec["if_absent"], parse: parse, dateFormat: dateFormat, timeZone: timeZone,
             slug: spec["slug"] == .bool(true))
     }
 
@@ -300,6 +328,34 @@ extension ImportMapping.Template {
         }
         if !literal.isEmpty { parts.append(.text(literal)) }
         self.parts = parts
+    }
+}
+
+/// An IANA time zone that a source's local dates and times are read in.
+struct LocalZone: Sendable {
+    let name: String
+    let zone: TimeZone
+    var isUTC: Bool { name == "UTC" || name == "Etc/UTC" || name == "Z" }
+
+    init(_ name: String, at place: String) throws(BlotterError) {
+        guard let zone = TimeZone(identifier: name), name == "UTC" || zone.identifier != "GMT" || name == "GMT" else {
+            throw BlotterError(.invalidInput, "\(place): \"\(name)\" is not an IANA time zone this system knows (e.g. America/Chicago, Europe/London, UTC)")
+        }
+        self.name = name
+        self.zone = zone
+    }
+
+    /// The UTC instant of a local date and time (year, month, day, hour, minute, second); nil for a
+    /// time the zone skips (the hour clocks go forward). A time that happens twice (the hour clocks go
+    /// back) is the first of the two.
+    func utc(_ v: [Int]) -> Timestamp? {
+        let days = Timestamp.daysFromCivil(year: v[0], month: v[1], day: v[2])
+        let local = ((Int64(days) * 24 + Int64(v[3])) * 60 + Int64(v[4])) * 60 + Int64(v[5])
+        func offset(_ seconds: Int64) -> Int64 { Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))) }
+        // The offsets in force half a day either side hold every offset this local time can have.
+        let candidates = Set([offset(local - 43_200), offset(local + 43_200)])
+        let instants = candidates.map { local - $0 }.filter { offset($0) == local - $0 }
+        return instants.min().map { Timestamp(milliseconds: $0 * 1000) }
     }
 }
 

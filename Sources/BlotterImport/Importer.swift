@@ -362,8 +362,8 @@ public final class Importer {
     func plan(_ event: ImportMapping.EventMap, _ record: String, _ fields: [(String, JSONValue)], _ r: SourceRecord,
               _ file: String, _ digest: String, tag: String?, amendment: Bool) -> Planned {
         Planned(event: event, type: event.type, stream: stream(event, fields: fields, record: r),
-                fields: fields + [("source", source(event, record, r, file, digest))], record: record, digest: digest,
-                onceTag: tag, amendment: amendment)
+                fields: fields + [("source", source(event, record, r, file, digest, values: fields, fields: event.fields))],
+                record: record, digest: digest, onceTag: tag, amendment: amendment)
     }
 
     func amend(_ event: ImportMapping.EventMap, _ record: String, _ fields: [(String, JSONValue)], _ r: SourceRecord,
@@ -375,13 +375,27 @@ public final class Importer {
         }
         let type = event.amendType ?? event.type
         return Planned(event: event, type: type, stream: stream(event, fields: fields, record: r),
-                       fields: values + [("source", source(event, record, r, file, digest))], record: record, digest: digest,
+                       fields: values + [("source", source(event, record, r, file, digest, values: values, fields: event.fields + event.amendFields))],
+                       record: record, digest: digest,
                        onceTag: nil, amendment: true)
     }
 
-    func source(_ event: ImportMapping.EventMap, _ record: String, _ r: SourceRecord, _ file: String, _ digest: String) -> JSONValue {
-        .object([("mapping", .string(mapping.name)), ("file", .string(file)), ("row", .integer(Int64(r.number))),
-                 ("record", .string(record)), ("event", .string(event.name)), ("digest", .string(digest))])
+    /// The provenance field: mapping, file, row, record, event, digest, and for local times converted to
+    /// UTC the zone and each such field's source text (for the fields `values` holds).
+    func source(_ event: ImportMapping.EventMap, _ record: String, _ r: SourceRecord, _ file: String, _ digest: String,
+                values: [(String, JSONValue)], fields: [(String, ImportMapping.FieldMap)]) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("mapping", .string(mapping.name)), ("file", .string(file)), ("row", .integer(Int64(r.number))),
+            ("record", .string(record)), ("event", .string(event.name)), ("digest", .string(digest))]
+        if let zone = event.zone {
+            var local: [(String, JSONValue)] = []
+            for (name, f) in fields where f.parse == .dateTime && f.split == nil && !(f.timeZone?.isUTC ?? false) {
+                guard values.contains(where: { $0.0 == name }), let text = text(raw(f, r.cells)) else { continue }
+                local.append((name, .string(text)))
+            }
+            if !local.isEmpty { members += [("time_zone", .string(zone.name)), ("local_times", .object(local))] }
+        }
+        return .object(members)
     }
 
     func stream(_ event: ImportMapping.EventMap, fields: [(String, JSONValue)], record r: SourceRecord) -> String {
@@ -536,6 +550,22 @@ public final class Importer {
         return items
     }
 
+    /// Local date-time layouts read without a date_format (only in a time zone).
+    static let localLayouts = [try! DateFormat("YYYY-MM-DDThh:mm:ss", at: ""), try! DateFormat("YYYY-MM-DD hh:mm:ss", at: ""),
+                               try! DateFormat("YYYY-MM-DDThh:mm", at: ""), try! DateFormat("YYYY-MM-DD hh:mm", at: "")]
+
+    /// An RFC 3339 date-time with a numeric offset (`2009-03-14T10:15:00-05:00`), as a UTC instant.
+    static func withOffset(_ s: String) -> Timestamp? {
+        let b = Array(s.utf8)
+        guard b.count == 25 || b.count == 29, b[b.count - 6] == UInt8(ascii: "+") || b[b.count - 6] == UInt8(ascii: "-"),
+              b[b.count - 3] == UInt8(ascii: ":"), let h = Int(String(decoding: b[(b.count - 5)..<(b.count - 3)], as: UTF8.self)),
+              let m = Int(String(decoding: b[(b.count - 2)...], as: UTF8.self)), h < 24, m < 60,
+              let t = Timestamp(rfc3339: String(decoding: b[..<(b.count - 6)], as: UTF8.self) + "Z", precision: .secondsOrMilliseconds)
+        else { return nil }
+        let shift = Int64(h * 60 + m) * 60_000 * (b[b.count - 6] == UInt8(ascii: "+") ? 1 : -1)
+        return Timestamp(milliseconds: t.milliseconds - shift)
+    }
+
     /// One value through placeholders, match, translate, parse and slug.
     func scalar(_ f: ImportMapping.FieldMap, _ value: JSONValue?, used: inout [DefaultUse]) throws(RowError) -> JSONValue? {
         guard let value, value != .null else { return nil }
@@ -576,14 +606,29 @@ public final class Importer {
             guard CalendarDate(s) != nil else { throw RowError(column: column, reason: "\"\(s)\" is not a date (YYYY-MM-DD)") }
             return .string(s)
         case .dateTime?:
+            let zone = (f.timeZone ?? mapping.timeZone).flatMap { $0.isUTC ? nil : $0 }
+            var local: [Int]? = nil
             if let format = f.dateFormat {
                 guard let v = format.read(s) else { throw RowError(column: column, reason: "\"\(s)\" is not a date and time in the form \(format.source)") }
-                return .string(String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", v[0], v[1], v[2], v[3], v[4], v[5]))
+                local = v
+            } else if Timestamp(rfc3339: s, precision: .secondsOrMilliseconds) != nil {
+                return .string(s)
+            } else if let utc = Self.withOffset(s) {
+                return .string(utc.rfc3339)
+            } else if let v = Self.localLayouts.lazy.compactMap({ $0.read(s) }).first {
+                guard zone != nil else {
+                    throw RowError(column: column, reason: "\"\(s)\" has no time zone: give the mapping (or this field) a time_zone, e.g. \"America/Chicago\", or write it in UTC with Z")
+                }
+                local = v
+            } else {
+                throw RowError(column: column, reason: "\"\(s)\" is not an RFC 3339 date and time (2009-03-14T10:15:00Z, or with an offset)")
             }
-            guard Timestamp(rfc3339: s, precision: .secondsOrMilliseconds) != nil else {
-                throw RowError(column: column, reason: "\"\(s)\" is not an RFC 3339 UTC date and time")
+            guard let v = local else { return nil }
+            guard let zone else { return .string(String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", v[0], v[1], v[2], v[3], v[4], v[5])) }
+            guard let utc = zone.utc(v) else {
+                throw RowError(column: column, reason: "\"\(s)\" does not exist in \(zone.name): the clocks went forward over that hour")
             }
-            return .string(s)
+            return .string(utc.rfc3339)
         case .text?, nil:
             break
         }

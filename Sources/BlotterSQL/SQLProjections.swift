@@ -9,8 +9,9 @@ public enum SQLProjections {
     public static let tables = [
         "domain_catalog", "p_complaints", "p_cases", "p_case_complaints", "p_timeline", "p_allegations", "p_discipline",
         "p_evidence", "p_tolls", "p_reviews", "p_officer_events", "p_uof", "p_recordings", "p_bodycam_access", "p_bodycam_deletions",
-        "p_imports", "p_sealed",
+        "p_imports", "p_sealed", "p_layout",
     ]
+
 
     /// The tables whose rows belong to one stream of each kind, by the column holding the stream's id.
     static let streamTables: [String: [(table: String, column: String)]] = [
@@ -37,13 +38,13 @@ public enum SQLProjections {
         "CREATE INDEX p_cases_by_investigator ON p_cases(investigator, status)",
         "CREATE TABLE p_case_complaints (case_id TEXT NOT NULL, complaint_id TEXT NOT NULL, PRIMARY KEY (case_id, complaint_id)) WITHOUT ROWID",
         """
-        CREATE TABLE p_timeline (case_id TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT, recorded TEXT, actor TEXT, type TEXT,
+        CREATE TABLE p_timeline (case_id TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT, signed TEXT, recorded TEXT, actor TEXT, type TEXT,
             summary TEXT, PRIMARY KEY (case_id, seq)) WITHOUT ROWID
         """,
         """
         CREATE TABLE p_allegations (case_id TEXT NOT NULL, allegation_id TEXT NOT NULL, officer TEXT, category TEXT, subcategory TEXT,
-            added_seq INTEGER NOT NULL, amended_seq INTEGER, recommended TEXT, recommended_by TEXT, recommended_seq INTEGER,
-            final TEXT, final_by TEXT, final_seq INTEGER, PRIMARY KEY (case_id, allegation_id)) WITHOUT ROWID
+            added_seq INTEGER NOT NULL, added_at TEXT, amended_seq INTEGER, recommended TEXT, recommended_by TEXT, recommended_seq INTEGER,
+            recommended_at TEXT, final TEXT, final_by TEXT, final_seq INTEGER, final_at TEXT, PRIMARY KEY (case_id, allegation_id)) WITHOUT ROWID
         """,
         "CREATE INDEX p_allegations_by_officer ON p_allegations(officer)",
         "CREATE INDEX p_allegations_by_added ON p_allegations(added_seq)",
@@ -102,6 +103,7 @@ public enum SQLProjections {
         CREATE TABLE p_sealed (seq INTEGER NOT NULL, field TEXT NOT NULL, sealed_seq INTEGER NOT NULL, authority TEXT, actor TEXT, at TEXT,
             PRIMARY KEY (seq, field)) WITHOUT ROWID
         """,
+        "CREATE TABLE p_layout (version INTEGER PRIMARY KEY)",
     ]
 }
 
@@ -197,7 +199,8 @@ extension SQLConnection {
     }
 
     public func caseAllegations(_ caseID: String) throws -> [CaseView.Allegation] {
-        let names = ["allegation_id", "officer", "category", "subcategory", "recommended", "recommended_by", "final", "final_by", "added_seq", "amended_seq"]
+        let names = ["allegation_id", "officer", "category", "subcategory", "recommended", "recommended_by", "recommended_at", "final", "final_by",
+                     "final_at", "added_seq", "added_at", "amended_seq"]
         return try select(CaseView.Allegation.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_allegations WHERE case_id = ? ORDER BY added_seq",
                           [.text(caseID)])
     }
@@ -223,7 +226,7 @@ extension SQLConnection {
     }
 
     public func caseTimeline(_ caseID: String) throws -> [CaseView.TimelineLine] {
-        let names = ["seq", "at", "recorded", "actor", "type", "summary"]
+        let names = ["seq", "at", "signed", "recorded", "actor", "type", "summary"]
         return try select(CaseView.TimelineLine.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_timeline WHERE case_id = ? ORDER BY seq", [.text(caseID)])
     }
 
@@ -271,9 +274,10 @@ extension SQLConnection {
     }
 
     public func officerAllegations(_ officer: String) throws -> [OfficerView.Allegation] {
-        try select(OfficerView.Allegation.self, ["case_id", "allegation_id", "category", "subcategory", "recommended", "final", "seq", "case_status"], """
-            SELECT a.case_id, a.allegation_id, a.category, a.subcategory, a.recommended, a.final, a.added_seq, c.status
-            FROM p_allegations a LEFT JOIN p_cases c ON c.case_id = a.case_id WHERE a.officer = ? ORDER BY a.added_seq
+        try select(OfficerView.Allegation.self, ["case_id", "allegation_id", "category", "subcategory", "recommended", "final", "final_at", "seq", "at",
+                                                 "case_status"], """
+            SELECT a.case_id, a.allegation_id, a.category, a.subcategory, a.recommended, a.final, a.final_at, a.added_seq, a.added_at, c.status
+            FROM p_allegations a LEFT JOIN p_cases c ON c.case_id = a.case_id WHERE a.officer = ? ORDER BY a.added_at, a.added_seq
             """, [.text(officer)])
     }
 
@@ -285,7 +289,7 @@ extension SQLConnection {
 
     public func officerDiscipline(_ officer: String) throws -> [OfficerView.Discipline] {
         let names = ["seq", "case_id", "allegation_id", "action", "penalty", "days", "reason", "at"]
-        return try select(OfficerView.Discipline.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_discipline WHERE officer = ? ORDER BY seq",
+        return try select(OfficerView.Discipline.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_discipline WHERE officer = ? ORDER BY at, seq",
                           [.text(officer)])
     }
 
@@ -379,11 +383,12 @@ extension SQLConnection {
                 "SELECT COALESCE(unit, '(none)'), status, COUNT(*) FROM p_cases GROUP BY 1, 2 ORDER BY 1, 2"),
             byYear: try select(StatisticsView.Year.self, ["year", "complaints", "cases_opened", "allegations_sustained", "use_of_force_reports"], """
                 WITH y(year) AS (SELECT substr(received_at, 1, 4) FROM p_complaints UNION SELECT substr(opened_at, 1, 4) FROM p_cases
+                                 UNION SELECT substr(final_at, 1, 4) FROM p_allegations WHERE final = 'sustained'
                                  UNION SELECT substr(incident_at, 1, 4) FROM p_uof)
                 SELECT year,
                     (SELECT COUNT(*) FROM p_complaints WHERE substr(received_at, 1, 4) = year),
                     (SELECT COUNT(*) FROM p_cases WHERE substr(opened_at, 1, 4) = year),
-                    (SELECT COUNT(*) FROM p_allegations a JOIN p_cases c ON c.case_id = a.case_id WHERE a.final = 'sustained' AND substr(c.opened_at, 1, 4) = year),
+                    (SELECT COUNT(*) FROM p_allegations WHERE final = 'sustained' AND substr(final_at, 1, 4) = year),
                     (SELECT COUNT(*) FROM p_uof WHERE substr(incident_at, 1, 4) = year)
                 FROM y WHERE year IS NOT NULL ORDER BY year
                 """))
@@ -395,6 +400,12 @@ extension SQLConnection {
 extension SQLConnection {
     public func installProjections() throws {
         for sql in SQLProjections.schema { try execute(sql, []) }
+        try execute("INSERT INTO p_layout (version) VALUES (?)", [.integer(Projector.layoutVersion)])
+    }
+
+    public func projectionsLayout() throws -> Int64 {
+        guard try hasTable("p_layout") else { return 1 }
+        return try rows("SELECT MAX(version) FROM p_layout", []).first?.first?.integer ?? 1
     }
 
     public func uninstallProjections() throws {
@@ -435,8 +446,8 @@ extension SQLConnection {
     }
 
     public func putTimeline(caseID: String, _ line: CaseView.TimelineLine, replace: Bool) throws {
-        try execute("INSERT OR \(replace ? "REPLACE" : "IGNORE") INTO p_timeline (case_id, seq, at, recorded, actor, type, summary) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [.text(caseID), .integer(line.seq), SQLValue(line.at), SQLValue(line.recorded), SQLValue(line.actor), SQLValue(line.type),
+        try execute("INSERT OR \(replace ? "REPLACE" : "IGNORE") INTO p_timeline (case_id, seq, at, signed, recorded, actor, type, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [.text(caseID), .integer(line.seq), SQLValue(line.at), SQLValue(line.signed), SQLValue(line.recorded), SQLValue(line.actor), SQLValue(line.type),
                      SQLValue(line.summary)])
     }
 
@@ -459,8 +470,9 @@ extension SQLConnection {
 
     public func putAllegation(caseID: String, _ a: AllegationRecord) throws {
         try execute("""
-            INSERT OR REPLACE INTO p_allegations (case_id, allegation_id, officer, category, subcategory, added_seq) VALUES (?, ?, ?, ?, ?, ?)
-            """, [.text(caseID), .text(a.allegationID), SQLValue(a.officer), SQLValue(a.category), SQLValue(a.subcategory), .integer(a.addedSeq)])
+            INSERT OR REPLACE INTO p_allegations (case_id, allegation_id, officer, category, subcategory, added_seq, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, [.text(caseID), .text(a.allegationID), SQLValue(a.officer), SQLValue(a.category), SQLValue(a.subcategory), .integer(a.addedSeq),
+                  SQLValue(a.addedAt)])
     }
 
     public func amendAllegation(caseID: String, allegationID: String, officer: String?, category: String?, subcategory: String?, seq: Int64) throws {
@@ -478,10 +490,10 @@ extension SQLConnection {
             """, changes + [row[0], row[1]])
     }
 
-    public func recordFinding(caseID: String, allegationID: String, finding: String?, by actor: String, seq: Int64, final: Bool) throws {
+    public func recordFinding(caseID: String, allegationID: String, finding: String?, by actor: String, seq: Int64, at: String, final: Bool) throws {
         let prefix = final ? "final" : "recommended"
-        try execute("UPDATE p_allegations SET \(prefix) = ?, \(prefix)_by = ?, \(prefix)_seq = ? WHERE case_id = ? AND allegation_id = ?",
-                    [SQLValue(finding), .text(actor), .integer(seq), .text(caseID), .text(allegationID)])
+        try execute("UPDATE p_allegations SET \(prefix) = ?, \(prefix)_by = ?, \(prefix)_seq = ?, \(prefix)_at = ? WHERE case_id = ? AND allegation_id = ?",
+                    [SQLValue(finding), .text(actor), .integer(seq), .text(at), .text(caseID), .text(allegationID)])
     }
 
     public func addEvidence(caseID: String, _ e: CaseView.Evidence) throws {

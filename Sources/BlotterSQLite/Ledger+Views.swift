@@ -20,6 +20,8 @@ extension Ledger {
                 throw BlotterError(.storage, "this store (\(type(of: reader))) does not keep its views in SQL")
             }
             guard try stored.hasTable("domain_catalog") else { return nil }
+            let layout = try stored.projectionsLayout()
+            guard layout >= Projector.layoutVersion else { throw Projector.outdated(layout) }
             let total = try reader.count()
             let scratch = try SQLiteStore.create(path: path)
             defer { try? scratch.close() }

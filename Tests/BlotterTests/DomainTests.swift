@@ -21,14 +21,16 @@ final class CaseDesk: @unchecked Sendable {
 
     func version(_ stream: String) throws -> Int64 { try ledger.store.read { try $0.streamVersion(stream) } }
 
-    func signed(_ actor: String, _ type: String, _ stream: String, _ fields: [(String, JSONValue)], expect: Int64? = nil, schema: Int64 = 1,
+    /// Signed at `at`, by default with the type's current schema version.
+    func signed(_ actor: String, _ type: String, _ stream: String, _ fields: [(String, JSONValue)], expect: Int64? = nil, schema: Int64? = nil,
                 at: Timestamp = .now()) throws -> Submission {
-        try StatementDraft(log: TestLedger.origin, type: type, schema: schema, stream: stream, expect: try expect ?? version(stream), actor: actor,
+        let schema = try schema ?? ledger.catalog()?.types[type]?.version ?? 1
+        return try StatementDraft(log: TestLedger.origin, type: type, schema: schema, stream: stream, expect: try expect ?? version(stream), actor: actor,
                            at: at, fields: fields).sign(with: t.keys[actor]!)
     }
 
     @discardableResult
-    func step(_ actor: String, _ type: String, _ stream: String, _ fields: [(String, JSONValue)], schema: Int64 = 1) throws -> AppendReceipt {
+    func step(_ actor: String, _ type: String, _ stream: String, _ fields: [(String, JSONValue)], schema: Int64? = nil) throws -> AppendReceipt {
         try ledger.append(try signed(actor, type, stream, fields, schema: schema))
     }
 
@@ -85,7 +87,11 @@ struct SchemaValidationTests {
         let bundled = try EventCatalog.bundled()
         let fromFolder = try EventCatalog.load(directory: repositoryRoot.appendingPathComponent("Schemas").path)
         let files = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Schemas/events").path).filter { $0.hasSuffix(".json") }
-        #expect(bundled.types.count == files.count)
+        // Every type has its schema files TYPE.v1.json ... TYPE.vN.json, N its current version.
+        #expect(files.count == bundled.types.values.reduce(0) { $0 + Int($1.version) }, "\(files.sorted())")
+        for (type, info) in bundled.types {
+            for v in 1...info.version { #expect(files.contains("\(type).v\(v).json"), "\(type) version \(v) has no file") }
+        }
         #expect(Set(bundled.types.keys) == Set(fromFolder.types.keys))
         let roles = try RoleTable.bundled()
         for (type, info) in bundled.types {
@@ -160,42 +166,44 @@ struct SchemaValidationTests {
     func registerVersion(_ store: StoreKind) throws {
         let desk = try CaseDesk(store: store)
         guard let schema = try Self.widenedAllegationSchema(desk) else { Issue.record("shape"); return }
+        let v = try #require(try desk.ledger.catalog()?.types["case.allegation.added"]?.version)  // the bundled catalog's current one
         try desk.step("ia/admin", "schema.registered", "schemas/case.allegation.added",
-                      [("event_type", .string("case.allegation.added")), ("version", .integer(2)), ("schema", .object(schema))])
-        #expect(try desk.ledger.catalog()?.types["case.allegation.added"]?.version == 2)
+                      [("event_type", .string("case.allegation.added")), ("version", .integer(v + 1)), ("schema", .object(schema))])
+        #expect(try desk.ledger.catalog()?.types["case.allegation.added"]?.version == v + 1)
         try desk.complaint("C-1")
         try desk.open("IA-1", complaints: ["C-1"])
         try desk.step("ia/rivera", "case.allegation.added", "case/IA-1", [("allegation_id", .string("A1")), ("officer", .string("P-1")),
-                                                                            ("category", .string("Sexual Misconduct")), ("body_camera_on", .bool(false))], schema: 2)
-        // Version 1 is no longer accepted, not even for a statement it would pass (it is looser: no
+                                                                            ("category", .string("Sexual Misconduct")), ("body_camera_on", .bool(false))], schema: v + 1)
+        // Version v is no longer accepted, not even for a statement it would pass (it is looser: no
         // new category, no new field), and not for one with the new field either.
         for fields in [[("allegation_id", JSONValue.string("A2")), ("officer", .string("P-1")), ("category", .string("Force"))],
                        [("allegation_id", .string("A3")), ("officer", .string("P-1")), ("category", .string("Force")), ("body_camera_on", .bool(true))]] {
-            let old = try desk.signed("ia/rivera", "case.allegation.added", "case/IA-1", fields)
+            let old = try desk.signed("ia/rivera", "case.allegation.added", "case/IA-1", fields, schema: v)
             let refusal = try desk.refused(old)
-            #expect(refusal.code == .schemaViolation && refusal.message.contains("version 1 is no longer accepted"), "\(refusal)")
+            #expect(refusal.code == .schemaViolation && refusal.message.contains("version \(v) is no longer accepted"), "\(refusal)")
         }
-        // Nor when version 2 is registered in the same batch as the version-1 statement.
+        // Nor when version v + 2 is registered in the same batch as a version v + 1 statement.
         let v3 = try desk.signed("ia/admin", "schema.registered", "schemas/case.allegation.added",
-                                 [("event_type", .string("case.allegation.added")), ("version", .integer(3)), ("schema", .object(schema))])
+                                 [("event_type", .string("case.allegation.added")), ("version", .integer(v + 2)), ("schema", .object(schema))])
         let stale = try desk.signed("ia/rivera", "case.allegation.added", "case/IA-1",
-                                    [("allegation_id", .string("A4")), ("officer", .string("P-1")), ("category", .string("Force"))], schema: 2)
+                                    [("allegation_id", .string("A4")), ("officer", .string("P-1")), ("category", .string("Force"))], schema: v + 1)
         let count = try desk.ledger.count()
         #expect(throws: BlotterError.self) { try desk.ledger.append([v3, stale]) }
         #expect(try desk.ledger.count() == count)
         // Skipping a version is refused.
         let skip = try desk.signed("ia/admin", "schema.registered", "schemas/case.allegation.added",
-                                   [("event_type", .string("case.allegation.added")), ("version", .integer(5)), ("schema", .object(schema))])
-        #expect(try desk.refused(skip).message.contains("next version is 3"))
+                                   [("event_type", .string("case.allegation.added")), ("version", .integer(v + 4)), ("schema", .object(schema))])
+        #expect(try desk.refused(skip).message.contains("next version is \(v + 2)"))
         // The registration survives a reopen of the file (the catalog is read back from the ledger).
         let reopened = try openLedger(desk.t.path)
-        #expect(try reopened.catalog()?.types["case.allegation.added"]?.version == 2)
+        #expect(try reopened.catalog()?.types["case.allegation.added"]?.version == v + 1)
     }
 
-    /// Version 1 of case.allegation.added with a new field (body_camera_on) and a new category.
+    /// The current version of case.allegation.added with a new field (body_camera_on) and a new category.
     static func widenedAllegationSchema(_ desk: CaseDesk) throws -> [(String, JSONValue)]? {
         let catalog = try desk.ledger.catalog()!
-        guard case let .object(schema) = catalog.schemas["case.allegation.added"]![1]!.json,
+        guard let current = catalog.types["case.allegation.added"]?.version,
+              case let .object(schema) = catalog.schemas["case.allegation.added"]![current]!.json,
               case var .object(properties) = schema.first(where: { $0.0 == "properties" })!.1 else { return nil }
         properties.append(("body_camera_on", .object([("type", .string("boolean")), ("sensitivity", .string("public"))])))
         properties = properties.map { name, value in
@@ -228,32 +236,33 @@ struct SchemaValidationTests {
     func schemaRegisteredMeanwhile(_ store: StoreKind) throws {
         let desk = try CaseDesk(store: store)
         guard let schema = try Self.widenedAllegationSchema(desk) else { Issue.record("shape"); return }
+        let v = try #require(try desk.ledger.catalog()?.types["case.allegation.added"]?.version)
         try desk.complaint("C-1")
         try desk.open("IA-1", complaints: ["C-1"])
         let interleaving = InterleavingStore(desk.ledger.store)
         let second = Ledger(store: interleaving)
-        // The version-1 statement passes every check made before the lock; then version 2 is registered.
+        // A version-v statement passes every check made before the lock; then version v + 1 is registered.
         let old = try desk.signed("ia/rivera", "case.allegation.added", "case/IA-1",
-                                  [("allegation_id", .string("A1")), ("officer", .string("P-1")), ("category", .string("Force"))])
+                                  [("allegation_id", .string("A1")), ("officer", .string("P-1")), ("category", .string("Force"))], schema: v)
         interleaving.beforeNextWrite = {
             try desk.step("ia/admin", "schema.registered", "schemas/case.allegation.added",
-                          [("event_type", .string("case.allegation.added")), ("version", .integer(2)), ("schema", .object(schema))])
+                          [("event_type", .string("case.allegation.added")), ("version", .integer(v + 1)), ("schema", .object(schema))])
         }
         let count = try desk.ledger.count()
         do {
             _ = try second.append(old)
-            Issue.record("a version-1 statement was appended after version 2 was registered")
+            Issue.record("a version-\(v) statement was appended after version \(v + 1) was registered")
         } catch let refusal as BlotterError {
-            #expect(refusal.code == .schemaViolation && refusal.message.contains("version 1 is no longer accepted"), "\(refusal)")
+            #expect(refusal.code == .schemaViolation && refusal.message.contains("version \(v) is no longer accepted"), "\(refusal)")
         }
         #expect(try desk.ledger.count() == count + 1, "only the registration was appended")
-        // And a version-3 statement checked while version 3 did not exist yet is taken once another
-        // writer registered version 3 before its lock.
+        // And a version v + 2 statement checked while that version did not exist yet is taken once another
+        // writer registered it before its lock.
         let new = try desk.signed("ia/rivera", "case.allegation.added", "case/IA-1", [("allegation_id", .string("A2")), ("officer", .string("P-1")),
-                                                                                   ("category", .string("Sexual Misconduct"))], schema: 3)
+                                                                                   ("category", .string("Sexual Misconduct"))], schema: v + 2)
         interleaving.beforeNextWrite = {
             try desk.step("ia/admin", "schema.registered", "schemas/case.allegation.added",
-                          [("event_type", .string("case.allegation.added")), ("version", .integer(3)), ("schema", .object(schema))])
+                          [("event_type", .string("case.allegation.added")), ("version", .integer(v + 2)), ("schema", .object(schema))])
         }
         let receipt = try second.append(new)
         #expect(receipt.seq == count + 2 && !receipt.duplicate)

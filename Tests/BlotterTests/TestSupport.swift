@@ -73,8 +73,8 @@ final class TestLedger: @unchecked Sendable {
     func statement(_ actor: String, type: String = "complaint.received", stream: String = "complaint/C-1", expect: Int64? = nil,
                    fields: [(String, JSONValue)] = [("narrative", .string("Officer was discourteous at the front desk."))],
                    log: String = TestLedger.origin, at: Timestamp = .now()) throws -> Submission {
-        try StatementDraft(log: log, type: type, stream: stream, expect: expect, actor: actor, at: at, fields: fields)
-            .sign(with: keys[actor]!)
+        try StatementDraft(log: log, type: type, schema: ledger.catalog()?.types[type]?.version ?? 1, stream: stream, expect: expect, actor: actor,
+                           at: at, fields: fields).sign(with: keys[actor]!)
     }
 
     /// A digest of everything the store holds, to prove nothing changed: for SQLite the files as they
