@@ -230,7 +230,8 @@ struct CaseShowCommand: BlotterSubcommand {
         table(["entry", "body", "outcome", "by", "at"], rows(v["oversight_reviews"], ["seq", "body", "outcome", "actor", "at"]))
         emit("TIMELINE (who did what, signed)")
         table(["entry", "at", "actor", "what"], (v["timeline"]?.arrayValue ?? []).map { item in
-            let mark = sealed.contains { $0["seq"] == item["seq"] } ? " [sealed]" : ""
+            var mark = sealed.contains { $0["seq"] == item["seq"] } ? " [sealed]" : ""
+            if let legacy = item["legacy"]?.stringValue { mark += " [legacy record: breaks \(legacy)]" }
             return [cell(item["seq"]), cell(item["at"]), cell(item["actor"]), cell(item["summary"]) + mark]
         })
         if !sealed.isEmpty {

@@ -28,7 +28,9 @@ struct ImportCommand: BlotterSubcommand {
     var rejects: String?
     @Option(name: .long, help: "Rows per transaction.") var batch: Int = 1000
     @Flag(name: .long, help: "No progress lines on stderr.") var quiet = false
-    @Argument(help: "The export to import.") var file: String
+    @Option(name: .long, parsing: .singleValue, help: "The file of one of the mapping's joins, as NAME=FILE (e.g. accused=accused.csv.gz). Repeatable.")
+    var join: [String] = []
+    @Argument(help: "The export to import (CSV or JSON Lines, or either gzip-compressed).") var file: String
 
     func execute() throws {
         guard batch > 0 else { throw BlotterError(.invalidInput, "--batch must be at least 1") }
@@ -63,6 +65,12 @@ struct ImportCommand: BlotterSubcommand {
         }
         let map = try ImportMapping.load(path: mapping, catalog: catalog)
         let importer = try Importer(ledger: ledger, mapping: map, key: privateKey)
+        for item in join {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex, item.index(after: eq) != item.endIndex else {
+                throw BlotterError(.invalidInput, "--join \"\(item)\" must be NAME=FILE")
+            }
+            importer.joinFiles[String(item[..<eq])] = String(item[item.index(after: eq)...])
+        }
         importer.batchRows = batch
         if !quiet {
             importer.progress = { p in
@@ -97,6 +105,10 @@ struct ImportCommand: BlotterSubcommand {
              + (result.seconds > 0 ? " (\(Int(Double(result.rowsRead) / result.seconds)) rows/s)" : ""))
         for (type, n) in result.statements.sorted(by: { $0.key < $1.key }) {
             emit("    \(type): \(n)\(result.amendments[type].map { " (\($0) amendments)" } ?? "")")
+        }
+        if !result.legacy.isEmpty {
+            emit("  legacy records (history that breaks a rule of today's lifecycle, recorded as the source has it):")
+            for (rule, n) in result.legacy.sorted(by: { $0.key < $1.key }) { emit("    \(rule): \(n) statement\(n == 1 ? "" : "s")") }
         }
         if !result.defaults.isEmpty {
             emit("  values translated by a default:")

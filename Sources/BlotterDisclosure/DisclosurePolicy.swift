@@ -116,11 +116,13 @@ public struct DisclosurePolicy: Sendable {
         return Dataset(name: d["name"]?.stringValue ?? "", description: d["description"]?.stringValue ?? "", from: from, when: when, columns: columns)
     }
 
-    /// The schema property of `field` in the current version of `type`, with its sensitivity.
+    /// The schema property of `field` in the latest version of `type` that has it (statements written
+    /// under an earlier version are published too), with its sensitivity.
     static func property(_ type: String, _ field: String, catalog: EventCatalog) -> (json: JSONValue, sensitivity: String)? {
-        guard let version = catalog.types[type]?.version, let schema = catalog.schemas[type]?[version],
-              let p = schema.json["properties"]?[field], let s = schema.sensitivity(of: field) else { return nil }
-        return (p, s)
+        for (_, schema) in (catalog.schemas[type] ?? [:]).sorted(by: { $0.key > $1.key }) {
+            if let p = schema.json["properties"]?[field], let s = schema.sensitivity(of: field) { return (p, s) }
+        }
+        return nil
     }
 
     /// Types a record of `base` can take values from: its own stream's types (same stream prefix),

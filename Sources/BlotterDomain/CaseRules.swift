@@ -53,6 +53,9 @@ public enum CaseRules {
         if statement.fields["source"] != nil, !signer.roles.contains("importer") {
             throw refuse("source-importer-only", "\(e.actor) has roles [\(signer.roles.joined(separator: ", "))]; only the importer writes the provenance field source")
         }
+        if statement.fields["legacy"] != nil, !signer.roles.contains("importer") {
+            throw refuse("legacy-importer-only", "\(e.actor) has roles [\(signer.roles.joined(separator: ", "))]; only the importer records history that breaks today's rules (field legacy); today's workflow keeps every rule")
+        }
         if e.type == "key.registered", e.strings("roles").contains("officer"), e.values["officer"] == nil {
             throw refuse("officer-key-binding", "a key with the officer role names the officer it belongs to (field officer, e.g. --officer P-1007): that officer's own reports are checked against it")
         }
@@ -78,15 +81,39 @@ public enum CaseRules {
         }
     }
 
+    /// The rules a historical import may record as broken (field `legacy`): what today's workflow
+    /// requires of a record's order and completeness, which older systems did not. Rules that keep
+    /// identities and the views whole (a case exists, an id is used once) are never waived.
+    public static let legacyRules: [String] = [
+        "case-must-be-open", "approve-needs-recommendation", "discipline-needs-sustained", "close-needs-allegations",
+        "close-needs-final-findings", "close-needs-discipline",
+    ]
+
     public static func check(_ e: LedgerEvent, _ reader: any LedgerReading) throws {
         try checkEventTime(e)
         let db = try reader.projections()
         let id = e.streamID
+        // A legacy record names the rules of today it breaks; each is waived for it, and must be broken.
+        let marked = Set(e.strings("legacy")).intersection(legacyRules)
+        var broken: Set<String> = []
+        func violated(_ rule: String, _ message: String) throws {
+            guard marked.contains(rule) else { throw refuse(rule, message) }
+            broken.insert(rule)
+        }
+        try checkLifecycle(e, reader, db, id, violated)
+        let unbroken = marked.subtracting(broken)
+        if !unbroken.isEmpty {
+            throw refuse("legacy-not-broken", "the statement marks \(unbroken.sorted().joined(separator: ", ")) as broken by legacy history, but it keeps \(unbroken.count == 1 ? "that rule" : "those rules"): mark only the rules a record breaks")
+        }
+    }
+
+    static func checkLifecycle(_ e: LedgerEvent, _ reader: any LedgerReading, _ db: any ProjectionReading, _ id: String,
+                               _ violated: (String, String) throws -> Void) throws {
         func caseState() throws -> CaseState? { try db.caseState(id) }
         func openCase() throws {
             guard let state = try caseState() else { throw refuse("case-must-exist", "case \(id) has not been opened") }
             if state.status == "closed" {
-                throw refuse("case-must-be-open", "case \(id) was closed at entry \(state.closedSeq.map(String.init) ?? "?"); \(e.type) needs an open case (reopen it first)")
+                try violated("case-must-be-open", "case \(id) was closed at entry \(state.closedSeq.map(String.init) ?? "?"); \(e.type) needs an open case (reopen it first)")
             }
         }
         func allegation(_ name: String = "allegation_id") throws -> AllegationState {
@@ -124,14 +151,14 @@ public enum CaseRules {
         case "case.finding.approved":
             try openCase()
             if try allegation().recommended == nil {
-                throw refuse("approve-needs-recommendation", "allegation \(e.string("allegation_id") ?? "") of case \(id) has no recommended finding to approve")
+                try violated("approve-needs-recommendation", "allegation \(e.string("allegation_id") ?? "") of case \(id) has no recommended finding to approve")
             }
         case "case.discipline.imposed":
             try openCase()
             let state = try allegation()
             let a = e.string("allegation_id") ?? ""
-            guard state.final == "sustained" else {
-                throw refuse("discipline-needs-sustained", "allegation \(a) of case \(id) has final finding \(state.final ?? "none yet"); discipline is only for sustained allegations")
+            if state.final != "sustained" {
+                try violated("discipline-needs-sustained", "allegation \(a) of case \(id) has final finding \(state.final ?? "none yet"); discipline is only for sustained allegations")
             }
             if let prior = try db.firstDiscipline(caseID: id, allegationID: a) {
                 throw refuse("discipline-once", "allegation \(a) of case \(id) already has discipline (entry \(prior)); use case.discipline.modified")
@@ -157,14 +184,14 @@ public enum CaseRules {
         case "case.closed":
             try openCase()
             let allegations = try db.allegationsForClosing(caseID: id)
-            if allegations.isEmpty { throw refuse("close-needs-allegations", "case \(id) has no allegations; record at least one (with its finding) before closing") }
+            if allegations.isEmpty { try violated("close-needs-allegations", "case \(id) has no allegations; record at least one (with its finding) before closing") }
             let noFinal = allegations.filter { $0.final == nil }.map(\.allegationID)
             if !noFinal.isEmpty {
-                throw refuse("close-needs-final-findings", "case \(id) cannot close: allegation\(noFinal.count == 1 ? "" : "s") \(noFinal.joined(separator: ", ")) \(noFinal.count == 1 ? "has" : "have") no final (approved) finding")
+                try violated("close-needs-final-findings", "case \(id) cannot close: allegation\(noFinal.count == 1 ? "" : "s") \(noFinal.joined(separator: ", ")) \(noFinal.count == 1 ? "has" : "have") no final (approved) finding")
             }
             let noDiscipline = allegations.filter { $0.final == "sustained" && !$0.disciplined }.map(\.allegationID)
             if !noDiscipline.isEmpty {
-                throw refuse("close-needs-discipline", "case \(id) cannot close: sustained allegation\(noDiscipline.count == 1 ? "" : "s") \(noDiscipline.joined(separator: ", ")) \(noDiscipline.count == 1 ? "has" : "have") no discipline decision")
+                try violated("close-needs-discipline", "case \(id) cannot close: sustained allegation\(noDiscipline.count == 1 ? "" : "s") \(noDiscipline.joined(separator: ", ")) \(noDiscipline.count == 1 ? "has" : "have") no discipline decision")
             }
         case "case.reopened":
             guard let state = try caseState() else { throw refuse("case-must-exist", "case \(id) has not been opened") }

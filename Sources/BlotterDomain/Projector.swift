@@ -9,7 +9,7 @@ public enum Projector {
     /// The version of the tables' layout, kept with them (`p_layout`). Tables of an earlier layout are
     /// rebuilt from the log before they are read or written (``Ledger/upgradeProjections()``).
     /// 1: the first. 2: event times (`occurred_at`): the timeline's `signed`, allegations' `added_at`,
-    /// `recommended_at` and `final_at`; every time in the views is the event's.
+    /// `recommended_at` and `final_at`; every time in the views is the event's; the timeline's `legacy`.
     public static let layoutVersion: Int64 = 2
 
     /// Fields no projection reads (free text and identities of people other than officers and staff):
@@ -160,8 +160,10 @@ public enum Projector {
                                           file: source["file"]?.stringValue, row: source["row"]?.integerValue, seq: e.seq, type: e.type))
         }
         if e.stream.hasPrefix("case/"), e.type.hasPrefix("case.") || e.type == "oversight.review.recorded" {
+            let legacy = e.strings("legacy")
             try db.putTimeline(caseID: id, CaseView.TimelineLine(seq: e.seq, at: e.occurred, signed: e.at, recorded: e.recorded, actor: e.actor,
-                                                                 type: e.type, summary: summary(e)), replace: true)
+                                                                 type: e.type, summary: summary(e),
+                                                                 legacy: legacy.isEmpty ? nil : legacy.joined(separator: ", ")), replace: true)
             try db.touchCase(caseID: id, seq: e.seq, at: e.occurred, counts: e.type != "case.opened")
         }
     }
@@ -171,7 +173,7 @@ public enum Projector {
         if let c = try db.complaint(complaint) {
             try db.putTimeline(caseID: caseID, CaseView.TimelineLine(
                 seq: c.seq, at: c.receivedAt, signed: nil, recorded: nil, actor: c.actor, type: "complaint.received",
-                summary: "complaint \(complaint) received (\(c.channel ?? "channel not given"))"), replace: false)
+                summary: "complaint \(complaint) received (\(c.channel ?? "channel not given"))", legacy: nil), replace: false)
         }
     }
 

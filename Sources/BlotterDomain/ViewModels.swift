@@ -140,6 +140,8 @@ public struct CaseView: Codable, Sendable, Equatable {
         public var actor: String?
         public var type: String?
         public var summary: String?
+        /// For a historical record: the rules of today's lifecycle it breaks (its `legacy` field), comma-separated.
+        public var legacy: String?
     }
 
     public struct SealedField: Codable, Sendable, Equatable {

@@ -18,6 +18,19 @@ public struct ImportMapping: Sendable {
     public let placeholders: Set<String>
     /// The time zone the source writes local times in; nil for UTC.
     let timeZone: LocalZone?
+    /// The lifecycle rules this source's history may break (``CaseRules/legacyRules``).
+    public let legacy: Set<String>
+    /// Other files whose rows belong to this file's records (given at import with --join NAME=FILE).
+    public let joins: [Join]
+
+    public struct Join: Sendable {
+        public let name: String
+        public let format: SourceFormat
+        public let delimiter: UInt8
+        /// The column of the main file that identifies the record, and the joined file's column that names it.
+        public let on: String
+        public let key: String
+    }
     public let events: [EventMap]
     /// SHA-256 (hex) of the mapping file's bytes.
     public let digest: String
@@ -83,6 +96,8 @@ public struct ImportMapping: Sendable {
         case constant(JSONValue)
         case zip([(String, FieldMap)])
         case lengthOf(String)
+        /// A column of a joined file, over the rows that belong to the record.
+        case join(String, String)
     }
 
     enum Parse: String, Sendable { case integer, number, boolean, date, dateTime = "date-time", text }
@@ -121,7 +136,7 @@ public struct ImportMapping: Sendable {
 
     /// Every column the mapping reads.
     public var columns: [String] {
-        var all = record
+        var all = record + joins.map(\.on)
         for e in events {
             all += e.key + (e.stream?.columns ?? []) + e.when.map(\.column) + e.fields.flatMap { $0.1.columns } + e.amendFields.flatMap { $0.1.columns }
         }
@@ -147,6 +162,16 @@ public struct ImportMapping: Sendable {
         placeholders = Set((json["placeholders"]?.arrayValue ?? []).compactMap(\.stringValue))
         let zone = try json["time_zone"]?.stringValue.map { s throws(BlotterError) in try LocalZone(s, at: "\(place): time_zone") }
         timeZone = zone
+        legacy = Set((json["legacy"]?.arrayValue ?? []).compactMap(\.stringValue)).intersection(CaseRules.legacyRules)
+        var joins: [Join] = []
+        for j in json["joins"]?.arrayValue ?? [] {
+            let name = j["name"]?.stringValue ?? ""
+            guard !joins.contains(where: { $0.name == name }) else { throw BlotterError(.invalidInput, "\(place): joins: two joins are named \"\(name)\"") }
+            joins.append(Join(name: name, format: j["format"]?.stringValue.flatMap(SourceFormat.init(rawValue:)) ?? format,
+                              delimiter: j["delimiter"]?.stringValue?.utf8.first ?? UInt8(ascii: ","), on: j["on"]?.stringValue ?? "",
+                              key: j["key"]?.stringValue ?? ""))
+        }
+        self.joins = joins
         var events: [EventMap] = []
         var names: Set<String> = []
         for (i, e) in (json["events"]?.arrayValue ?? []).enumerated() {
@@ -156,6 +181,24 @@ public struct ImportMapping: Sendable {
             events.append(try Self.event(e, at: at, catalog: catalog, zone: zone))
         }
         self.events = events
+        for e in events {
+            for (name, f) in e.fields + e.amendFields {
+                if case let .join(j, _) = f.source, !joins.contains(where: { $0.name == j }) {
+                    throw BlotterError(.invalidInput, "\(place): event \(e.name): field \(name) joins \"\(j)\", which the mapping's joins do not name (it has \(joins.isEmpty ? "none" : joins.map(\.name).joined(separator: ", ")))")
+                }
+            }
+        }
+    }
+
+    /// The columns each join's file must have: its key and every column a field takes from it.
+    public func joinColumns(_ join: String) -> [String] {
+        var out = joins.first { $0.name == join }.map { [$0.key] } ?? []
+        for e in events {
+            for (_, f) in e.fields + e.amendFields {
+                if case let .join(j, c) = f.source, j == join, !out.contains(c) { out.append(c) }
+            }
+        }
+        return out
     }
 
     static func event(_ e: JSONValue, at: String, catalog: EventCatalog, zone: LocalZone?) throws(BlotterError) -> EventMap {
@@ -261,7 +304,10 @@ public struct ImportMapping: Sendable {
 
     static func field(_ spec: JSONValue, at place: String) throws(BlotterError) -> FieldMap {
         let source: Source
-        if let c = spec["column"]?.stringValue {
+        if let j = spec["join"]?.stringValue {
+            guard let c = spec["column"]?.stringValue else { throw BlotterError(.invalidInput, "\(place): join needs the column to take from the joined rows") }
+            source = .join(j, c)
+        } else if let c = spec["column"]?.stringValue {
             source = .column(c)
         } else if let t = spec["template"]?.stringValue {
             source = .template(try Template(t, at: place))

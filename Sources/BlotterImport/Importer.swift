@@ -34,6 +34,9 @@ public struct ImportReport: Sendable {
     public var rejected: [Rejection] = []
     public var statements: [String: Int] = [:]
     public var amendments: [String: Int] = [:]
+    /// Statements appended as legacy records, by the rule of today's lifecycle they break (a statement
+    /// breaking two counts under each).
+    public var legacy: [String: Int] = [:]
     /// Values changed in the source whose event has on_change "report": nothing appended.
     public var changesNotApplied: [Change] = []
     /// (column, source value, Blotter value) to (count, first row).
@@ -51,6 +54,7 @@ public struct ImportReport: Sendable {
             ("rows_rejected", .integer(Int64(rejected.count))),
             ("statements", .object(statements.sorted { $0.key < $1.key }.map { ($0.key, .integer(Int64($0.value))) })),
             ("amendments", .object(amendments.sorted { $0.key < $1.key }.map { ($0.key, .integer(Int64($0.value))) })),
+            ("legacy", .object(legacy.sorted { $0.key < $1.key }.map { ($0.key, .integer(Int64($0.value))) })),
             ("defaults", .array(defaults.values.sorted { ($0.column, $0.value) < ($1.column, $1.value) }.map {
                 .object([("column", .string($0.column)), ("value", .string($0.value)), ("translated_to", $0.to),
                          ("rows", .integer(Int64($0.count))), ("first_row", .integer(Int64($0.firstRow)))])
@@ -97,6 +101,12 @@ public final class Importer {
     public var onReject: ((SourceRecord, ImportReport.Rejection) throws -> Void)?
     /// The CSV header of the file last checked or imported (empty for JSON Lines).
     public private(set) var header: [String] = []
+    /// The file of each of the mapping's joins (`--join NAME=FILE`).
+    public var joinFiles: [String: String] = [:]
+    /// Each join's rows by the record they belong to (the value of their key column), only the columns fields take.
+    private var joined: [String: [String: [[String: JSONValue]]]] = [:]
+    /// Each join's file digest (after decompression), for the statements' provenance.
+    private var joinDigests: [(String, JSONValue)] = []
 
     public init(ledger: Ledger, mapping: ImportMapping, key: PrivateKey) throws {
         guard let catalog = try ledger.catalog() else {
@@ -138,9 +148,42 @@ public final class Importer {
         return (try reader.digest(), rows)
     }
 
+    /// Reads every joined file once: its rows by the record they belong to, and its digest.
+    func loadJoins() throws {
+        joined = [:]
+        joinDigests = []
+        for join in mapping.joins {
+            guard let path = joinFiles[join.name] else {
+                throw BlotterError(.invalidInput, "mapping \(mapping.name) joins \(join.name): give its file with --join \(join.name)=FILE")
+            }
+            var reader = try SourceReader(path: path, format: join.format, delimiter: join.delimiter)
+            defer { reader.close() }
+            let wanted = mapping.joinColumns(join.name)
+            var names: Set<String> = Set(reader.header)
+            var rows: [String: [[String: JSONValue]]] = [:]
+            while let r = try reader.next() {
+                if join.format == .jsonl { names.formUnion(r.cells.keys) }
+                guard let k = text(r.cells[join.key]), !k.isEmpty else { continue }
+                var cells: [String: JSONValue] = [:]
+                for c in wanted { cells[c] = r.cells[c] }
+                rows[k, default: []].append(cells)
+            }
+            let missing = wanted.filter { !names.contains($0) }
+            guard missing.isEmpty else {
+                throw BlotterError(.invalidInput, "mapping \(mapping.name) join \(join.name) reads column\(missing.count == 1 ? "" : "s") \(missing.map { "\"\($0)\"" }.joined(separator: ", ")), which \(path) does not have (it has \(names.sorted().joined(separator: ", ")))")
+            }
+            joined[join.name] = rows
+            joinDigests.append((join.name, .string(try reader.digest())))
+        }
+        if let extra = joinFiles.keys.sorted().first(where: { name in !mapping.joins.contains { $0.name == name } }) {
+            throw BlotterError(.invalidInput, "--join \(extra): mapping \(mapping.name) has no join of that name (it has \(mapping.joins.isEmpty ? "none" : mapping.joins.map(\.name).joined(separator: ", ")))")
+        }
+    }
+
     public func run(path: String) throws -> ImportReport {
         let started = Date()
         var report = ImportReport(file: path, mapping: mapping.name, mappingDigest: mapping.digest)
+        try loadJoins()
         let (digest, total) = try check(path: path)
         report.fileDigest = digest
         var reader = try SourceReader(path: path, format: mapping.format, delimiter: mapping.delimiter)
@@ -307,7 +350,35 @@ public final class Importer {
             groups.append(AppendGroup(submissions, onceTags: list.map(\.onceTag)))
             groupRow.append(i)
         }
-        let outcomes = try ledger.append(groups: groups)
+        var outcomes = try ledger.append(groups: groups)
+        // History that breaks a rule of today the mapping names: the refused statement is signed again
+        // naming the rule in its field legacy, and its row appended again (a statement may break several).
+        var legacyOf: [Int: [Int: [String]]] = [:]
+        for _ in 0..<CaseRules.legacyRules.count where !mapping.legacy.isEmpty {
+            var again: [(group: Int, submissions: [Submission])] = []
+            for (g, outcome) in outcomes.enumerated() {
+                guard case let .refused(index, error) = outcome, error.code == .lifecycle, let rule = error.rule, mapping.legacy.contains(rule),
+                      case let .statements(list, _, _) = plans[groupRow[g]] else { continue }
+                let p = list[index]
+                let version = catalog.types[p.type]?.version ?? 1
+                var rules = legacyOf[groupRow[g]]?[index] ?? []
+                guard !rules.contains(rule), catalog.schemas[p.type]?[version]?.fields.contains(where: { $0.name == "legacy" }) == true else { continue }
+                rules.append(rule)
+                legacyOf[groupRow[g], default: [:]][index] = rules
+                var fields = p.fields.filter { $0.0 != "legacy" }
+                fields.insert(("legacy", .array(rules.sorted().map(JSONValue.string))), at: max(0, fields.count - 1))
+                var submissions = groups[g].submissions
+                submissions[index] = try StatementDraft(log: origin, type: p.type, schema: version, stream: p.stream, expect: nil,
+                                                        actor: actor, at: now, fields: fields).sign(with: key)
+                again.append((g, submissions))
+            }
+            if again.isEmpty { break }
+            let retried = try ledger.append(groups: again.map { AppendGroup($0.submissions, onceTags: groups[$0.group].onceTags) })
+            for ((g, submissions), outcome) in zip(again, retried) {
+                groups[g].submissions = submissions
+                outcomes[g] = outcome
+            }
+        }
         var outcomeOf: [Int: AppendOutcome] = [:]
         for (g, i) in groupRow.enumerated() { outcomeOf[i] = outcomes[g] }
         // Account for every row.
@@ -325,11 +396,12 @@ public final class Importer {
                 switch outcome {
                 case let .appended(receipts):
                     var wrote = false
-                    for (p, receipt) in zip(list, receipts) {
+                    for (j, (p, receipt)) in zip(list, receipts).enumerated() {
                         guard let receipt, !receipt.duplicate else { continue }
                         wrote = true
                         report.statements[p.type, default: 0] += 1
                         if p.amendment { report.amendments[p.type, default: 0] += 1 }
+                        for rule in legacyOf[i]?[j] ?? [] { report.legacy[rule, default: 0] += 1 }
                     }
                     if wrote { report.rowsImported += 1 } else { report.rowsUnchanged += 1 }
                     for d in defaults {
@@ -347,7 +419,7 @@ public final class Importer {
                     if let pointer = error.violations.first?.instancePath, let name = pointer.split(separator: "/").first.map(String.init) {
                         column = (p.event.fields.first { $0.0 == name } ?? p.event.amendFields.first { $0.0 == name })?.1.column
                     }
-                    try reject(r, column: column, reason: "\(p.type): \(error.message)", report: &report)
+                    try reject(r, column: column, reason: "event \(p.event.name) (\(p.type)): \(error.message)", report: &report)
                 }
             }
         }
@@ -387,6 +459,9 @@ public final class Importer {
         var members: [(String, JSONValue)] = [
             ("mapping", .string(mapping.name)), ("file", .string(file)), ("row", .integer(Int64(r.number))),
             ("record", .string(record)), ("event", .string(event.name)), ("digest", .string(digest))]
+        if !joinDigests.isEmpty, fields.contains(where: { if case .join = $0.1.source { true } else { false } }) {
+            members.append(("joins", .object(joinDigests)))
+        }
         if let zone = event.zone {
             var local: [(String, JSONValue)] = []
             for (name, f) in fields where f.parse == .dateTime && f.split == nil && !(f.timeZone?.isUTC ?? false) {
@@ -511,6 +586,15 @@ public final class Importer {
             result = count == 0 ? nil : .array((0..<count).map { i in
                 .object(columns.compactMap { name, items in i < items.count ? items[i].map { (name, $0) } : nil })
             })
+        case let .join(name, column):
+            let on = mapping.joins.first { $0.name == name }?.on ?? ""
+            var items: [JSONValue] = []
+            if let k = text(cells[on]) {
+                for row in joined[name]?[k] ?? [] {
+                    if let v = try scalar(f, row[column], used: &used), !items.contains(v) { items.append(v) }
+                }
+            }
+            result = items.isEmpty ? nil : .array(items)
         case .column, .template:
             if f.split != nil {
                 let items = try positional(f, cells, used: &used).compactMap { $0 }

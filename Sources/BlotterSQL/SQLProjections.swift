@@ -39,7 +39,7 @@ public enum SQLProjections {
         "CREATE TABLE p_case_complaints (case_id TEXT NOT NULL, complaint_id TEXT NOT NULL, PRIMARY KEY (case_id, complaint_id)) WITHOUT ROWID",
         """
         CREATE TABLE p_timeline (case_id TEXT NOT NULL, seq INTEGER NOT NULL, at TEXT, signed TEXT, recorded TEXT, actor TEXT, type TEXT,
-            summary TEXT, PRIMARY KEY (case_id, seq)) WITHOUT ROWID
+            summary TEXT, legacy TEXT, PRIMARY KEY (case_id, seq)) WITHOUT ROWID
         """,
         """
         CREATE TABLE p_allegations (case_id TEXT NOT NULL, allegation_id TEXT NOT NULL, officer TEXT, category TEXT, subcategory TEXT,
@@ -226,7 +226,7 @@ extension SQLConnection {
     }
 
     public func caseTimeline(_ caseID: String) throws -> [CaseView.TimelineLine] {
-        let names = ["seq", "at", "signed", "recorded", "actor", "type", "summary"]
+        let names = ["seq", "at", "signed", "recorded", "actor", "type", "summary", "legacy"]
         return try select(CaseView.TimelineLine.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_timeline WHERE case_id = ? ORDER BY seq", [.text(caseID)])
     }
 
@@ -446,9 +446,9 @@ extension SQLConnection {
     }
 
     public func putTimeline(caseID: String, _ line: CaseView.TimelineLine, replace: Bool) throws {
-        try execute("INSERT OR \(replace ? "REPLACE" : "IGNORE") INTO p_timeline (case_id, seq, at, signed, recorded, actor, type, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        try execute("INSERT OR \(replace ? "REPLACE" : "IGNORE") INTO p_timeline (case_id, seq, at, signed, recorded, actor, type, summary, legacy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [.text(caseID), .integer(line.seq), SQLValue(line.at), SQLValue(line.signed), SQLValue(line.recorded), SQLValue(line.actor), SQLValue(line.type),
-                     SQLValue(line.summary)])
+                     SQLValue(line.summary), SQLValue(line.legacy)])
     }
 
     public func touchCase(caseID: String, seq: Int64, at: String, counts: Bool) throws {

@@ -31,6 +31,8 @@ public final class SQLiteStore: LedgerStore {
     /// Made on the first read; none for a read-only file, whose one connection only reads.
     private let readers = Mutex<[DatabaseQueue]>([])
     private let nextReader = Atomic<Int>(0)
+    /// Set by ``close()``: a read or write after it is refused, not handed to a closed connection (a crash in SQLite).
+    private let closed = Atomic<Bool>(false)
     static let readerCount = 2
     public let path: String
     /// How the file was opened: read-only when this process may not write it.
@@ -239,6 +241,7 @@ public final class SQLiteStore: LedgerStore {
     /// Closes the file after moving the WAL's contents into the main file, so that the main file
     /// alone holds the whole ledger (for copying). The store cannot be used afterwards.
     public func close() throws {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         try mapErrors {
             for reader in readers.withLock({ $0 }) { try reader.close() }
             if mode == .readWrite {
@@ -265,7 +268,8 @@ public final class SQLiteStore: LedgerStore {
     }
 
     public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
-        try mapErrors {
+        try checkOpen()
+        return try mapErrors {
             try queue.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
@@ -289,7 +293,12 @@ public final class SQLiteStore: LedgerStore {
     }
 
     public func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {
-        try mapErrors { try reader().read { db in try body(Access(db: db)) } }
+        try checkOpen()
+        return try mapErrors { try reader().read { db in try body(Access(db: db)) } }
+    }
+
+    private func checkOpen() throws {
+        if closed.load(ordering: .acquiring) { throw BlotterError(.storage, "\(path) was closed by this process; open it again to use it") }
     }
 
     /// The connection a read uses: one of ``readerCount`` read-only connections in turn (the

@@ -35,12 +35,15 @@ final class TestLedger: @unchecked Sendable {
     let admin: PrivateKey
     let operatorKey: PrivateKey
     var keys: [String: PrivateKey] = [:]
+    /// The catalog the ledger was made with (statements use its current versions).
+    let catalog: EventCatalog?
 
     /// - Parameter catalog: a domain ledger (schemas, lifecycle rules, projections) rather than a bare one.
     /// - Parameter url: a PostgreSQL database of the caller's to create the ledger in, instead of a new one.
     init(alg: SignatureAlgorithm = .ed25519, catalog: EventCatalog? = nil, clock: (@Sendable () -> Timestamp)? = nil,
          store kind: StoreKind = .sqlite, url: String? = nil) throws {
         self.kind = url == nil ? kind : .postgres
+        self.catalog = catalog
         admin = try PrivateKey.generate(alg)
         operatorKey = try PrivateKey.generate(.ed25519)
         let (store, location) = try url.map { (try PostgresStore.create(url: $0) as any LedgerStore, $0) } ?? kind.makeStore(in: directory)
@@ -73,7 +76,7 @@ final class TestLedger: @unchecked Sendable {
     func statement(_ actor: String, type: String = "complaint.received", stream: String = "complaint/C-1", expect: Int64? = nil,
                    fields: [(String, JSONValue)] = [("narrative", .string("Officer was discourteous at the front desk."))],
                    log: String = TestLedger.origin, at: Timestamp = .now()) throws -> Submission {
-        try StatementDraft(log: log, type: type, schema: ledger.catalog()?.types[type]?.version ?? 1, stream: stream, expect: expect, actor: actor,
+        try StatementDraft(log: log, type: type, schema: catalog?.types[type]?.version ?? 1, stream: stream, expect: expect, actor: actor,
                            at: at, fields: fields).sign(with: keys[actor]!)
     }
 

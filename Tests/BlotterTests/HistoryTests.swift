@@ -239,3 +239,146 @@ struct CompressedImportTests {
         #expect(try desk.rows("SELECT channel FROM p_complaints WHERE complaint_id = 'J-2'").first?[0].text == "mail")
     }
 }
+
+/// Legacy records (issue 15, item 3): history that breaks today's lifecycle, recorded as the source
+/// has it, marked with the rule it breaks; today's workflow keeps every rule.
+@Suite("Legacy records: history that today's rules would refuse")
+struct LegacyRecordTests {
+    static let mapping = #"""
+        {"mapping": "legacy-cases", "format": "csv", "record": ["case", "officer"], "time_zone": "America/Chicago",
+         "legacy": ["approve-needs-recommendation", "discipline-needs-sustained", "close-needs-allegations"],
+         "events": [
+           {"name": "complaint", "type": "complaint.received", "key": ["case"],
+            "fields": {"complaint_id": {"template": "L-{case}"}, "channel": {"const": "other"},
+                       "received_at": {"column": "opened", "parse": "date-time", "date_format": "MM/DD/YYYY hh:mm"}}},
+           {"name": "case", "type": "case.opened", "key": ["case"],
+            "fields": {"case_id": {"column": "case"}, "complaints": {"template": "L-{case}", "split": ";"},
+                       "occurred_at": {"column": "opened", "parse": "date-time", "date_format": "MM/DD/YYYY hh:mm"}}},
+           {"name": "allegation", "type": "case.allegation.added", "stream": "case/{case}", "when": [{"column": "officer", "present": true}],
+            "fields": {"allegation_id": {"template": "A-{officer}"}, "officer": {"column": "officer"}, "category": {"const": "Force"}}},
+           {"name": "recommended", "type": "case.finding.recorded", "stream": "case/{case}", "when": [{"column": "recommended", "present": true}],
+            "fields": {"allegation_id": {"template": "A-{officer}"}, "finding": {"column": "recommended"}}},
+           {"name": "final", "type": "case.finding.approved", "stream": "case/{case}", "when": [{"column": "final", "present": true}],
+            "fields": {"allegation_id": {"template": "A-{officer}"}, "finding": {"column": "final"},
+                       "occurred_at": {"column": "found", "parse": "date-time", "date_format": "MM/DD/YYYY hh:mm"}}},
+           {"name": "penalty", "type": "case.discipline.imposed", "stream": "case/{case}", "when": [{"column": "penalty", "present": true}],
+            "fields": {"allegation_id": {"template": "A-{officer}"}, "penalty": {"column": "penalty"}}},
+           {"name": "closed", "type": "case.closed", "key": ["case"], "stream": "case/{case}", "when": [{"column": "closed", "present": true}],
+            "fields": {"occurred_at": {"column": "closed", "parse": "date-time", "date_format": "MM/DD/YYYY hh:mm"}}}
+         ]}
+        """#
+
+    @Test("an import records a final finding with no recommended one, a penalty on an allegation not sustained and a closed case naming no officer, each marked with its rule and counted; a rule the mapping does not name still rejects the row")
+    func legacyImport() throws {
+        let desk = try ImportDesk()
+        let dir = TemporaryDirectory()
+        try write(Self.mapping, to: dir.path("m.json"))
+        try write("""
+            case,officer,opened,recommended,final,found,penalty,closed
+            IA-1,P1,01/05/2004 09:00,sustained,sustained,06/01/2004 10:00,suspension,07/01/2004 10:00
+            IA-2,P2,02/05/2004 09:00,,exonerated,06/02/2004 10:00,reprimand,07/02/2004 10:00
+            IA-3,,03/05/2004 09:00,,,,,07/03/2004 10:00
+            IA-4,P4,04/05/2004 09:00,sustained,sustained,06/04/2004 10:00,,07/04/2004 10:00
+            """, to: dir.path("f.csv"))
+        let report = try desk.run(dir.path("m.json"), dir.path("f.csv"))
+        #expect(report.rowsImported == 3 && report.rejected.count == 1, "\(report.rejected)")
+        #expect(report.legacy == ["approve-needs-recommendation": 1, "discipline-needs-sustained": 1, "close-needs-allegations": 1], "\(report.legacy)")
+        // IA-4 closes with a sustained allegation and no discipline: close-needs-discipline is not one the mapping names.
+        let rejected = try #require(report.rejected.first)
+        #expect(rejected.row == 4 && rejected.reason.hasPrefix("event closed (case.closed): rule close-needs-discipline"), "\(rejected)")
+        #expect(try desk.rows("SELECT status FROM p_cases WHERE case_id = 'IA-4'").isEmpty, "the rejected row wrote nothing")
+        // The records stand as the source has them, their times in 2004, and the timeline says which rule each breaks.
+        let catalog = try #require(try desk.ledger.catalog())
+        func view(_ id: String) throws -> JSONValue {
+            try JSONValueCoding.encode(try desk.ledger.store.read { try Views($0, catalog: catalog, today: CalendarDate("2026-11-21")!).caseView(id) })
+        }
+        let two = try view("IA-2")
+        #expect(two["status"] == .string("closed") && two["closed_at"] == .string("2004-07-02T15:00:00Z"), "\(two)")
+        let marked = (two["timeline"]?.arrayValue ?? []).compactMap { line in line["legacy"]?.stringValue.map { (line["type"]?.stringValue ?? "", $0) } }
+        #expect(marked.map(\.0) == ["case.finding.approved", "case.discipline.imposed"] && marked.map(\.1) == ["approve-needs-recommendation", "discipline-needs-sustained"],
+                "\(marked)")
+        #expect(try view("IA-1")["timeline"]?.arrayValue?.allSatisfy { $0["legacy"] == .null } == true, "a record that keeps every rule is not marked")
+        let three = try view("IA-3")
+        #expect(three["status"] == .string("closed") && three["timeline"]?.arrayValue?.last?["legacy"] == .string("close-needs-allegations"))
+        let text = try blotter(["case", "show", "IA-2", "--ledger", desk.t.path])
+        #expect(text.stdout.contains("[legacy record: breaks approve-needs-recommendation]"), "\(text.stdout)")
+        // Imported again: nothing new.
+        let count = try desk.count()
+        #expect(try desk.run(dir.path("m.json"), dir.path("f.csv")).rowsImported == 0 && desk.count() == count)
+        #expect(try pythonVerifier(desk.t.path).status == 0)
+        #expect(try blotter(["verify", "--ledger", desk.t.path]).status == 0)
+    }
+
+    @Test("today's workflow keeps every rule: legacy from anyone but the importer, or naming a rule the statement keeps, is refused and writes nothing",
+          arguments: StoreKind.allCases)
+    func workflowKeepsTheRules(_ store: StoreKind) throws {
+        let desk = try CaseDesk(store: store)
+        try desk.t.register("import/legacy", roles: ["importer"])
+        try desk.complaint("C-1")
+        try desk.open("IA-1", complaints: ["C-1"])
+        try desk.allegation("IA-1", "A1")
+        let approve: [(String, JSONValue)] = [("allegation_id", .string("A1")), ("finding", .string("sustained"))]
+        let plain = try desk.refused(try desk.signed("ia/cmdr", "case.finding.approved", "case/IA-1", approve))
+        #expect(plain.rule == "approve-needs-recommendation")
+        let byCommander = try desk.refused(try desk.signed("ia/cmdr", "case.finding.approved", "case/IA-1",
+                                                           approve + [("legacy", .array([.string("approve-needs-recommendation")]))]))
+        #expect(byCommander.rule == "legacy-importer-only", "\(byCommander)")
+        let wrongRule = try desk.refused(try desk.signed("import/legacy", "case.finding.approved", "case/IA-1",
+                                                         approve + [("legacy", .array([.string("approve-needs-recommendation"), .string("close-needs-allegations")]))]))
+        #expect(wrongRule.rule == "legacy-not-broken" && wrongRule.message.contains("close-needs-allegations"), "\(wrongRule)")
+        let notAWaiver = try desk.refused(try desk.signed("import/legacy", "case.finding.approved", "case/IA-1",
+                                                          approve + [("legacy", .array([.string("case-must-exist")]))]))
+        #expect(notAWaiver.code == .schemaViolation, "case-must-exist is never waived: \(notAWaiver)")
+        let legacy = try desk.ledger.append(try desk.signed("import/legacy", "case.finding.approved", "case/IA-1",
+                                                            approve + [("legacy", .array([.string("approve-needs-recommendation")]))]))
+        #expect(legacy.seq > 0)
+    }
+}
+
+@Suite("Joined files: the rows of one record gathered from another file")
+struct JoinImportTests {
+    @Test("a complaint's officers from its accused rows in a second file; the joined file's digest in the provenance; a missing join file or column refused")
+    func accusedOfficers() throws {
+        let desk = try ImportDesk()
+        let dir = TemporaryDirectory()
+        try write(#"""
+            {"mapping": "complaints-with-accused", "format": "csv", "record": ["CR"],
+             "joins": [{"name": "accused", "on": "CR", "key": "CR_ID"}],
+             "events": [{"name": "complaint", "type": "complaint.received",
+                         "fields": {"complaint_id": {"template": "CR-{CR}"}, "channel": {"const": "other"},
+                                    "officers": {"join": "accused", "column": "Officer", "slug": true}}}]}
+            """#, to: dir.path("m.json"))
+        try write("CR,Beat\n100,1\n200,2\n300,3\n", to: dir.path("complaints.csv"))
+        // Two rows of one officer on complaint 100 (two allegations) count once; 300 has none.
+        try write("CR_ID,Officer,Allegation\n100,Jane DOE,force\n200,Ann Lee,search\n100,Bob Roe,force\n100,Jane Doe,verbal\n", to: dir.path("accused.csv"))
+        let importer = try desk.importer(dir.path("m.json"))
+        let before = try desk.count()
+        do {
+            _ = try importer.run(path: dir.path("complaints.csv"))
+            Issue.record("imported without the joined file")
+        } catch let error as BlotterError {
+            #expect(error.message.contains("give its file with --join accused=FILE"), "\(error.message)")
+        }
+        #expect(try desk.count() == before, "nothing was written")
+        importer.joinFiles["accused"] = dir.path("accused.csv")
+        let report = try importer.run(path: dir.path("complaints.csv"))
+        #expect(report.rowsImported == 3, "\(report.rejected)")
+        #expect(try desk.rows("SELECT officers FROM p_complaints WHERE complaint_id = 'CR-100'").first?[0].text == "jane-doe,bob-roe")
+        #expect((try desk.rows("SELECT officers FROM p_complaints WHERE complaint_id = 'CR-300'").first?[0].text ?? "") == "", "no accused rows, no officers")
+        let officer = try blotter(["officer", "show", "jane-doe", "--ledger", desk.t.path, "--json"])
+        #expect(officer.status == 0 && officer.stdout.contains("CR-100"), "\(officer.stdout)\(officer.stderr)")
+        let entry = try desk.ledger.entry(before)
+        let source = try Disclosure(encoded: try #require(entry.disclosures["source"])).value
+        let digest = Hex.encode(SHA256.hash(Array(try Data(contentsOf: URL(fileURLWithPath: dir.path("accused.csv"))))))
+        #expect(source["joins"] == .object([("accused", .string(digest))]), "\(source)")
+        // Through the command line, a join column the file lacks is refused before anything is written.
+        try write("CR_ID,Name\n100,Jane Doe\n", to: dir.path("other.csv"))
+        let key = dir.path("importer.pem")
+        try desk.key.pkcs8PEM.write(toFile: key, atomically: true, encoding: .utf8)
+        let count = try desk.count()
+        let r = try blotter(["import", "--ledger", desk.t.path, "--key", key, "--mapping", dir.path("m.json"), "--join", "accused=\(dir.path("other.csv"))",
+                             dir.path("complaints.csv")])
+        #expect(r.status == 5 && r.stderr.contains("join accused reads column \"Officer\", which \(dir.path("other.csv")) does not have"), "\(r.stderr)")
+        #expect(try desk.count() == count)
+    }
+}
