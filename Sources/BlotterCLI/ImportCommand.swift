@@ -100,6 +100,7 @@ struct ImportCommand: BlotterSubcommand {
         emit("\(dryRun ? "dry run (nothing written): " : "")\(file) through mapping \(map.name)")
         emit("  file SHA-256 \(result.fileDigest)")
         emit("  rows read \(result.rowsRead): imported \(result.rowsImported), unchanged \(result.rowsUnchanged), rejected \(result.rejected.count)"
+             + (result.rowsDuplicate > 0 ? ", exact duplicates of an earlier row \(result.rowsDuplicate)" : "")
              + (result.rowsWithoutEvents > 0 ? ", no event under the mapping \(result.rowsWithoutEvents)" : ""))
         emit("  statements \(dryRun ? "that would be " : "")written \(result.statementsWritten) in \(String(format: "%.1f", result.seconds)) s"
              + (result.seconds > 0 ? " (\(Int(Double(result.rowsRead) / result.seconds)) rows/s)" : ""))

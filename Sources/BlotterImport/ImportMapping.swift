@@ -96,8 +96,8 @@ public struct ImportMapping: Sendable {
         case constant(JSONValue)
         case zip([(String, FieldMap)])
         case lengthOf(String)
-        /// A column of a joined file, over the rows that belong to the record.
-        case join(String, String)
+        /// A column of a joined file, over the rows that belong to the record (or only the first row's).
+        case join(String, String, first: Bool)
     }
 
     enum Parse: String, Sendable { case integer, number, boolean, date, dateTime = "date-time", text }
@@ -183,7 +183,7 @@ public struct ImportMapping: Sendable {
         self.events = events
         for e in events {
             for (name, f) in e.fields + e.amendFields {
-                if case let .join(j, _) = f.source, !joins.contains(where: { $0.name == j }) {
+                if case let .join(j, _, _) = f.source, !joins.contains(where: { $0.name == j }) {
                     throw BlotterError(.invalidInput, "\(place): event \(e.name): field \(name) joins \"\(j)\", which the mapping's joins do not name (it has \(joins.isEmpty ? "none" : joins.map(\.name).joined(separator: ", ")))")
                 }
             }
@@ -195,7 +195,7 @@ public struct ImportMapping: Sendable {
         var out = joins.first { $0.name == join }.map { [$0.key] } ?? []
         for e in events {
             for (_, f) in e.fields + e.amendFields {
-                if case let .join(j, c) = f.source, j == join, !out.contains(c) { out.append(c) }
+                if case let .join(j, c, _) = f.source, j == join, !out.contains(c) { out.append(c) }
             }
         }
         return out
@@ -306,7 +306,7 @@ public struct ImportMapping: Sendable {
         let source: Source
         if let j = spec["join"]?.stringValue {
             guard let c = spec["column"]?.stringValue else { throw BlotterError(.invalidInput, "\(place): join needs the column to take from the joined rows") }
-            source = .join(j, c)
+            source = .join(j, c, first: spec["first"] == .bool(true))
         } else if let c = spec["column"]?.stringValue {
             source = .column(c)
         } else if let t = spec["template"]?.stringValue {

@@ -31,6 +31,8 @@ public struct ImportReport: Sendable {
     public var rowsUnchanged = 0
     /// Rows that make no event under the mapping's conditions.
     public var rowsWithoutEvents = 0
+    /// Rows identical, in every value the mapping reads, to an earlier row of the same file: skipped.
+    public var rowsDuplicate = 0
     public var rejected: [Rejection] = []
     public var statements: [String: Int] = [:]
     public var amendments: [String: Int] = [:]
@@ -51,6 +53,7 @@ public struct ImportReport: Sendable {
             ("mapping_sha256", .string(mappingDigest)), ("dry_run", .bool(dryRun)),
             ("rows_read", .integer(Int64(rowsRead))), ("rows_imported", .integer(Int64(rowsImported))),
             ("rows_unchanged", .integer(Int64(rowsUnchanged))), ("rows_without_events", .integer(Int64(rowsWithoutEvents))),
+            ("rows_duplicate", .integer(Int64(rowsDuplicate))),
             ("rows_rejected", .integer(Int64(rejected.count))),
             ("statements", .object(statements.sorted { $0.key < $1.key }.map { ($0.key, .integer(Int64($0.value))) })),
             ("amendments", .object(amendments.sorted { $0.key < $1.key }.map { ($0.key, .integer(Int64($0.value))) })),
@@ -255,6 +258,7 @@ public final class Importer {
         // Decide per row, with what earlier rows of this batch will add on top of the ledger.
         var pending: [String: (digest: String, row: Int, rowLevel: Bool)] = [:]
         var plans: [Plan] = []
+        var duplicates: Set<Int> = []
         for (r, result) in zip(records, mapped) {
             switch result {
             case let .failure(e):
@@ -273,8 +277,9 @@ public final class Importer {
                             break
                         }
                         if rowLevel {
-                            refusal = RowError(column: mapping.record.first, reason: "record \(record) appears again; it is row \(p.row) of this file")
-                            break
+                            // The same record with the same values again: an exact duplicate row, skipped.
+                            duplicates.insert(plans.count)
+                            continue
                         }
                         // A shared event (one complaint of several rows) that an earlier row of this batch appends,
                         // unless that row is refused: carried here too, appended by whichever comes first.
@@ -284,10 +289,7 @@ public final class Importer {
                     }
                     if let p = prior[k] {
                         if p.digest == contentDigest {
-                            if rowLevel && p.file == fileDigest && p.row != r.number {
-                                refusal = RowError(column: mapping.record.first, reason: "record \(record) appears again; it is row \(p.row) of this file (entry \(p.seq))")
-                                break
-                            }
+                            if rowLevel && p.file == fileDigest && p.row != r.number { duplicates.insert(plans.count) }
                             continue  // already in the ledger with these values
                         }
                         if p.file == fileDigest {
@@ -390,7 +392,13 @@ public final class Importer {
             case let .statements(list, defaults, changes):
                 report.changesNotApplied += changes
                 guard !list.isEmpty, let outcome = outcomeOf[i] else {
-                    if changes.isEmpty, case let .success(events) = mapped[i], events.isEmpty { report.rowsWithoutEvents += 1 } else { report.rowsUnchanged += 1 }
+                    if changes.isEmpty, case let .success(events) = mapped[i], events.isEmpty {
+                        report.rowsWithoutEvents += 1
+                    } else if duplicates.contains(i) {
+                        report.rowsDuplicate += 1
+                    } else {
+                        report.rowsUnchanged += 1
+                    }
                     continue
                 }
                 switch outcome {
@@ -403,7 +411,7 @@ public final class Importer {
                         if p.amendment { report.amendments[p.type, default: 0] += 1 }
                         for rule in legacyOf[i]?[j] ?? [] { report.legacy[rule, default: 0] += 1 }
                     }
-                    if wrote { report.rowsImported += 1 } else { report.rowsUnchanged += 1 }
+                    if wrote { report.rowsImported += 1 } else if duplicates.contains(i) { report.rowsDuplicate += 1 } else { report.rowsUnchanged += 1 }
                     for d in defaults {
                         let k = d.column + "\u{0}" + d.value
                         if var entry = report.defaults[k] {
@@ -586,15 +594,16 @@ public final class Importer {
             result = count == 0 ? nil : .array((0..<count).map { i in
                 .object(columns.compactMap { name, items in i < items.count ? items[i].map { (name, $0) } : nil })
             })
-        case let .join(name, column):
+        case let .join(name, column, first):
             let on = mapping.joins.first { $0.name == name }?.on ?? ""
             var items: [JSONValue] = []
             if let k = text(cells[on]) {
                 for row in joined[name]?[k] ?? [] {
                     if let v = try scalar(f, row[column], used: &used), !items.contains(v) { items.append(v) }
+                    if first && !items.isEmpty { break }
                 }
             }
-            result = items.isEmpty ? nil : .array(items)
+            result = first ? items.first : items.isEmpty ? nil : .array(items)
         case .column, .template:
             if f.split != nil {
                 let items = try positional(f, cells, used: &used).compactMap { $0 }

@@ -103,7 +103,9 @@ struct PublicDisclosureTests {
         // Integers (ages) and booleans (juvenile, arrested) too: every never-publishable field has a value.
         #expect(desk.report.markedIntegers > 300 && desk.report.markedBooleans > 300, "\(desk.report.markedIntegers) \(desk.report.markedBooleans)")
         let catalog = try EventCatalog.bundled()
-        let marker = try Regex("MKR[0-9]+Z")
+        // "MKR…Z-" (markers are MKR<n>Z-withheld): "MKR…Z" alone turns up by chance inside the long base64
+        // text of the genesis catalog (seen once in a hundred runs); a cut-down marker is still found.
+        let marker = try Regex("MKR[0-9]+Z-")
         func integerMarkers(_ value: JSONValue) -> [Int64] {
             switch value {
             case let .integer(n): Precinct120.integerMarkers.contains(n) ? [n] : []

@@ -382,3 +382,99 @@ struct JoinImportTests {
         #expect(try desk.count() == count)
     }
 }
+
+/// Issue 15's demonstration: a sample in the layout of a large US city's published history (three
+/// gzip-compressed files, Central time, exact duplicate rows, legacy records; made by
+/// Fixtures/history/make_sample.py), imported through mappings of ours, against figures Python
+/// computes from the same files (Fixtures/history/figures.py).
+@Suite("History as it happened: a city's complaints, accused officers and use of force")
+struct HistoryImportTests {
+    static let folder = fixtures.appendingPathComponent("history")
+    static func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    @Test("cases and sustained allegations by the year they happened, an officer across complaints and use of force, legacy records marked and counted, local times converted, duplicates skipped, a second import adds nothing")
+    func cityHistory() throws {
+        let desk = try ImportDesk()
+        let dir = TemporaryDirectory()
+        let key = dir.path("importer.pem")
+        try desk.key.pkcs8PEM.write(toFile: key, atomically: true, encoding: .utf8)
+        let officer = "5003"
+        let figures = try pythonFiguresOf(["python3", Self.path("figures.py"), Self.folder.path, officer])
+        func importing(_ mapping: String, _ file: String, joins: [String] = []) throws -> JSONValue {
+            let report = dir.path("\(mapping).report.json")
+            let r = try blotter(["import", "--ledger", desk.t.path, "--key", key, "--mapping", Self.path("\(mapping).json"), "--quiet",
+                                 "--report", report, "--rejects", dir.path("\(mapping).rejected.csv")] + joins.flatMap { ["--join", $0] } + [Self.path(file)])
+            #expect(r.status == 0, "\(mapping): \(r.stdout)\(r.stderr)")
+            return try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: report))))
+        }
+        func all() throws -> [JSONValue] {
+            [try importing("complaints", "complaints.csv.gz", joins: ["accused=\(Self.path("accused.csv.gz"))"]),
+             try importing("accused", "accused.csv.gz", joins: ["complaint=\(Self.path("complaints.csv.gz"))"]),
+             try importing("closures", "complaints.csv.gz"),
+             try importing("uof", "uof.csv.gz")]
+        }
+        let reports = try all()
+        for r in reports { #expect(r["rows_rejected"] == .integer(0), "\(r["rejected"] ?? .null)") }
+        #expect(reports[0]["rows_duplicate"] == figures["duplicate_rows"] && reports[0]["rows_imported"] == figures["complaints"], "\(reports[0])")
+        #expect(reports[1]["rows_imported"] == figures["allegations"])
+        // Legacy records, counted by the rule each breaks, equal Python's count of the rows that break it.
+        var legacy: [String: JSONValue] = [:]
+        for r in reports { for (rule, n) in r["legacy"]?.objectValue ?? [] { legacy[rule] = n } }
+        let expectedLegacy = try #require(figures["legacy"]?.objectValue)
+        #expect(legacy.count == expectedLegacy.count && expectedLegacy.allSatisfy { legacy[$0.0] == $0.1 }, "Blotter \(legacy), Python \(expectedLegacy)")
+        for (rule, n) in expectedLegacy {
+            let marked = try desk.rows("SELECT COUNT(*) FROM p_timeline WHERE legacy LIKE ?", [.text("%\(rule)%")]).first?.first?.integer
+            #expect(marked.map(JSONValue.integer) == n, "\(rule): \(marked ?? -1) timeline lines marked")
+        }
+        // Cases and sustained allegations by the year they happened (in UTC), not the year of the import.
+        let stats = try JSONParser.parse(Array(try blotter(["stats", "--ledger", desk.t.path, "--json"]).stdout.utf8))
+        let years = try #require(stats["by_year"]?.arrayValue)
+        for (key, column) in [("cases_by_year", "cases_opened"), ("sustained_by_year", "allegations_sustained")] {
+            let expected = try #require(figures[key]?.objectValue)
+            for y in years where y[column] != .integer(0) {
+                let year = try #require(y["year"]?.stringValue)
+                #expect(expected.contains { $0.0 == year && $0.1 == y[column] }, "\(column) \(year): Blotter \(y[column] ?? .null), Python \(expected)")
+            }
+            for (year, n) in expected { #expect(years.contains { $0["year"] == .string(year) && $0[column] == n }, "\(column) \(year): Python \(n)") }
+        }
+        // Local times converted as Python's zoneinfo converts them.
+        for (complaint, utc) in try #require(figures["received_at"]?.objectValue) {
+            #expect(try desk.rows("SELECT received_at FROM p_complaints WHERE complaint_id = ?", [.text(complaint)]).first?.first?.text == utc.stringValue,
+                    "\(complaint)")
+        }
+        // One officer across the complaints (their officers joined from the accused file), allegations, discipline and use of force.
+        let view = try JSONParser.parse(Array(try blotter(["officer", "show", officer, "--ledger", desk.t.path, "--json"]).stdout.utf8))
+        let mine = try #require(figures["officer"])
+        #expect(view["complaints"]?.arrayValue.map { JSONValue.integer(Int64($0.count)) } == mine["complaints"], "\(view["complaints"] ?? .null)")
+        #expect(view["allegations"]?.arrayValue.map { JSONValue.integer(Int64($0.count)) } == mine["allegations"])
+        #expect(view["allegations"]?.arrayValue.map { JSONValue.integer(Int64($0.filter { $0["final"] == .string("sustained") }.count)) } == mine["sustained"])
+        #expect(view["discipline"]?.arrayValue.map { JSONValue.integer(Int64($0.count)) } == mine["discipline"])
+        #expect(view["use_of_force"]?.arrayValue.map { JSONValue.integer(Int64($0.count)) } == mine["use_of_force"])
+        #expect(view["allegations"]?.arrayValue?.first?["at"] == mine["first_allegation_at"], "the officer's history is in the order things happened")
+        // Nothing is new the second time; both verifiers pass.
+        let count = try desk.count()
+        for r in try all() { #expect(r["rows_imported"] == .integer(0) && r["rows_rejected"] == .integer(0), "\(r)") }
+        #expect(try desk.count() == count)
+        #expect(try blotter(["verify", "--ledger", desk.t.path]).status == 0)
+        let python = try pythonVerifier(desk.t.path)
+        #expect(python.status == 0, "\(python.stdout)\(python.stderr)")
+    }
+
+    /// The sample files are what make_sample.py makes.
+    @Test("the shipped sample is the one its script makes")
+    func sampleIsReproducible() throws {
+        let dir = TemporaryDirectory()
+        let r = try run("/usr/bin/env", ["python3", Self.path("make_sample.py"), dir.path("")])
+        #expect(r.status == 0, "\(r.stderr)")
+        for name in ["complaints.csv.gz", "accused.csv.gz", "uof.csv.gz"] {
+            #expect(FileManager.default.contents(atPath: dir.path(name)) == FileManager.default.contents(atPath: Self.path(name)), "\(name) differs")
+        }
+    }
+}
+
+/// JSON printed by a Python script of the tests' fixtures.
+func pythonFiguresOf(_ command: [String]) throws -> JSONValue {
+    let r = try run("/usr/bin/env", command)
+    #expect(r.status == 0, "\(r.stderr)")
+    return try JSONParser.parse(r.stdout)
+}

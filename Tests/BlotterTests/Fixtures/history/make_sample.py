@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Makes the sample of a large US city's published history that HistoryImportTests imports: three
+gzip-compressed CSV files in that city's layout (complaints, accused officers, use-of-force reports),
+with local (Central) times, exact duplicate rows and the legacy records today's rules would refuse.
+Invented data, deterministic: python3 make_sample.py DIR writes the same bytes every time."""
+import csv, gzip, io, random, sys
+from datetime import datetime, timedelta
+
+rng = random.Random(1421)
+out = sys.argv[1] if len(sys.argv) > 1 else "."
+officers = ["%d" % (5000 + i) for i in range(40)]
+categories = ["USE OF FORCE", "VERBAL ABUSE", "ILLEGAL SEARCH", "FALSE ARREST", "OPERATION/PERSONNEL VIOLATIONS"]
+findings = ["SUSTAINED", "NOT SUSTAINED", "EXONERATED", "UNFOUNDED"]
+penalties = ["REPRIMAND", "SUSPENSION", "NO ACTION", "VIOLATION NOTED"]
+
+
+def local(t):
+    return t.strftime("%m/%d/%Y %H:%M")
+
+
+def spring_gap(t):
+    """True for a local time the clocks may skip: 02:00-02:59 on a Sunday of March or April (the
+    first Sunday of April until 2006, the second of March since). The test checks a skipped time on
+    its own; the sample keeps clear of them."""
+    return t.hour == 2 and t.weekday() == 6 and t.month in (3, 4)
+
+
+complaints, accused, uof = [], [], []
+allegation = 0
+for n in range(260):
+    cr = str(1000000 + n)
+    opened = datetime(2000, 1, 1) + timedelta(minutes=rng.randrange(17 * 365 * 24 * 60))
+    while spring_gap(opened):
+        opened += timedelta(hours=1)
+    closed = opened + timedelta(days=rng.randrange(30, 700), minutes=rng.randrange(1440))
+    while spring_gap(closed):
+        closed += timedelta(hours=1)
+    status = "CLOSED" if rng.random() < 0.85 else "OPEN"
+    complaints.append([cr, local(opened), local(closed) if status == "CLOSED" else "", status])
+    if rng.random() < 0.08:
+        complaints.append(list(complaints[-1]))  # an exact duplicate row, as the city's file has
+    # About a quarter of the complaints name no accused officer.
+    for _ in range(0 if rng.random() < 0.25 else rng.choice([1, 1, 2, 3])):
+        allegation += 1
+        officer = rng.choice(officers)
+        final = rng.choice(findings + [""]) if status == "CLOSED" else ""
+        recommended = final if rng.random() < 0.9 else ""            # a final finding with no recommended one
+        if final == "" and rng.random() < 0.5:
+            recommended = rng.choice(findings)
+        found = opened + timedelta(days=rng.randrange(10, 25), hours=rng.randrange(24))
+        penalty, days = "", ""
+        if final == "SUSTAINED" and rng.random() < 0.8:
+            penalty = rng.choice(penalties)
+        elif final in ("NOT SUSTAINED", "EXONERATED") and rng.random() < 0.1:
+            penalty = "REPRIMAND"                                      # a penalty on an allegation not sustained
+        if penalty == "SUSPENSION":
+            days = str(rng.choice([1, 3, 5, 10, 25]))
+        accused.append([cr, str(allegation), officer, rng.choice(categories), recommended, final, local(found) if final else "", penalty, days])
+for n in range(120):
+    t = datetime(2004, 1, 1) + timedelta(minutes=rng.randrange(13 * 365 * 24 * 60))
+    while spring_gap(t):
+        t += timedelta(hours=1)
+    uof.append(["U%05d" % n, rng.choice(officers[:12]), local(t), rng.choice(["TAKEDOWN", "TASER", "PEPPER SPRAY", "FIREARM POINTED"])])
+
+
+def write(name, header, rows):
+    text = io.StringIO()
+    w = csv.writer(text, lineterminator="\r\n")
+    w.writerow(header)
+    w.writerows(rows)
+    with open("%s/%s" % (out, name), "wb") as f:
+        f.write(gzip.compress(text.getvalue().encode("utf-8"), mtime=0))
+
+
+write("complaints.csv.gz", ["CR_ID", "COMPLAINT_DATE", "CLOSED_DATE", "CURRENT_STATUS"], complaints)
+write("accused.csv.gz", ["CR_ID", "ALLEGATION_ID", "OFFICER_ID", "CATEGORY", "RECOMMENDED_FINDING", "FINAL_FINDING", "FINDING_DATE",
+                         "PENALTY", "DAYS"], accused)
+write("uof.csv.gz", ["UOF_ID", "OFFICER_ID", "INCIDENT_DATE", "FORCE_TYPE"], uof)
