@@ -66,6 +66,16 @@ public struct SourceReader {
         self.compressed = read == 2 && magic == [0x1F, 0x8B]
         self.delimiter = delimiter
         self.buffer = [UInt8](repeating: 0, count: 1 << 20)
+        do {
+            try start()
+        } catch {
+            gzclose(file)  // a refused file is closed here: the caller gets no reader to close
+            throw error
+        }
+    }
+
+    /// Reads the first bytes: refuses UTF-16, skips a UTF-8 byte-order mark, reads a CSV header.
+    private mutating func start() throws {
         try fill()
         if end >= 2 && ((buffer[0] == 0xFF && buffer[1] == 0xFE) || (buffer[0] == 0xFE && buffer[1] == 0xFF)) {
             throw fail("the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8 and import it again")
