@@ -830,19 +830,19 @@ class Views:
         return len(self.cases) + len(self.allegations) + len(self.officer)
 
 
+def has_table(db, name):
+    if isinstance(db, PostgresLedger):
+        return db.execute("SELECT to_regclass(?::text) IS NOT NULL", (name,)).fetchone()[0]
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
 def views_layout(db):
     """The layout version of the stored views (p_layout; 1 for views made before it existed)."""
-    if isinstance(db, PostgresLedger):
-        present = db.execute("SELECT to_regclass('p_layout') IS NOT NULL").fetchone()[0]
-    else:
-        present = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'p_layout'").fetchone() is not None
-    return db.execute("SELECT MAX(version) FROM p_layout").fetchone()[0] if present else 1
+    return db.execute("SELECT MAX(version) FROM p_layout").fetchone()[0] if has_table(db, "p_layout") else 1
 
 
 def has_views(db):
-    if isinstance(db, PostgresLedger):
-        return db.execute("SELECT to_regclass('p_cases') IS NOT NULL").fetchone()[0]
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'p_cases'").fetchone() is not None
+    return has_table(db, "p_cases")
 
 
 # ---------------------------------------------------------------- notes, checkpoints, proofs

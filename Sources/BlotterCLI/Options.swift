@@ -27,11 +27,8 @@ struct LedgerOptions: ParsableArguments {
     /// can be written (a read-only copy keeps them, and its views say why they cannot be read).
     static func open(_ location: String) throws -> Ledger {
         let ledger = PostgresLocation.isURL(location) ? Ledger(store: try PostgresStore.open(url: location)) : try Ledger.open(path: location)
-        if try ledger.projectionsOutdated() {
-            do {
-                let n = try ledger.upgradeProjections() ?? 0
-                printError("the views were built by an earlier version of Blotter; rebuilt them from the log (\(n) entries)")
-            } catch let error as BlotterError where error.message.contains("read-only here") {}
+        if (ledger.store as? SQLiteStore)?.isReadOnly != true, let n = try ledger.upgradeProjections() {
+            printError("the views were built by an earlier version of Blotter; rebuilt them from the log (\(n) entries)")
         }
         return ledger
     }

@@ -27,8 +27,7 @@ struct SignerOptions: ParsableArguments {
     func append(_ ledger: Ledger, type: String, stream: String, fields: [(String, JSONValue?)]) throws -> AppendReceipt {
         var values = fields.compactMap { name, value in value.map { (name, $0) } } + (try field.map(parseFieldOption))
         if let occurred {
-            guard let schema = try ledger.catalog().flatMap({ c in c.types[type].flatMap { c.schemas[type]?[$0.version] } }),
-                  schema.fields.contains(where: { $0.name == "occurred_at" }) else {
+            guard try ledger.catalog()?.current(type)?.sensitivity(of: "occurred_at") != nil else {
                 throw BlotterError(.invalidInput, "--occurred: \(type) has no event time of its own in this ledger's catalog (no field occurred_at); it happens when it is signed")
             }
             values.append(("occurred_at", .string(try eventTime(occurred, option: "--occurred"))))
@@ -39,14 +38,10 @@ struct SignerOptions: ParsableArguments {
 
 /// An RFC 3339 time with `Z` or a numeric offset (`-05:00`), as UTC (`Z`, seconds or milliseconds).
 func eventTime(_ text: String, option: String) throws -> String {
-    let bad = BlotterError(.invalidInput, "\(option) \"\(text)\" must be an RFC 3339 time like 2026-11-20T14:30:00Z or 2026-11-20T09:30:00-05:00")
-    if let t = Timestamp(rfc3339: text, precision: .secondsOrMilliseconds) { return t.rfc3339 }
-    guard text.count >= 25, let sign = text.dropLast(5).last, sign == "+" || sign == "-" else { throw bad }
-    let offset = text.suffix(5), local = String(text.dropLast(6)) + "Z"
-    guard offset.dropFirst(2).first == ":", let h = Int(offset.prefix(2)), let m = Int(offset.suffix(2)), h < 24, m < 60,
-          let t = Timestamp(rfc3339: local, precision: .secondsOrMilliseconds) else { throw bad }
-    let shift = Int64(h * 60 + m) * 60_000 * (sign == "+" ? 1 : -1)
-    return Timestamp(milliseconds: t.milliseconds - shift).rfc3339
+    guard let t = Timestamp(rfc3339WithOffset: text) else {
+        throw BlotterError(.invalidInput, "\(option) \"\(text)\" must be an RFC 3339 time like 2026-11-20T14:30:00Z or 2026-11-20T09:30:00-05:00")
+    }
+    return t.rfc3339
 }
 
 /// Signs one statement with the key at `keyPath` (default $BLOTTER_KEY) as the actor that key is

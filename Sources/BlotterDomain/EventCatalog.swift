@@ -104,6 +104,8 @@ public struct EventCatalog: Sendable {
     public let sensitivities: [String: SensitivityClass]
     public private(set) var types: [String: TypeInfo]
     public private(set) var schemas: [String: [Int64: EventSchema]]
+    /// The schema of `type`'s current version, the one new statements are written under.
+    public func current(_ type: String) -> EventSchema? { types[type].flatMap { schemas[type]?[$0.version] } }
     /// The deadline rule cases follow unless a case names its own.
     public private(set) var deadlineRule: String
 

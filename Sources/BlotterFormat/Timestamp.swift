@@ -64,6 +64,22 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         milliseconds = ((Int64(days) * 24 + Int64(hour)) * 60 + Int64(minute)) * 60_000 + Int64(second) * 1000 + Int64(millis)
     }
 
+    /// Parses an RFC 3339 date-time in UTC (`Z`, as ``init(rfc3339:precision:)`` with seconds or
+    /// milliseconds) or with a numeric offset (`2009-03-14T10:15:00-05:00`), as the UTC instant.
+    public init?(rfc3339WithOffset text: String) {
+        if let utc = Timestamp(rfc3339: text, precision: .secondsOrMilliseconds) { self = utc; return }
+        let b = Array(text.utf8)
+        guard b.count == 25 || b.count == 29 else { return nil }
+        let sign = b[b.count - 6]
+        guard sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"), b[b.count - 3] == UInt8(ascii: ":"),
+              let h = Int(String(decoding: b[(b.count - 5)..<(b.count - 3)], as: UTF8.self)),
+              let m = Int(String(decoding: b[(b.count - 2)...], as: UTF8.self)), h < 24, m < 60,
+              let local = Timestamp(rfc3339: String(decoding: b[..<(b.count - 6)], as: UTF8.self) + "Z", precision: .secondsOrMilliseconds)
+        else { return nil }
+        let shift = Int64(h * 60 + m) * 60_000 * (sign == UInt8(ascii: "+") ? 1 : -1)
+        self.init(milliseconds: local.milliseconds - shift)
+    }
+
     /// `YYYY-MM-DDTHH:MM:SS.sssZ`.
     public var rfc3339Milliseconds: String { format(fraction: true) }
 

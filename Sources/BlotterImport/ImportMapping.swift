@@ -266,7 +266,7 @@ public struct ImportMapping: Sendable {
         }
         if let first = zones.first {
             for t in [type] + (amendType.map { [$0] } ?? []) {
-                let schema = catalog.types[t].flatMap { catalog.schemas[t]?[$0.version] }
+                let schema = catalog.current(t)
                 guard schema?.json["properties"]?["source"]?["properties"]?["local_times"] != nil else {
                     throw BlotterError(.invalidInput, "\(at): field \(first.field) is read in \(first.zone.name), but \(t) version \(schema?.version ?? 0) has no source.local_times to keep the source's local text in; register the type's next schema version (blotter schemas register), or give the field \"time_zone\": \"UTC\"")
                 }

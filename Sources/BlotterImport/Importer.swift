@@ -362,15 +362,14 @@ public final class Importer {
                 guard case let .refused(index, error) = outcome, error.code == .lifecycle, let rule = error.rule, mapping.legacy.contains(rule),
                       case let .statements(list, _, _) = plans[groupRow[g]] else { continue }
                 let p = list[index]
-                let version = catalog.types[p.type]?.version ?? 1
                 var rules = legacyOf[groupRow[g]]?[index] ?? []
-                guard !rules.contains(rule), catalog.schemas[p.type]?[version]?.fields.contains(where: { $0.name == "legacy" }) == true else { continue }
+                guard !rules.contains(rule), let schema = catalog.current(p.type), schema.sensitivity(of: "legacy") != nil else { continue }
                 rules.append(rule)
                 legacyOf[groupRow[g], default: [:]][index] = rules
                 var fields = p.fields.filter { $0.0 != "legacy" }
                 fields.insert(("legacy", .array(rules.sorted().map(JSONValue.string))), at: max(0, fields.count - 1))
                 var submissions = groups[g].submissions
-                submissions[index] = try StatementDraft(log: origin, type: p.type, schema: version, stream: p.stream, expect: nil,
+                submissions[index] = try StatementDraft(log: origin, type: p.type, schema: schema.version, stream: p.stream, expect: nil,
                                                         actor: actor, at: now, fields: fields).sign(with: key)
                 again.append((g, submissions))
             }
@@ -647,18 +646,6 @@ public final class Importer {
     static let localLayouts = [try! DateFormat("YYYY-MM-DDThh:mm:ss", at: ""), try! DateFormat("YYYY-MM-DD hh:mm:ss", at: ""),
                                try! DateFormat("YYYY-MM-DDThh:mm", at: ""), try! DateFormat("YYYY-MM-DD hh:mm", at: "")]
 
-    /// An RFC 3339 date-time with a numeric offset (`2009-03-14T10:15:00-05:00`), as a UTC instant.
-    static func withOffset(_ s: String) -> Timestamp? {
-        let b = Array(s.utf8)
-        guard b.count == 25 || b.count == 29, b[b.count - 6] == UInt8(ascii: "+") || b[b.count - 6] == UInt8(ascii: "-"),
-              b[b.count - 3] == UInt8(ascii: ":"), let h = Int(String(decoding: b[(b.count - 5)..<(b.count - 3)], as: UTF8.self)),
-              let m = Int(String(decoding: b[(b.count - 2)...], as: UTF8.self)), h < 24, m < 60,
-              let t = Timestamp(rfc3339: String(decoding: b[..<(b.count - 6)], as: UTF8.self) + "Z", precision: .secondsOrMilliseconds)
-        else { return nil }
-        let shift = Int64(h * 60 + m) * 60_000 * (b[b.count - 6] == UInt8(ascii: "+") ? 1 : -1)
-        return Timestamp(milliseconds: t.milliseconds - shift)
-    }
-
     /// One value through placeholders, match, translate, parse and slug.
     func scalar(_ f: ImportMapping.FieldMap, _ value: JSONValue?, used: inout [DefaultUse]) throws(RowError) -> JSONValue? {
         guard let value, value != .null else { return nil }
@@ -706,7 +693,7 @@ public final class Importer {
                 local = v
             } else if Timestamp(rfc3339: s, precision: .secondsOrMilliseconds) != nil {
                 return .string(s)
-            } else if let utc = Self.withOffset(s) {
+            } else if let utc = Timestamp(rfc3339WithOffset: s) {
                 return .string(utc.rfc3339)
             } else if let v = Self.localLayouts.lazy.compactMap({ $0.read(s) }).first {
                 guard zone != nil else {

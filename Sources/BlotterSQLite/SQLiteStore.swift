@@ -240,6 +240,9 @@ public final class SQLiteStore: LedgerStore {
 
     /// Closes the file after moving the WAL's contents into the main file, so that the main file
     /// alone holds the whole ledger (for copying). The store cannot be used afterwards.
+    /// True if this process opened the file read-only (read-only media or permissions): it writes nothing.
+    public var isReadOnly: Bool { mode != .readWrite }
+
     public func close() throws {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         try mapErrors {

@@ -399,7 +399,7 @@ struct HistoryImportTests {
         let key = dir.path("importer.pem")
         try desk.key.pkcs8PEM.write(toFile: key, atomically: true, encoding: .utf8)
         let officer = "5003"
-        let figures = try pythonFiguresOf(["python3", Self.path("figures.py"), Self.folder.path, officer])
+        let figures = try pythonFigures([Self.folder.path, officer], script: Self.path("figures.py"))
         func importing(_ mapping: String, _ file: String, joins: [String] = []) throws -> JSONValue {
             let report = dir.path("\(mapping).report.json")
             let r = try blotter(["import", "--ledger", desk.t.path, "--key", key, "--mapping", Self.path("\(mapping).json"), "--quiet",
@@ -470,11 +470,4 @@ struct HistoryImportTests {
             #expect(FileManager.default.contents(atPath: dir.path(name)) == FileManager.default.contents(atPath: Self.path(name)), "\(name) differs")
         }
     }
-}
-
-/// JSON printed by a Python script of the tests' fixtures.
-func pythonFiguresOf(_ command: [String]) throws -> JSONValue {
-    let r = try run("/usr/bin/env", command)
-    #expect(r.status == 0, "\(r.stderr)")
-    return try JSONParser.parse(r.stdout)
 }

@@ -46,9 +46,9 @@ struct ImportDesk {
     func rows(_ sql: String, _ args: [SQLValue] = []) throws -> [[SQLValue]] { try ledger.store.read { try $0.rows(sql, args) } }
 }
 
-/// Figures from tests/Fixtures/import/figures.py (Python's csv module, no Blotter code).
-func pythonFigures(_ args: [String]) throws -> JSONValue {
-    let r = try run("/usr/bin/env", ["python3", repositoryRoot.appendingPathComponent("Tests/BlotterTests/Fixtures/import/figures.py").path] + args)
+/// Figures from a Python script of the fixtures, by default Fixtures/import/figures.py (Python's csv module, no Blotter code).
+func pythonFigures(_ args: [String], script: String = fixtures.appendingPathComponent("import/figures.py").path) throws -> JSONValue {
+    let r = try run("/usr/bin/env", ["python3", script] + args)
     #expect(r.status == 0, "\(r.stderr)")
     return try JSONParser.parse(r.stdout)
 }
