@@ -718,18 +718,23 @@ def texts_of(values, name):
 
 
 class Views:
-    """The case, allegation and officer-history views rebuilt from the entries and the disclosures held
-    (section 6.3), to compare with the stored p_cases, p_allegations and p_officer_events."""
+    """The case, allegation, officer-history and roster views rebuilt from the entries and the disclosures
+    held (section 6.3), to compare with the stored p_cases, p_allegations, p_officer_events, p_officers
+    and p_officer_links."""
 
     CASE_COLUMNS = ("status", "opened_seq", "opened_at", "opened_by", "classification", "unit", "investigator",
                     "closed_seq", "closed_at", "reopened", "last_seq", "last_at", "version")
     ALLEGATION_COLUMNS = ("officer", "category", "subcategory", "added_seq", "added_at", "amended_seq", "recommended",
                           "recommended_seq", "recommended_at", "final", "final_seq", "final_at")
+    ROSTER_COLUMNS = ("seq", "name", "birth_year", "star", "unit", "rank", "appointed", "separated", "updated_seq")
+    LINK_COLUMNS = ("officer_id", "system", "basis", "seq")
 
     def __init__(self):
         self.cases = {}        # case id -> dict of CASE_COLUMNS
         self.allegations = {}  # (case id, allegation id) -> dict of ALLEGATION_COLUMNS
         self.officer = {}      # (officer, seq, kind) -> (at, ref)
+        self.roster = {}       # roster officer id -> dict of ROSTER_COLUMNS
+        self.links = {}        # alias -> dict of LINK_COLUMNS (the links in force)
 
     def apply(self, seq, st, values):
         t, stream = st["type"], st["stream"]
@@ -790,6 +795,18 @@ class Views:
             officer = text_of(values, "officer")
             if officer is not None:
                 self.officer[(officer, seq, "use_of_force")] = (text_of(values, "incident_at") or st["at"], "uof/" + sid)
+        elif t in ("officer.registered", "officer.updated"):
+            given = {n: values.get(n) for n in self.ROSTER_COLUMNS[1:-1]
+                     if isinstance(values.get(n), str) or (isinstance(values.get(n), int) and not isinstance(values.get(n), bool))}
+            if t == "officer.registered":
+                self.roster[sid] = dict({n: None for n in self.ROSTER_COLUMNS}, seq=seq, **given)
+            elif sid in self.roster:
+                self.roster[sid].update(given, updated_seq=seq)
+        elif t == "officer.linked":
+            self.links[text_of(values, "alias") or ""] = dict(officer_id=sid, system=text_of(values, "system"),
+                                                             basis=text_of(values, "basis"), seq=seq)
+        elif t == "officer.unlinked":
+            self.links.pop(text_of(values, "alias") or "", None)
         if stream.startswith("case/") and (t.startswith("case.") or t == "oversight.review.recorded") and sid in self.cases:
             c = self.cases[sid]
             c["last_seq"] = seq
@@ -827,7 +844,13 @@ class Views:
         compare("p_officer_events", ("officer", "seq", "kind"), ("at", "ref"),
                 {k: {"at": v[0], "ref": v[1]} for k, v in self.officer.items()},
                 db.execute("SELECT officer, seq, kind, at, ref FROM p_officer_events").fetchall())
-        return len(self.cases) + len(self.allegations) + len(self.officer)
+        # The roster arrived with layout 3.
+        if views_layout(db) >= 3:
+            compare("p_officers", ("officer_id",), self.ROSTER_COLUMNS, {(k,): v for k, v in self.roster.items()},
+                    db.execute("SELECT officer_id, %s FROM p_officers" % ", ".join(self.ROSTER_COLUMNS)).fetchall())
+            compare("p_officer_links", ("alias",), self.LINK_COLUMNS, {(k,): v for k, v in self.links.items()},
+                    db.execute("SELECT alias, %s FROM p_officer_links" % ", ".join(self.LINK_COLUMNS)).fetchall())
+        return len(self.cases) + len(self.allegations) + len(self.officer) + len(self.roster) + len(self.links)
 
 
 def has_table(db, name):
@@ -1147,7 +1170,7 @@ def main():
               % (v.count, len(v.keys), revoked, len(v.streams), v.disclosures, v.withheld, v.prev,
                  base64.b64encode(v.tree.root()).decode()))
         if v.view_rows is not None:
-            print("views: %d rows of cases, allegations and officer histories equal to a rebuild from the log" % v.view_rows)
+            print("views: %d rows of cases, allegations, officer histories and the roster equal to a rebuild from the log" % v.view_rows)
     return 0
 
 

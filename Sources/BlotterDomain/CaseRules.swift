@@ -216,6 +216,31 @@ public enum CaseRules {
                 throw refuse("delete-needs-recording", "there is no recording \(id) to delete")
             }
             if let deleted = state.deletedSeq { throw refuse("delete-once", "recording \(id) was already deleted at entry \(deleted)") }
+        case "officer.registered":
+            if let prior = try db.rosterSeq(id) {
+                throw refuse("officer-registered-once", "officer \(id) is already on the roster (entry \(prior)); change the record with officer.updated")
+            }
+            if let link = try db.officerLink(alias: id) {
+                throw refuse("roster-id-not-alias", "\(id) is linked to officer \(link.officerID) as an alias (entry \(link.seq)); one id names one officer: unlink it first, or register the officer under another id")
+            }
+        case "officer.updated", "officer.linked", "officer.unlinked":
+            guard try db.rosterSeq(id) != nil else {
+                throw refuse("officer-must-exist", "officer \(id) is not on the roster; register the officer first (officer.registered)")
+            }
+            let alias = e.string("alias") ?? ""
+            let link = try db.officerLink(alias: alias)
+            if e.type == "officer.linked" {
+                if let roster = try db.rosterSeq(alias) {
+                    throw refuse("link-alias-not-roster-id", "\(alias) is itself on the roster (entry \(roster)); a link names the id another source uses, not a second roster record")
+                }
+                if let link {
+                    throw link.officerID == id
+                        ? refuse("link-once", "\(alias) is already linked to officer \(id) (entry \(link.seq))")
+                        : refuse("link-alias-unique", "\(alias) is already linked to officer \(link.officerID) (entry \(link.seq)); one id names one officer: unlink it first if that link is wrong")
+                }
+            } else if e.type == "officer.unlinked", link?.officerID != id {
+                throw refuse("unlink-needs-link", "\(alias) is not linked to officer \(id)" + (link.map { " (it is linked to officer \($0.officerID), entry \($0.seq))" } ?? ""))
+            }
         case "record.sealed":
             try Sealing.check(e, reader)
         default:

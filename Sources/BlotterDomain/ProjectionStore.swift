@@ -35,6 +35,10 @@ public protocol ProjectionReading {
     func useOfForceOfficer(_ reportID: String) throws -> String?
     /// The officer whose camera made a recording (nil: no such recording, or none known).
     func recordingOfficer(_ evidenceID: String) throws -> String?
+    /// The entry that put an officer on the roster, nil if none did.
+    func rosterSeq(_ officerID: String) throws -> Int64?
+    /// The roster officer an id is linked to as an alias (the link in force), nil if it is linked to none.
+    func officerLink(alias: String) throws -> OfficerLinkState?
     /// The cases opened from a complaint.
     func cases(ofComplaint complaintID: String) throws -> [String]
     /// What an earlier import stored for a record of a mapping.
@@ -60,15 +64,22 @@ public protocol ProjectionReading {
     func caseCountsByStatus() throws -> [QueueView.StatusCount]
     func openCasesByInvestigator() throws -> [QueueView.InvestigatorCount]
 
-    // Officer histories.
-    func officerComplaints(_ officer: String) throws -> [OfficerView.Complaint]
-    func officerAllegations(_ officer: String) throws -> [OfficerView.Allegation]
-    func officerUseOfForce(_ officer: String) throws -> [OfficerView.UseOfForce]
-    func officerDiscipline(_ officer: String) throws -> [OfficerView.Discipline]
+    // Officer histories. `ids` are every id of one officer: the roster id and the aliases linked to it.
+    func officerComplaints(_ ids: [String]) throws -> [OfficerView.Complaint]
+    func officerAllegations(_ ids: [String]) throws -> [OfficerView.Allegation]
+    func officerUseOfForce(_ ids: [String]) throws -> [OfficerView.UseOfForce]
+    func officerDiscipline(_ ids: [String]) throws -> [OfficerView.Discipline]
     /// An officer's events of one kind by time; for allegations, optionally only those with this final finding.
-    func officerEvents(_ officer: String, kind: String, finalFinding: String?) throws -> [OfficerView.Event]
-    /// How many events of `kind` at or after `since` each officer has (the counts only, any order).
+    func officerEvents(_ ids: [String], kind: String, finalFinding: String?) throws -> [OfficerView.Event]
+    /// How many events of `kind` at or after `since` each officer has (the counts only, any order), an
+    /// alias's events counted with the roster officer it is linked to.
     func officerEventCounts(kind: String, since: String) throws -> [Int64]
+    /// An officer's roster record, nil if the id is not on the roster.
+    func rosterRecord(_ officerID: String) throws -> OfficerView.Roster?
+    /// The changes of an officer's roster record, links included, in log order.
+    func rosterHistory(_ officerID: String) throws -> [OfficerView.Change]
+    /// The aliases linked to a roster officer now, in log order.
+    func officerAliases(_ officerID: String) throws -> [OfficerView.Identity]
 
     // Body cameras.
     func useOfForceReports() throws -> [BodycamComplianceView.Report]
@@ -136,6 +147,16 @@ public protocol ProjectionWriting: ProjectionReading {
     func putImport(_ record: ImportRecord) throws
     /// An event of an officer's history, replacing one of the same entry, officer and kind.
     func putOfficerEvent(_ event: OfficerEventRecord) throws
+    /// Puts an officer on the roster (officer.registered).
+    func putRosterOfficer(_ record: OfficerView.Roster) throws
+    /// Changes a roster record: a nil value keeps what it was (officer.updated).
+    func updateRosterOfficer(_ change: OfficerView.Roster) throws
+    /// One line of a roster record's history.
+    func addRosterChange(officerID: String, _ change: OfficerView.Change) throws
+    /// Links an alias to a roster officer, replacing a withdrawn link of it.
+    func putOfficerLink(alias: String, officerID: String, system: String?, basis: String?, seq: Int64) throws
+    /// Withdraws the link of an alias.
+    func deleteOfficerLink(alias: String) throws
 }
 
 /// A catalog change: the genesis catalog (`type` "*", version 0) or a registered schema.
@@ -260,6 +281,17 @@ public struct ImportRecord: Codable, Sendable, Equatable {
     public var row: Int64?
     public var seq: Int64
     public var type: String
+}
+
+/// The link in force from an alias to a roster officer.
+public struct OfficerLinkState: Codable, Sendable, Equatable {
+    public var officerID: String
+    public var seq: Int64
+
+    public init(officerID: String, seq: Int64) {
+        self.officerID = officerID
+        self.seq = seq
+    }
 }
 
 public struct OfficerEventRecord: Codable, Sendable, Equatable {

@@ -10,7 +10,8 @@ public enum Projector {
     /// rebuilt from the log before they are read or written (``Ledger/upgradeProjections()``).
     /// 1: the first. 2: event times (`occurred_at`): the timeline's `signed`, allegations' `added_at`,
     /// `recommended_at` and `final_at`; every time in the views is the event's; the timeline's `legacy`.
-    public static let layoutVersion: Int64 = 2
+    /// 3: the officer roster (`p_officers`, `p_officer_history`, `p_officer_links`).
+    public static let layoutVersion: Int64 = 3
 
     /// Fields no projection reads (free text and identities of people other than officers and staff):
     /// a rebuild does not decode them. A test checks that rebuilt tables equal the incremental ones.
@@ -149,6 +150,25 @@ public enum Projector {
             if deleted {
                 try db.markRecordingDeleted(evidenceID: id, seq: e.seq, by: e.actor, authorisedBy: e.string("authorised_by"))
             }
+        case "officer.registered", "officer.updated":
+            let record = OfficerView.Roster(officerID: id, seq: e.seq, name: e.string("name"), birthYear: e.int("birth_year"), star: e.string("star"),
+                                            unit: e.string("unit"), rank: e.string("rank"), appointed: e.string("appointed"),
+                                            separated: e.string("separated"), updatedSeq: nil)
+            if e.type == "officer.registered" { try db.putRosterOfficer(record) } else { try db.updateRosterOfficer(record) }
+            let effective = e.string("effective") ?? String(e.occurred.prefix(10))
+            for field in rosterFields {
+                guard let value = e.values[field], let text = value.stringValue ?? value.integerValue.map(String.init) else { continue }
+                try db.addRosterChange(officerID: id, OfficerView.Change(seq: e.seq, field: field, value: text, effective: effective))
+            }
+        case "officer.linked", "officer.unlinked":
+            let alias = e.string("alias") ?? ""
+            if e.type == "officer.linked" {
+                try db.putOfficerLink(alias: alias, officerID: id, system: e.string("system"), basis: e.string("basis"), seq: e.seq)
+            } else {
+                try db.deleteOfficerLink(alias: alias)
+            }
+            try db.addRosterChange(officerID: id, OfficerView.Change(seq: e.seq, field: e.type == "officer.linked" ? "linked" : "unlinked", value: alias,
+                                                                     effective: String(e.occurred.prefix(10))))
         case "record.sealed":
             try Sealing.project(e, db)
         default:
@@ -167,6 +187,9 @@ public enum Projector {
             try db.touchCase(caseID: id, seq: e.seq, at: e.occurred, counts: e.type != "case.opened")
         }
     }
+
+    /// The fields of a roster record, each kept with its history.
+    static let rosterFields = ["name", "birth_year", "star", "unit", "rank", "appointed", "separated"]
 
     /// The line of a case's timeline that shows one of its complaints being received, from the complaint's row.
     static func timelineComplaint(caseID: String, complaint: String, _ db: any ProjectionWriting) throws {

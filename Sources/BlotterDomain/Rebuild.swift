@@ -122,7 +122,7 @@ extension Projector {
         for stream in streams.sorted() {
             guard let slash = stream.firstIndex(of: "/") else { continue }
             let kind = String(stream[..<slash])
-            guard ["complaint", "case", "uof", "bodycam"].contains(kind) else { continue }
+            guard ["complaint", "case", "uof", "bodycam", "officer"].contains(kind) else { continue }
             let id = String(stream[stream.index(after: slash)...])
             // The stream's entries as they are now, in log order (read before its rows are deleted).
             let entries = try writer.domainEntries(stream: stream, before: writer.count())

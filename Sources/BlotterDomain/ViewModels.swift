@@ -214,8 +214,18 @@ public struct QueueView: Codable, Sendable, Equatable {
 }
 
 /// An officer's complaints, allegations, use of force and discipline, with early-intervention flags.
+///
+/// With a roster, the view is of one person: the roster record and every id linked to it by a signed
+/// `officer.linked` statement (asking for an alias gives the same view). Each record says which id it
+/// names (`officer`), so a reader sees which source called the officer what.
 public struct OfficerView: Codable, Sendable, Equatable {
+    /// The id asked for.
     public var officer: String
+    /// The roster record the id resolves to (the officer's own, or the one the alias is linked to), nil
+    /// for an id that is neither on the roster nor linked.
+    public var roster: Roster?
+    /// The aliases gathered into this view with the links that did it (empty without a roster record).
+    public var identities: [Identity]
     public var complaints: [Complaint]
     public var allegations: [Allegation]
     /// Allegations by category, then by final finding ("pending" for none yet).
@@ -227,6 +237,8 @@ public struct OfficerView: Codable, Sendable, Equatable {
     public struct Complaint: Codable, Sendable, Equatable {
         public var seq: Int64
         public var complaintID: String?
+        /// The id the record names the officer by.
+        public var officer: String?
         public var incidentAt: String?
         public var ref: String?
     }
@@ -234,6 +246,8 @@ public struct OfficerView: Codable, Sendable, Equatable {
     public struct Allegation: Codable, Sendable, Equatable {
         public var caseID: String
         public var allegationID: String
+        /// The id the record names the officer by.
+        public var officer: String?
         public var category: String?
         public var subcategory: String?
         public var recommended: String?
@@ -249,6 +263,8 @@ public struct OfficerView: Codable, Sendable, Equatable {
     public struct UseOfForce: Codable, Sendable, Equatable {
         public var reportID: String
         public var seq: Int64
+        /// The id the record names the officer by.
+        public var officer: String?
         public var incidentAt: String?
         public var forceTypes: String?
         public var subjectsInjured: Int64?
@@ -259,6 +275,8 @@ public struct OfficerView: Codable, Sendable, Equatable {
         public var seq: Int64
         public var caseID: String
         public var allegationID: String
+        /// The id the record names the officer by.
+        public var officer: String?
         public var action: String
         public var penalty: String?
         public var days: Int64?
@@ -271,6 +289,66 @@ public struct OfficerView: Codable, Sendable, Equatable {
         public var description: String
         public var explanation: String
         public var events: [Event]
+    }
+
+    /// An officer's roster record as it stands (`p_officers`).
+    public struct Roster: Codable, Sendable, Equatable {
+        public var officerID: String
+        /// The entry that registered the officer.
+        public var seq: Int64
+        public var name: String?
+        public var birthYear: Int64?
+        /// The star or badge number carried now.
+        public var star: String?
+        public var unit: String?
+        public var rank: String?
+        public var appointed: String?
+        public var separated: String?
+        /// The latest officer.updated entry, nil if none.
+        public var updatedSeq: Int64?
+        /// Every change, the registration's values first: stars, units and ranks over time, and links.
+        public var history: [Change]
+
+        public init(officerID: String, seq: Int64, name: String?, birthYear: Int64?, star: String?, unit: String?, rank: String?,
+                    appointed: String?, separated: String?, updatedSeq: Int64?, history: [Change] = []) {
+            self.officerID = officerID
+            self.seq = seq
+            self.name = name
+            self.birthYear = birthYear
+            self.star = star
+            self.unit = unit
+            self.rank = rank
+            self.appointed = appointed
+            self.separated = separated
+            self.updatedSeq = updatedSeq
+            self.history = history
+        }
+    }
+
+    /// One value of a roster record from an entry on (`p_officer_history`): `field` is name, birth_year,
+    /// star, unit, rank, appointed or separated, or `linked`/`unlinked` with the alias as the value.
+    public struct Change: Codable, Sendable, Equatable {
+        public var seq: Int64
+        public var field: String
+        public var value: String
+        /// The date it took effect (the event's `effective`, else the day it happened).
+        public var effective: String?
+
+        public init(seq: Int64, field: String, value: String, effective: String?) {
+            self.seq = seq
+            self.field = field
+            self.value = value
+            self.effective = effective
+        }
+    }
+
+    /// An id another source uses, linked to the roster officer (`p_officer_links`).
+    public struct Identity: Codable, Sendable, Equatable {
+        public var id: String
+        public var system: String?
+        public var basis: String?
+        /// The officer.linked entry.
+        public var seq: Int64
     }
 
     /// One event of an officer's history (`p_officer_events`).

@@ -95,24 +95,39 @@ public struct Views {
     // MARK: officer history
 
     /// An officer's complaints, allegations, use of force and discipline, with early-intervention flags.
+    /// An id on the roster, or linked to it, gives the view of the roster officer: every id linked to
+    /// them is gathered, and each record says which id it names.
     public func officer(_ officer: String, rules: EarlyInterventionRules) throws -> OfficerView {
-        let complaints = try tables.officerComplaints(officer)
-        let allegations = try tables.officerAllegations(officer)
-        let uof = try tables.officerUseOfForce(officer)
-        let discipline = try tables.officerDiscipline(officer)
-        if complaints.isEmpty && allegations.isEmpty && uof.isEmpty && discipline.isEmpty {
-            throw BlotterError(.notFound, "no complaint, allegation, use-of-force report or discipline names officer \(officer)")
+        let rosterID = try tables.officerLink(alias: officer)?.officerID ?? officer
+        var roster = try tables.rosterRecord(rosterID)
+        let identities = roster == nil ? [] : try tables.officerAliases(rosterID)
+        roster?.history = try tables.rosterHistory(rosterID)
+        let ids = roster == nil ? [officer] : [rosterID] + identities.map(\.id)
+        let complaints = try tables.officerComplaints(ids)
+        let allegations = try tables.officerAllegations(ids)
+        let uof = try tables.officerUseOfForce(ids)
+        let discipline = try tables.officerDiscipline(ids)
+        if roster == nil, complaints.isEmpty, allegations.isEmpty, uof.isEmpty, discipline.isEmpty {
+            throw BlotterError(.notFound, "officer \(officer) is not on the roster, and no complaint, allegation, use-of-force report or discipline names that id")
         }
         var matrix: [String: [String: Int64]] = [:]
         for a in allegations { matrix[a.category ?? "?", default: [:]][a.final ?? "pending", default: 0] += 1 }
-        return OfficerView(officer: officer, complaints: complaints, allegations: allegations, allegationsByCategory: matrix,
-                           useOfForce: uof, discipline: discipline, flags: try flags(officer, rules: rules))
+        return OfficerView(officer: officer, roster: roster, identities: identities, complaints: complaints, allegations: allegations,
+                           allegationsByCategory: matrix, useOfForce: uof, discipline: discipline, flags: try flags(ids, rules: rules))
     }
 
-    func flags(_ officer: String, rules: EarlyInterventionRules) throws -> [OfficerView.Flag] {
+    /// Every id of the officer an id names: the roster id and its linked aliases (the id alone if it
+    /// is neither on the roster nor linked). A reader's own officer id is matched through these.
+    public func identities(of officer: String) throws -> [String] {
+        let rosterID = try tables.officerLink(alias: officer)?.officerID ?? officer
+        guard try tables.rosterSeq(rosterID) != nil else { return [officer] }
+        return [rosterID] + (try tables.officerAliases(rosterID).map(\.id))
+    }
+
+    func flags(_ ids: [String], rules: EarlyInterventionRules) throws -> [OfficerView.Flag] {
         var out: [OfficerView.Flag] = []
         for rule in rules.rules {
-            let evs = try tables.officerEvents(officer, kind: rule.kind, finalFinding: rule.finding)
+            let evs = try tables.officerEvents(ids, kind: rule.kind, finalFinding: rule.finding)
             var raised: [OfficerView.Event] = []
             var why = ""
             if let percent = rule.topPercent {

@@ -9,7 +9,7 @@ public enum SQLProjections {
     public static let tables = [
         "domain_catalog", "p_complaints", "p_cases", "p_case_complaints", "p_timeline", "p_allegations", "p_discipline",
         "p_evidence", "p_tolls", "p_reviews", "p_officer_events", "p_uof", "p_recordings", "p_bodycam_access", "p_bodycam_deletions",
-        "p_imports", "p_sealed", "p_layout",
+        "p_imports", "p_sealed", "p_officers", "p_officer_history", "p_officer_links", "p_layout",
     ]
 
 
@@ -20,6 +20,7 @@ public enum SQLProjections {
                  ("p_discipline", "case_id"), ("p_evidence", "case_id"), ("p_tolls", "case_id"), ("p_reviews", "case_id")],
         "uof": [("p_uof", "report_id")],
         "bodycam": [("p_recordings", "evidence_id"), ("p_bodycam_access", "evidence_id"), ("p_bodycam_deletions", "evidence_id")],
+        "officer": [("p_officers", "officer_id"), ("p_officer_history", "officer_id"), ("p_officer_links", "officer_id")],
     ]
 
     static let schema: [String] = [
@@ -103,6 +104,19 @@ public enum SQLProjections {
         CREATE TABLE p_sealed (seq INTEGER NOT NULL, field TEXT NOT NULL, sealed_seq INTEGER NOT NULL, authority TEXT, actor TEXT, at TEXT,
             PRIMARY KEY (seq, field)) WITHOUT ROWID
         """,
+        // The roster (officer.registered / .updated), each value's history, and the links in force (officer.linked).
+        """
+        CREATE TABLE p_officers (officer_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, name TEXT, birth_year INTEGER, star TEXT, unit TEXT,
+            rank TEXT, appointed TEXT, separated TEXT, updated_seq INTEGER)
+        """,
+        """
+        CREATE TABLE p_officer_history (officer_id TEXT NOT NULL, seq INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
+            effective TEXT, PRIMARY KEY (officer_id, seq, field)) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE p_officer_links (alias TEXT PRIMARY KEY, officer_id TEXT NOT NULL, system TEXT, basis TEXT, seq INTEGER NOT NULL)
+        """,
+        "CREATE INDEX p_officer_links_by_officer ON p_officer_links(officer_id, seq)",
         "CREATE TABLE p_layout (version INTEGER PRIMARY KEY)",
     ]
 }
@@ -268,48 +282,84 @@ extension SQLConnection {
 
     // Officer histories.
 
-    public func officerComplaints(_ officer: String) throws -> [OfficerView.Complaint] {
-        try select(OfficerView.Complaint.self, ["seq", "complaint_id", "incident_at", "ref"],
-                   "SELECT seq, detail, at, ref FROM p_officer_events WHERE officer = ? AND kind = 'complaint' ORDER BY at, seq", [.text(officer)])
+    public func officerComplaints(_ ids: [String]) throws -> [OfficerView.Complaint] {
+        try select(OfficerView.Complaint.self, ["seq", "complaint_id", "officer", "incident_at", "ref"],
+                   "SELECT seq, detail, officer, at, ref FROM p_officer_events WHERE officer IN \(Self.list(ids)) AND kind = 'complaint' ORDER BY at, seq",
+                   ids.map(SQLValue.text))
     }
 
-    public func officerAllegations(_ officer: String) throws -> [OfficerView.Allegation] {
-        try select(OfficerView.Allegation.self, ["case_id", "allegation_id", "category", "subcategory", "recommended", "final", "final_at", "seq", "at",
-                                                 "case_status"], """
-            SELECT a.case_id, a.allegation_id, a.category, a.subcategory, a.recommended, a.final, a.final_at, a.added_seq, a.added_at, c.status
-            FROM p_allegations a LEFT JOIN p_cases c ON c.case_id = a.case_id WHERE a.officer = ? ORDER BY a.added_at, a.added_seq
-            """, [.text(officer)])
+    public func officerAllegations(_ ids: [String]) throws -> [OfficerView.Allegation] {
+        try select(OfficerView.Allegation.self, ["case_id", "allegation_id", "officer", "category", "subcategory", "recommended", "final", "final_at", "seq",
+                                                 "at", "case_status"], """
+            SELECT a.case_id, a.allegation_id, a.officer, a.category, a.subcategory, a.recommended, a.final, a.final_at, a.added_seq, a.added_at, c.status
+            FROM p_allegations a LEFT JOIN p_cases c ON c.case_id = a.case_id WHERE a.officer IN \(Self.list(ids)) ORDER BY a.added_at, a.added_seq
+            """, ids.map(SQLValue.text))
     }
 
-    public func officerUseOfForce(_ officer: String) throws -> [OfficerView.UseOfForce] {
-        try select(OfficerView.UseOfForce.self, ["report_id", "seq", "incident_at", "force_types", "subjects_injured", "review"],
-                   "SELECT report_id, seq, incident_at, force_types, subjects_injured, review_outcome FROM p_uof WHERE officer = ? ORDER BY incident_at, seq",
-                   [.text(officer)])
+    public func officerUseOfForce(_ ids: [String]) throws -> [OfficerView.UseOfForce] {
+        try select(OfficerView.UseOfForce.self, ["report_id", "seq", "officer", "incident_at", "force_types", "subjects_injured", "review"], """
+            SELECT report_id, seq, officer, incident_at, force_types, subjects_injured, review_outcome FROM p_uof WHERE officer IN \(Self.list(ids))
+            ORDER BY incident_at, seq
+            """, ids.map(SQLValue.text))
     }
 
-    public func officerDiscipline(_ officer: String) throws -> [OfficerView.Discipline] {
-        let names = ["seq", "case_id", "allegation_id", "action", "penalty", "days", "reason", "at"]
-        return try select(OfficerView.Discipline.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_discipline WHERE officer = ? ORDER BY at, seq",
-                          [.text(officer)])
+    public func officerDiscipline(_ ids: [String]) throws -> [OfficerView.Discipline] {
+        let names = ["seq", "case_id", "allegation_id", "officer", "action", "penalty", "days", "reason", "at"]
+        return try select(OfficerView.Discipline.self, names,
+                          "SELECT \(names.joined(separator: ", ")) FROM p_discipline WHERE officer IN \(Self.list(ids)) ORDER BY at, seq",
+                          ids.map(SQLValue.text))
     }
 
-    public func officerEvents(_ officer: String, kind: String, finalFinding: String?) throws -> [OfficerView.Event] {
+    public func officerEvents(_ ids: [String], kind: String, finalFinding: String?) throws -> [OfficerView.Event] {
         let rows = if kind == "allegation", let finalFinding {
             try rows("""
                 SELECT e.seq, e.at, e.ref FROM p_officer_events e JOIN p_allegations a ON a.added_seq = e.seq
-                WHERE e.officer = ? AND e.kind = 'allegation' AND a.final = ? ORDER BY e.at, e.seq
-                """, [.text(officer), .text(finalFinding)])
+                WHERE e.officer IN \(Self.list(ids)) AND e.kind = 'allegation' AND a.final = ? ORDER BY e.at, e.seq
+                """, ids.map(SQLValue.text) + [.text(finalFinding)])
         } else {
-            try rows("SELECT seq, at, ref FROM p_officer_events WHERE officer = ? AND kind = ? ORDER BY at, seq", [.text(officer), .text(kind)])
+            try rows("SELECT seq, at, ref FROM p_officer_events WHERE officer IN \(Self.list(ids)) AND kind = ? ORDER BY at, seq",
+                     ids.map(SQLValue.text) + [.text(kind)])
         }
         // Every rule of the early-intervention flags reads these: by position.
         return rows.map { OfficerView.Event(seq: $0[0].integer ?? 0, at: $0[1].text ?? "", ref: $0[2].text ?? "") }
     }
 
     public func officerEventCounts(kind: String, since: String) throws -> [Int64] {
-        try rows("SELECT officer, COUNT(*) FROM p_officer_events WHERE kind = ? AND at >= ? GROUP BY officer", [.text(kind), .text(since)])
-            .compactMap { $0[1].integer }
+        try rows("""
+            SELECT COALESCE(l.officer_id, e.officer), COUNT(*) FROM p_officer_events e LEFT JOIN p_officer_links l ON l.alias = e.officer
+            WHERE e.kind = ? AND e.at >= ? GROUP BY 1
+            """, [.text(kind), .text(since)]).compactMap { $0[1].integer }
     }
+
+    public func rosterSeq(_ officerID: String) throws -> Int64? {
+        try rows("SELECT seq FROM p_officers WHERE officer_id = ?", [.text(officerID)]).first?.first?.integer
+    }
+
+    public func officerLink(alias: String) throws -> OfficerLinkState? {
+        guard let r = try rows("SELECT officer_id, seq FROM p_officer_links WHERE alias = ?", [.text(alias)]).first else { return nil }
+        return OfficerLinkState(officerID: r[0].text ?? "", seq: r[1].integer ?? 0)
+    }
+
+    public func rosterRecord(_ officerID: String) throws -> OfficerView.Roster? {
+        guard let r = try rows("""
+            SELECT officer_id, seq, name, birth_year, star, unit, rank, appointed, separated, updated_seq FROM p_officers WHERE officer_id = ?
+            """, [.text(officerID)]).first else { return nil }
+        return OfficerView.Roster(officerID: r[0].text ?? "", seq: r[1].integer ?? 0, name: r[2].text, birthYear: r[3].integer, star: r[4].text,
+                                  unit: r[5].text, rank: r[6].text, appointed: r[7].text, separated: r[8].text, updatedSeq: r[9].integer)
+    }
+
+    public func rosterHistory(_ officerID: String) throws -> [OfficerView.Change] {
+        try select(OfficerView.Change.self, ["seq", "field", "value", "effective"],
+                   "SELECT seq, field, value, effective FROM p_officer_history WHERE officer_id = ? ORDER BY seq, field", [.text(officerID)])
+    }
+
+    public func officerAliases(_ officerID: String) throws -> [OfficerView.Identity] {
+        try select(OfficerView.Identity.self, ["id", "system", "basis", "seq"],
+                   "SELECT alias, system, basis, seq FROM p_officer_links WHERE officer_id = ? ORDER BY seq", [.text(officerID)])
+    }
+
+    /// `(?, ?, ...)` for a list of values.
+    static func list(_ values: [String]) -> String { "(" + Array(repeating: "?", count: max(1, values.count)).joined(separator: ", ") + ")" }
 
     // Body cameras.
 
@@ -595,5 +645,36 @@ extension SQLConnection {
     public func putOfficerEvent(_ e: OfficerEventRecord) throws {
         try execute("INSERT OR REPLACE INTO p_officer_events (seq, officer, kind, category, detail, at, ref) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [.integer(e.seq), .text(e.officer), .text(e.kind), SQLValue(e.category), SQLValue(e.detail), .text(e.at), .text(e.ref)])
+    }
+
+    public func putRosterOfficer(_ r: OfficerView.Roster) throws {
+        try execute("""
+            INSERT OR REPLACE INTO p_officers (officer_id, seq, name, birth_year, star, unit, rank, appointed, separated)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.text(r.officerID), .integer(r.seq), SQLValue(r.name), SQLValue(r.birthYear), SQLValue(r.star), SQLValue(r.unit),
+                  SQLValue(r.rank), SQLValue(r.appointed), SQLValue(r.separated)])
+    }
+
+    public func updateRosterOfficer(_ r: OfficerView.Roster) throws {
+        try execute("""
+            UPDATE p_officers SET name = COALESCE(?, name), birth_year = COALESCE(?, birth_year), star = COALESCE(?, star),
+                unit = COALESCE(?, unit), rank = COALESCE(?, rank), appointed = COALESCE(?, appointed), separated = COALESCE(?, separated),
+                updated_seq = ? WHERE officer_id = ?
+            """, [SQLValue(r.name), SQLValue(r.birthYear), SQLValue(r.star), SQLValue(r.unit), SQLValue(r.rank), SQLValue(r.appointed),
+                  SQLValue(r.separated), .integer(r.seq), .text(r.officerID)])
+    }
+
+    public func addRosterChange(officerID: String, _ c: OfficerView.Change) throws {
+        try execute("INSERT OR REPLACE INTO p_officer_history (officer_id, seq, field, value, effective) VALUES (?, ?, ?, ?, ?)",
+                    [.text(officerID), .integer(c.seq), .text(c.field), .text(c.value), SQLValue(c.effective)])
+    }
+
+    public func putOfficerLink(alias: String, officerID: String, system: String?, basis: String?, seq: Int64) throws {
+        try execute("INSERT OR REPLACE INTO p_officer_links (alias, officer_id, system, basis, seq) VALUES (?, ?, ?, ?, ?)",
+                    [.text(alias), .text(officerID), SQLValue(system), SQLValue(basis), .integer(seq)])
+    }
+
+    public func deleteOfficerLink(alias: String) throws {
+        try execute("DELETE FROM p_officer_links WHERE alias = ?", [.text(alias)])
     }
 }

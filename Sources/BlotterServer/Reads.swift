@@ -85,7 +85,9 @@ extension API {
             try await record("not-found")
             throw error
         }
-        if view.notAboutSelf, let officer = p.officer, result.1.contains(officer) {
+        // The reader's officer under every id linked to them on the roster: a source's alias is still them.
+        if view.notAboutSelf, let officer = p.officer, !result.1.isEmpty,
+           !Set(try await ledger.views(today: CalendarDate(Timestamp.now())) { try $0.identities(of: officer) }).isDisjoint(with: result.1) {
             try await record("refused")
             throw APIError(status: .forbidden, code: "named-in-subject",
                            message: "\(p.actor) is the key of officer \(officer), whom this \(name) names; an officer may not read it")

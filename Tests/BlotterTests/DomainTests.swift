@@ -415,7 +415,7 @@ struct IdentityRuleTests {
         #expect(other?.code == .lifecycle && other?.rule == "officer-own-report", "\(String(describing: other))")
         #expect(other?.message.contains("belongs to officer P-1, but the report names officer P-2") == true, "\(String(describing: other))")
         #expect(try desk.ledger.count() == before)
-        #expect(try desk.ledger.store.read { try $0.projections().officerUseOfForce("P-2") }.isEmpty)
+        #expect(try desk.ledger.store.read { try $0.projections().officerUseOfForce(["P-2"]) }.isEmpty)
         // Naming themselves is their report.
         try desk.step("pd/P-1", "use_of_force.reported", "uof/U-1", uof("U-1", officer: "P-1"))
         try desk.step("pd/P-2", "use_of_force.reported", "uof/U-2", uof("U-2", officer: "P-2"))

@@ -392,14 +392,15 @@ struct HistoryImportTests {
     static let folder = fixtures.appendingPathComponent("history")
     static func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
-    @Test("cases and sustained allegations by the year they happened, an officer across complaints and use of force, legacy records marked and counted, local times converted, duplicates skipped, a second import adds nothing")
+    @Test("cases and sustained allegations by the year they happened, an officer across complaints and use of force through the roster and signed links, namesakes kept apart, legacy records marked and counted, local times converted, duplicates skipped, a second import adds nothing")
     func cityHistory() throws {
         let desk = try ImportDesk()
         let dir = TemporaryDirectory()
         let key = dir.path("importer.pem")
         try desk.key.pkcs8PEM.write(toFile: key, atomically: true, encoding: .utf8)
         let officer = "5003"
-        let figures = try pythonFigures([Self.folder.path, officer], script: Self.path("figures.py"))
+        let namesake = "5007"  // the same name as 5003, born nine years later
+        let figures = try pythonFigures([Self.folder.path, officer, namesake], script: Self.path("figures.py"))
         func importing(_ mapping: String, _ file: String, joins: [String] = []) throws -> JSONValue {
             let report = dir.path("\(mapping).report.json")
             let r = try blotter(["import", "--ledger", desk.t.path, "--key", key, "--mapping", Self.path("\(mapping).json"), "--quiet",
@@ -411,7 +412,10 @@ struct HistoryImportTests {
             [try importing("complaints", "complaints.csv.gz", joins: ["accused=\(Self.path("accused.csv.gz"))"]),
              try importing("accused", "accused.csv.gz", joins: ["complaint=\(Self.path("complaints.csv.gz"))"]),
              try importing("closures", "complaints.csv.gz"),
-             try importing("uof", "uof.csv.gz")]
+             try importing("uof", "uof.csv.gz"),
+             // The roster and the links arrive after the records they gather: a view follows the links in force when it is read.
+             try importing("roster", "roster.csv.gz"),
+             try importing("links", "links.csv.gz")]
         }
         let reports = try all()
         for r in reports { #expect(r["rows_rejected"] == .integer(0), "\(r["rejected"] ?? .null)") }
@@ -451,6 +455,23 @@ struct HistoryImportTests {
         #expect(view["discipline"]?.arrayValue.map { JSONValue.integer(Int64($0.count)) } == mine["discipline"])
         #expect(view["use_of_force"]?.arrayValue.map { JSONValue.integer(Int64($0.count)) } == mine["use_of_force"])
         #expect(view["allegations"]?.arrayValue?.first?["at"] == mine["first_allegation_at"], "the officer's history is in the order things happened")
+        // The roster, and the use-of-force reports gathered through a signed link from the use-of-force
+        // system's key (its file gives name and age, not the roster id): as many as Python matches by name and age.
+        #expect(reports[4]["rows_imported"] == figures["roster"] && figures["reports_unmatched"] == .integer(0))
+        #expect(view["roster"]?["officer_id"] == .string(officer) && view["roster"]?["name"] == mine["name"], "\(view["roster"] ?? .null)")
+        let identities = try #require(view["identities"]?.arrayValue)
+        let alias = try #require(identities.first?["id"]?.stringValue)
+        #expect(identities.count == 1 && identities[0]["system"] == .string("city-use-of-force"), "\(identities)")
+        #expect(view["use_of_force"]?.arrayValue?.allSatisfy { $0["officer"] == .string(alias) } == true, "each report says which id it names")
+        let viaAlias = try JSONParser.parse(Array(try blotter(["officer", "show", alias, "--ledger", desk.t.path, "--json"]).stdout.utf8))
+        #expect(viaAlias["roster"]?["officer_id"] == .string(officer) && viaAlias["use_of_force"] == view["use_of_force"], "the alias gives the same officer")
+        // Two officers of one name stay two: each has the reports whose age fits their own birth year.
+        #expect(figures["officers_sharing_a_name"].flatMap(\.integerValue).map { $0 > 0 } == true)
+        let other = try JSONParser.parse(Array(try blotter(["officer", "show", namesake, "--ledger", desk.t.path, "--json"]).stdout.utf8))
+        #expect(other["roster"]?["name"] == mine["name"], "the sample's namesakes")
+        #expect(other["use_of_force"]?.arrayValue.map { JSONValue.integer(Int64($0.count)) } == figures["use_of_force_of"]?[namesake])
+        let reportsOf = { (v: JSONValue) in Set((v["use_of_force"]?.arrayValue ?? []).compactMap { $0["report_id"]?.stringValue }) }
+        #expect(reportsOf(view).isDisjoint(with: reportsOf(other)) && !reportsOf(other).isEmpty)
         // Nothing is new the second time; both verifiers pass.
         let count = try desk.count()
         for r in try all() { #expect(r["rows_imported"] == .integer(0) && r["rows_rejected"] == .integer(0), "\(r)") }
@@ -466,7 +487,7 @@ struct HistoryImportTests {
         let dir = TemporaryDirectory()
         let r = try run("/usr/bin/env", ["python3", Self.path("make_sample.py"), dir.path("")])
         #expect(r.status == 0, "\(r.stderr)")
-        for name in ["complaints.csv.gz", "accused.csv.gz", "uof.csv.gz"] {
+        for name in ["complaints.csv.gz", "accused.csv.gz", "uof.csv.gz", "roster.csv.gz", "links.csv.gz"] {
             #expect(FileManager.default.contents(atPath: dir.path(name)) == FileManager.default.contents(atPath: Self.path(name)), "\(name) differs")
         }
     }

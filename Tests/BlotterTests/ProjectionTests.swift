@@ -245,7 +245,7 @@ struct ProjectionTests {
         let officer = try roundTrip(try ledger.store.read {
             try Views($0, catalog: catalog, today: today).officer(Self.demo.report.flaggedOfficer, rules: try EarlyInterventionRules.bundled())
         })
-        #expect(officer.objectValue?.map(\.0) == ["officer", "complaints", "allegations", "allegations_by_category", "use_of_force", "discipline", "flags"])
+        #expect(officer.objectValue?.map(\.0) == ["officer", "roster", "identities", "complaints", "allegations", "allegations_by_category", "use_of_force", "discipline", "flags"])
         // Category names are data, not property names: kept as they are, sorted.
         let categories = officer["allegations_by_category"]?.objectValue?.map(\.0) ?? []
         #expect(!categories.isEmpty && categories == categories.sorted())

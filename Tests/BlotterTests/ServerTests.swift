@@ -482,6 +482,34 @@ struct ServerTests {
         #expect(filtered.stdout.split(separator: "\n").filter { $0.contains("refused") }.count == 2, "\(filtered.stdout)")
     }
 
+    @Test("an officer's key may not read a case that names him under another source's id linked to him on the roster; the officer view of an alias is the roster officer's")
+    func notAboutSelfThroughLinks() async throws {
+        let desk = try CaseDesk()
+        try desk.t.register("records/ortiz", roles: ["custodian"])
+        try desk.t.register("ccrb/analyst", roles: ["oversight"])
+        try desk.t.register("pd/lt.ortiz", roles: ["commander"], officer: "P-2")
+        try desk.complaint("C-3", officer: "TAX-77")
+        try desk.open("IA-3", complaints: ["C-3"])
+        try desk.allegation("IA-3", "A1", officer: "TAX-77")
+        let server = try await TestServer.start(desk.ledger)
+        let token = try await signedIn(server.base, desk.t.keys["pd/lt.ortiz"]!)
+        func caseFile() async throws -> HTTPReply {
+            try await http("GET", server.base + "/v1/cases/IA-3", headers: ["Authorization": "Bearer \(token)"])
+        }
+        #expect(try await caseFile().status == 200, "TAX-77 is nobody he is, yet")
+        try desk.step("records/ortiz", "officer.registered", "officer/P-2", [("officer_id", .string("P-2")), ("name", .string("R. Ortiz"))])
+        try desk.step("records/ortiz", "officer.linked", "officer/P-2", [
+            ("officer_id", .string("P-2")), ("alias", .string("TAX-77")), ("basis", .string("tax number on the personnel file")),
+        ])
+        let refused = try await caseFile()
+        #expect(refused.status == 403 && refused.code == "named-in-subject", "\(refused.text)")
+        let analyst = try await signedIn(server.base, desk.t.keys["ccrb/analyst"]!)
+        let history = try await http("GET", server.base + "/v1/officers/TAX-77", headers: ["Authorization": "Bearer \(analyst)"])
+        #expect(history.status == 200 && history.json["roster"]?["officer_id"] == .string("P-2") && history.json["allegations"]?.arrayValue?.count == 1,
+                "\(history.text)")
+        try await server.stop()
+    }
+
     @Test("the read-access table names every view once, only roles that exist, and says audited and not_about_self; anything else is refused naming the place")
     func readAccessTable() throws {
         let table = try ReadAccess.bundled()

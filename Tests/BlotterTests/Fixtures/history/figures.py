@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Figures of the sample city's files, computed with Python's csv, gzip and zoneinfo only (no
 Blotter code), for HistoryImportTests to compare with what Blotter holds after importing them.
-Usage: figures.py DIR OFFICER"""
+The use-of-force file names officers by its own keys, with name and age at the incident: a report is
+an officer's if the roster has that name and the age fits the birth year (age = year - born, or one
+less before the birthday); a report that fits no one or more than one is counted apart.
+Usage: figures.py DIR OFFICER [OFFICER ...]"""
 import csv, gzip, io, json, sys
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-d, officer = sys.argv[1], sys.argv[2]
+d, officer, others = sys.argv[1], sys.argv[2], sys.argv[3:]
 central = ZoneInfo("America/Chicago")
 
 
@@ -20,6 +23,18 @@ def utc(text):
 
 
 complaints, accused, uof = rows("complaints.csv.gz"), rows("accused.csv.gz"), rows("uof.csv.gz")
+roster = rows("roster.csv.gz")
+
+
+def whose(report):
+    year = int(report["INCIDENT_DATE"][6:10])
+    fits = [r["OFFICER_ID"] for r in roster if "%s %s" % (r["FIRST_NAME"], r["LAST_NAME"]) == report["OFFICER_NAME"]
+            and year - int(r["BIRTH_YEAR"]) - int(report["OFFICER_AGE"]) in (0, 1)]
+    return fits[0] if len(fits) == 1 else None
+
+
+uof_officer = [whose(u) for u in uof]
+same_name = Counter("%s %s" % (r["FIRST_NAME"], r["LAST_NAME"]) for r in roster)
 unique = {}
 for c in complaints:
     unique.setdefault(c["CR_ID"], c)
@@ -43,13 +58,18 @@ print(json.dumps({
     "cases_by_year": Counter(utc(c["COMPLAINT_DATE"])[:4] for c in unique.values()),
     "sustained_by_year": Counter(utc(a["FINDING_DATE"])[:4] for a in accused if a["FINAL_FINDING"] == "SUSTAINED"),
     "legacy": {k: v for k, v in legacy.items() if v},
+    "roster": len(roster),
+    "officers_sharing_a_name": sum(n for n in same_name.values() if n > 1),
+    "reports_unmatched": uof_officer.count(None),
+    "use_of_force_of": {o: uof_officer.count(o) for o in others},
     "received_at": {"CR-" + c["CR_ID"]: utc(c["COMPLAINT_DATE"]) for c in list(unique.values())[:20]},
     "officer": {
         "complaints": len({a["CR_ID"] for a in mine}),
         "allegations": len(mine),
         "sustained": sum(1 for a in mine if a["FINAL_FINDING"] == "SUSTAINED"),
         "discipline": sum(1 for a in mine if a["PENALTY"]),
-        "use_of_force": sum(1 for u in uof if u["OFFICER_ID"] == officer),
+        "use_of_force": uof_officer.count(officer),
+        "name": next("%s %s" % (r["FIRST_NAME"], r["LAST_NAME"]) for r in roster if r["OFFICER_ID"] == officer),
         "first_allegation_at": min(utc(unique[a["CR_ID"]]["COMPLAINT_DATE"]) for a in mine) if mine else None,
     },
 }, sort_keys=True))

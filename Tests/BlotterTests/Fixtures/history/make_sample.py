@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Makes the sample of a large US city's published history that HistoryImportTests imports: three
 gzip-compressed CSV files in that city's layout (complaints, accused officers, use-of-force reports),
-with local (Central) times, exact duplicate rows and the legacy records today's rules would refuse.
+with local (Central) times, exact duplicate rows and the legacy records today's rules would refuse;
+the city's officer roster; and the records office's links from the use-of-force system's officer
+keys to roster ids. The use-of-force file names an officer by its own key, name and age at the
+incident (no birth year, no roster id), as that city's does; two officers share a name. The links
+are what a records officer makes: same name, and an age that fits the roster's birth year.
 Invented data, deterministic: python3 make_sample.py DIR writes the same bytes every time."""
 import csv, gzip, io, random, sys
 from datetime import datetime, timedelta
@@ -63,6 +67,29 @@ for n in range(120):
     uof.append(["U%05d" % n, rng.choice(officers[:12]), local(t), rng.choice(["TAKEDOWN", "TASER", "PEPPER SPRAY", "FIREARM POINTED"])])
 
 
+# The roster, drawn after the records so that their draws stay as they were.
+rr = random.Random(1917)
+first = ["James", "Maria", "Robert", "Linda", "Michael", "Patricia", "David", "Jennifer", "Thomas", "Angela"]
+last = ["Kowalski", "Nguyen", "Okafor", "Ramirez", "Johnson", "O'Brien", "Washington", "Lindqvist", "Moreno", "Zielinski"]
+roster, names, born = [], {}, {}
+for i, officer in enumerate(officers):
+    names[officer] = (rr.choice(first), rr.choice(last))
+    born[officer] = rr.randrange(1950, 1980)
+names[officers[7]] = names[officers[3]]             # two officers of one name, born years apart
+born[officers[7]] = born[officers[3]] + 9
+for officer in officers:
+    appointed = datetime(born[officer] + rr.randrange(21, 30), rr.randrange(1, 13), rr.randrange(1, 29))
+    roster.append([officer, names[officer][0], names[officer][1], str(born[officer]), appointed.strftime("%Y-%m-%d"),
+                   str(rr.randrange(1000, 20000)), "%03d" % rr.randrange(1, 26), rr.choice(["POLICE OFFICER", "SERGEANT", "DETECTIVE"])])
+# The use-of-force system's own officer keys; its rows give name and age at the incident.
+keys = {officer: "UF-%04d" % ((i * 7919) % 10000) for i, officer in enumerate(officers)}
+for row in uof:
+    officer = row[1]
+    year = int(row[2][6:10])
+    row[1:2] = [keys[officer], "%s %s" % names[officer], str(year - born[officer] - rr.choice([0, 1]))]
+links = [[keys[o], o, "same name; age at incident fits birth year %s" % born[o]] for o in officers if any(r[1] == keys[o] for r in uof)]
+
+
 def write(name, header, rows):
     text = io.StringIO()
     w = csv.writer(text, lineterminator="\r\n")
@@ -75,4 +102,6 @@ def write(name, header, rows):
 write("complaints.csv.gz", ["CR_ID", "COMPLAINT_DATE", "CLOSED_DATE", "CURRENT_STATUS"], complaints)
 write("accused.csv.gz", ["CR_ID", "ALLEGATION_ID", "OFFICER_ID", "CATEGORY", "RECOMMENDED_FINDING", "FINAL_FINDING", "FINDING_DATE",
                          "PENALTY", "DAYS"], accused)
-write("uof.csv.gz", ["UOF_ID", "OFFICER_ID", "INCIDENT_DATE", "FORCE_TYPE"], uof)
+write("uof.csv.gz", ["UOF_ID", "OFFICER_KEY", "OFFICER_NAME", "OFFICER_AGE", "INCIDENT_DATE", "FORCE_TYPE"], uof)
+write("roster.csv.gz", ["OFFICER_ID", "FIRST_NAME", "LAST_NAME", "BIRTH_YEAR", "APPOINTED_DATE", "STAR", "UNIT", "RANK"], roster)
+write("links.csv.gz", ["OFFICER_KEY", "OFFICER_ID", "BASIS"], links)
