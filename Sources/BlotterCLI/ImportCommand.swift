@@ -21,7 +21,7 @@ struct ImportCommand: BlotterSubcommand {
     @OptionGroup var output: OutputOptions
     @Option(name: .long, help: "The mapping file (JSON).") var mapping: String
     @Option(name: .long, help: "Your importer key (PKCS#8 PEM); default $BLOTTER_KEY.") var key: String?
-    @Flag(name: .long, help: "Check everything (mapping, file, schemas, lifecycle rules) against a copy of the ledger; write nothing.")
+    @Flag(name: .long, help: "Check everything (mapping, file, schemas, lifecycle rules) in one transaction that is rolled back: nothing is kept. Holds the write lock while it runs.")
     var dryRun = false
     @Option(name: .long, help: "Write the full report (JSON) here.") var report: String?
     @Option(name: .long, help: "Write rejected rows here, as they were plus blotter_row, blotter_column, blotter_reason (default: NAME.rejected.csv or .jsonl in the current directory).")
@@ -38,32 +38,28 @@ struct ImportCommand: BlotterSubcommand {
             throw BlotterError(.invalidInput, "give the importer's signing key with --key FILE or BLOTTER_KEY")
         }
         let privateKey = try loadPrivateKey(keyPath)
-        var ledgerPath = ledgerOptions.path
-        guard ledgerOptions.isPostgres || FileManager.default.fileExists(atPath: ledgerPath) else { throw BlotterError(.ledgerState, "no ledger at \(ledgerPath)") }
-        var scratch: String? = nil
-        if dryRun {
-            // A dry run imports into a copy (same directory, same permissions) and deletes it: every rule is
-            // checked exactly as a real run would, and the ledger is not opened for writing.
-            guard !ledgerOptions.isPostgres else { throw BlotterError(.invalidInput, "--dry-run needs a SQLite ledger") }
-            let copy = ledgerPath + ".dry-run-\(getpid())"
-            let original = try Ledger.open(path: ledgerPath)
-            defer { try? original.close() }
-            guard let store = original.store as? SQLiteStore else { throw BlotterError(.invalidInput, "--dry-run needs a SQLite ledger") }
-            try store.copy(to: copy)
-            scratch = copy
-            ledgerPath = copy
+        guard ledgerOptions.isPostgres || FileManager.default.fileExists(atPath: ledgerOptions.path) else {
+            throw BlotterError(.ledgerState, "no ledger at \(ledgerOptions.path)")
         }
-        defer {
-            if let scratch {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: scratch + suffix) }
-            }
-        }
-        let ledger = try LedgerOptions.open(ledgerPath)
+        let ledger = try LedgerOptions.open(ledgerOptions.path)
         defer { try? ledger.close() }
         guard let catalog = try ledger.catalog() else {
             throw BlotterError(.ledgerState, "\(ledgerOptions.displayName) has no event catalog (created with --no-catalog); import needs one")
         }
         let map = try ImportMapping.load(path: mapping, catalog: catalog)
+        // A dry run imports inside one transaction that is rolled back at the end: every rule is
+        // checked exactly as a real run would check it, against the ledger and what the run's own
+        // earlier batches added, and nothing is kept (no copy of the ledger is made).
+        if dryRun {
+            if !quiet { printError("import: dry run; the ledger's write lock is held until it ends, other writers wait") }
+            return try ledger.store.rehearse { stage in
+                try run(Ledger(store: stage, policy: ledger.policy), map: map, key: privateKey)
+            }
+        }
+        try run(ledger, map: map, key: privateKey)
+    }
+
+    func run(_ ledger: Ledger, map: ImportMapping, key privateKey: PrivateKey) throws {
         let importer = try Importer(ledger: ledger, mapping: map, key: privateKey)
         for item in join {
             guard let eq = item.firstIndex(of: "="), eq != item.startIndex, item.index(after: eq) != item.endIndex else {

@@ -10,6 +10,22 @@ public enum CaseRules {
         BlotterError(.lifecycle, "rule \(rule): \(message)", rule: rule)
     }
 
+    /// The statement field each rule is about, for a report that names what caused a refusal
+    /// (`blotter import` names the source column mapped to it in its rejects): "" for the
+    /// statement's stream id (the field the catalog's stream pattern names, e.g. `case_id`). A rule
+    /// about the record as a whole (closing a case whose allegations lack findings) is not here.
+    public static let ruleFields: [String: String] = [
+        "stream": "", "event-time-after-signing": "occurred_at", "source-importer-only": "source", "legacy-importer-only": "legacy",
+        "legacy-not-broken": "legacy", "officer-key-binding": "officer", "officer-own-report": "officer",
+        "case-must-exist": "", "case-must-be-open": "", "complaint-once": "", "case-opened-once": "", "reopen-needs-closed": "",
+        "case-needs-complaints": "complaints", "allegation-must-exist": "allegation_id", "allegation-id-unique": "allegation_id",
+        "approve-needs-recommendation": "allegation_id", "discipline-needs-sustained": "allegation_id", "discipline-once": "allegation_id",
+        "modify-needs-discipline": "allegation_id", "toll-already-open": "action", "toll-not-open": "action", "toll-end-before-start": "date",
+        "report-once": "", "amend-needs-report": "", "review-needs-report": "", "recording-once": "", "delete-needs-recording": "", "delete-once": "",
+        "officer-registered-once": "", "roster-id-not-alias": "", "officer-must-exist": "",
+        "link-alias-not-roster-id": "alias", "link-once": "alias", "link-alias-unique": "alias", "unlink-needs-link": "alias",
+    ]
+
     /// Checks that the stream follows the catalog's pattern, e.g. `case/{case_id}`: with the field
     /// present the stream must be exactly that; without it, the stream must have the prefix.
     public static func checkStream(_ e: LedgerEvent, pattern: String) throws {

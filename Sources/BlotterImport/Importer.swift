@@ -422,14 +422,27 @@ public final class Importer {
                     }
                 case let .refused(index, error):
                     let p = list[index]
-                    var column: String? = nil
-                    if let pointer = error.violations.first?.instancePath, let name = pointer.split(separator: "/").first.map(String.init) {
-                        column = (p.event.fields.first { $0.0 == name } ?? p.event.amendFields.first { $0.0 == name })?.1.column
-                    }
-                    try reject(r, column: column, reason: "event \(p.event.name) (\(p.type)): \(error.message)", report: &report)
+                    try reject(r, column: Self.column(of: error, event: p.event), reason: "event \(p.event.name) (\(p.type)): \(error.message)", report: &report)
                 }
             }
         }
+    }
+
+    /// The source column behind a refused statement, as `event` maps it: the one behind the field a
+    /// schema violation points at, or behind the field the lifecycle rule is about (for a rule about
+    /// the stream's id, the column the stream is made from). Nil where the refusal is about the
+    /// statement as a whole (its key, its role, a case that cannot close); the reason names the event.
+    static func column(of error: BlotterError, event: ImportMapping.EventMap) -> String? {
+        func mapped(_ name: String) -> String? {
+            (event.fields.first { $0.0 == name } ?? event.amendFields.first { $0.0 == name })?.1.column
+        }
+        if let pointer = error.violations.first?.instancePath, let name = pointer.split(separator: "/").first.map(String.init) {
+            return mapped(name)
+        }
+        guard error.code == .lifecycle, let rule = error.rule, let field = CaseRules.ruleFields[rule] else { return nil }
+        guard field.isEmpty else { return mapped(field) }
+        if let template = event.stream { return template.columns.first }
+        return event.streamField.flatMap(mapped)
     }
 
     func reject(_ r: SourceRecord, column: String?, reason: String, report: inout ImportReport) throws {

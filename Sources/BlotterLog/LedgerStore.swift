@@ -48,6 +48,13 @@ public protocol LedgerStore: AnyObject, Sendable {
     func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T
     /// Runs `body` against a consistent snapshot.
     func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T
+    /// Runs `body` with a stand-in for this store whose writes all go into one transaction that is
+    /// rolled back when `body` ends, however it ends: a dry run (`blotter import --dry-run`) checks
+    /// every rule against the real ledger and what its own earlier writes added, and nothing is
+    /// kept. The stand-in's `write` is a savepoint inside that transaction (a refused batch is
+    /// undone, the rest stays for later batches to see); its `read` sees those writes. Holds the
+    /// write lock for the whole of `body`: other writers wait, and report busy after their timeout.
+    func rehearse<T>(_ body: (any LedgerStore) throws -> T) throws -> T
     /// Flushes and closes; the store cannot be used afterwards.
     func close() throws
     /// Rewrites the store so that content deleted earlier (destroyed disclosures) leaves no copy in
@@ -99,6 +106,12 @@ public protocol LedgerReading: LedgerStateReading {
     func latestCheckpoint() throws -> (size: Int64, note: String)?
     /// Entries `from ..< from + limit` as the domain layer reads them: columns and disclosures, no bytes.
     func domainEntries(from seq: Int64, limit: Int) throws -> [DomainEntryRow]
+}
+
+extension LedgerStore {
+    public func rehearse<T>(_ body: (any LedgerStore) throws -> T) throws -> T {
+        throw BlotterError(.invalidInput, "this kind of store cannot run a dry run")
+    }
 }
 
 extension LedgerReading {

@@ -162,6 +162,19 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
         return result
     }
 
+    public func rehearse<T>(_ body: (any LedgerStore) throws -> T) throws -> T {
+        try withConnection { c in
+            _ = try run(c, "BEGIN ISOLATION LEVEL READ COMMITTED")
+            defer { _ = try? run(c, "ROLLBACK") }
+            _ = try run(c, "SET LOCAL lock_timeout = '\(Self.busyTimeout)s'")
+            guard let row = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1 FOR UPDATE").rows.first else {
+                throw BlotterError(.ledgerState, "\(location) has no sequencer row; it is not a complete Blotter ledger")
+            }
+            if !keyIndexEnsured { _ = try run(c, KeyStatementSQL.index) }
+            return try body(PostgresRehearsal(store: self, connection: c, size: try row.makeRandomAccess()[0].decode(Int64.self)))
+        }
+    }
+
     public func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {
         try transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", reading: true) { c in
             let size = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1").rows.first.map { try $0.makeRandomAccess()[0].decode(Int64.self) } ?? 0
@@ -374,4 +387,60 @@ extension PostgresStore: AccessLogStore {
 
     /// The advisory lock that makes one server at a time create the access log's table ("BLAL").
     static let accessLogLock: Int64 = 0x424C_414C
+}
+
+/// ``PostgresStore/rehearse(_:)``'s stand-in: every write a savepoint inside the one transaction that
+/// is rolled back at the end, every read on the same connection (so it sees those writes), the
+/// ledger's size carried from one write to the next as the sequencer row would. Used only on the
+/// thread that runs the rehearsal's body.
+final class PostgresRehearsal: LedgerStore, @unchecked Sendable {
+    let store: PostgresStore
+    let connection: PostgresConnection
+    private var size: Int64
+
+    init(store: PostgresStore, connection: PostgresConnection, size: Int64) {
+        self.store = store
+        self.connection = connection
+        self.size = size
+    }
+
+    func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
+        try mapping { try savepoint(body) }
+    }
+
+    private func savepoint<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
+        _ = try store.run(connection, "SAVEPOINT blotter_rehearsal")
+        let access = PostgresAccess(store: store, connection: connection, size: size)
+        do {
+            let result = try body(access)
+            try access.flush()
+            try access.drain()
+            _ = try store.run(connection, "RELEASE SAVEPOINT blotter_rehearsal")
+            size = access.size
+            return result
+        } catch {
+            try? access.drain()
+            _ = try? store.run(connection, "ROLLBACK TO SAVEPOINT blotter_rehearsal")
+            _ = try? store.run(connection, "RELEASE SAVEPOINT blotter_rehearsal")
+            throw error
+        }
+    }
+
+    func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {
+        try mapping {
+            let access = PostgresAccess(store: store, connection: connection, size: size)
+            let result = try body(access)
+            try access.drain()
+            return result
+        }
+    }
+
+    /// The store's errors as the store's own `write` and `read` give them.
+    private func mapping<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as PSQLError { throw store.mapped(error) }
+    }
+
+    func close() throws {}
+    func compact() throws { throw BlotterError(.invalidInput, "a dry run cannot compact the ledger") }
+    func rehearse<T>(_ body: (any LedgerStore) throws -> T) throws -> T { try body(self) }
 }

@@ -263,13 +263,6 @@ public final class SQLiteStore: LedgerStore {
         }
     }
 
-    /// Writes a consistent copy of the whole ledger to a new file at `path` (SQLite's VACUUM INTO).
-    public func copy(to path: String) throws {
-        try mapErrors {
-            try queue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
-        }
-    }
-
     public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
         try checkOpen()
         return try mapErrors {
@@ -282,6 +275,19 @@ public final class SQLiteStore: LedgerStore {
                 }
                 keyIndexEnsured = true
                 return result!
+            }
+        }
+    }
+
+    public func rehearse<T>(_ body: (any LedgerStore) throws -> T) throws -> T {
+        try checkOpen()
+        guard mode == .readWrite else { throw BlotterError(.storage, "\(path) is open read-only; a dry run needs to write (and roll back)") }
+        return try mapErrors {
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "BEGIN IMMEDIATE")
+                defer { try? db.execute(sql: "ROLLBACK") }
+                if !keyIndexEnsured { try db.execute(sql: KeyStatementSQL.index) }
+                return try body(Rehearsal(db: db, path: path))
             }
         }
     }
@@ -342,6 +348,44 @@ public final class SQLiteStore: LedgerStore {
     static func describe(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return "\(error.resultCode): \(error.message ?? "")" }
         return "\(error)"
+    }
+}
+
+/// ``SQLiteStore/rehearse(_:)``'s stand-in: every write a savepoint inside the one transaction that
+/// is rolled back at the end, every read on the same connection (so it sees those writes). Used only
+/// on the thread that runs the rehearsal's body, which is the connection's own.
+private final class Rehearsal: LedgerStore, @unchecked Sendable {
+    let db: Database
+    let path: String
+    init(db: Database, path: String) {
+        self.db = db
+        self.path = path
+    }
+
+    func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
+        try map {
+            try db.execute(sql: "SAVEPOINT blotter_rehearsal")
+            do {
+                let result = try body(Access(db: db))
+                try db.execute(sql: "RELEASE blotter_rehearsal")
+                return result
+            } catch {
+                try? db.execute(sql: "ROLLBACK TO blotter_rehearsal")
+                try? db.execute(sql: "RELEASE blotter_rehearsal")
+                throw error
+            }
+        }
+    }
+
+    func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T { try map { try body(Access(db: db)) } }
+    func close() throws {}
+    func compact() throws { throw BlotterError(.invalidInput, "a dry run cannot compact the ledger") }
+    func rehearse<T>(_ body: (any LedgerStore) throws -> T) throws -> T { try body(self) }
+
+    private func map<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as BlotterError { throw error } catch {
+            throw BlotterError(.storage, "\(path): \(SQLiteStore.describe(error))")
+        }
     }
 }
 
