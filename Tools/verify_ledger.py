@@ -725,7 +725,10 @@ class Views:
     CASE_COLUMNS = ("status", "opened_seq", "opened_at", "opened_by", "classification", "unit", "investigator",
                     "closed_seq", "closed_at", "reopened", "last_seq", "last_at", "version")
     ALLEGATION_COLUMNS = ("officer", "category", "subcategory", "added_seq", "added_at", "amended_seq", "recommended",
-                          "recommended_seq", "recommended_at", "final", "final_seq", "final_at")
+                          "recommended_seq", "recommended_at", "final", "final_seq", "final_at",
+                          "recommended_penalty", "recommended_days", "recommended_detail")
+    # The discipline recommended with a finding arrived with layout 4.
+    RECOMMENDED_DISCIPLINE = ("recommended_penalty", "recommended_days", "recommended_detail")
     ROSTER_COLUMNS = ("seq", "name", "birth_year", "star", "unit", "rank", "appointed", "separated", "updated_seq")
     LINK_COLUMNS = ("officer_id", "system", "basis", "seq")
 
@@ -758,7 +761,8 @@ class Views:
             self.allegations[(sid, aid)] = dict(officer=officer, category=text_of(values, "category"),
                                                 subcategory=text_of(values, "subcategory"), added_seq=seq, added_at=when,
                                                 amended_seq=None, recommended=None, recommended_seq=None, recommended_at=None,
-                                                final=None, final_seq=None, final_at=None)
+                                                final=None, final_seq=None, final_at=None, recommended_penalty=None,
+                                                recommended_days=None, recommended_detail=None)
             if officer is not None:
                 self.officer[(officer, seq, "allegation")] = (when, "case/%s#%s" % (sid, aid))
         elif t == "case.allegation.amended":
@@ -779,6 +783,11 @@ class Views:
                 a[which] = text_of(values, "finding")
                 a[which + "_seq"] = seq
                 a[which + "_at"] = when
+                if which == "recommended":  # a recommendation replaces the last one whole
+                    a["recommended_penalty"] = text_of(values, "recommended_penalty")
+                    days = values.get("recommended_days")
+                    a["recommended_days"] = days if isinstance(days, int) and not isinstance(days, bool) else None
+                    a["recommended_detail"] = text_of(values, "recommended_detail")
         elif t in ("case.discipline.imposed", "case.discipline.modified"):
             aid = text_of(values, "allegation_id") or ""
             a = self.allegations.get((sid, aid))
@@ -837,8 +846,9 @@ class Views:
         compare("p_cases", ("case_id",), self.CASE_COLUMNS, {(k,): v for k, v in self.cases.items()},
                 db.execute("SELECT case_id, %s FROM p_cases" % ", ".join(self.CASE_COLUMNS)).fetchall())
         # Views of layout 1 (before event times) have no allegation times; the rest means the same there.
-        allegation_columns = self.ALLEGATION_COLUMNS if views_layout(db) >= 2 else \
-            tuple(c for c in self.ALLEGATION_COLUMNS if not c.endswith("_at"))
+        layout = views_layout(db)
+        allegation_columns = tuple(c for c in self.ALLEGATION_COLUMNS
+                                   if (layout >= 2 or not c.endswith("_at")) and (layout >= 4 or c not in self.RECOMMENDED_DISCIPLINE))
         compare("p_allegations", ("case_id", "allegation_id"), allegation_columns, self.allegations,
                 db.execute("SELECT case_id, allegation_id, %s FROM p_allegations" % ", ".join(allegation_columns)).fetchall())
         compare("p_officer_events", ("officer", "seq", "kind"), ("at", "ref"),

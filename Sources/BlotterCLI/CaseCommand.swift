@@ -104,9 +104,16 @@ struct CaseFindingCommand: BlotterSubcommand {
     @Option(help: "The allegation id.") var allegation: String
     @Option(help: "sustained, not_sustained, exonerated, unfounded, officer_unidentified, complainant_unavailable, complainant_withdrew, mediated, referred.") var finding: String
     @Option(help: "Why.") var rationale: String?
+    @Option(name: .customLong("recommend-penalty"), help: "The discipline recommended with a sustained finding: a penalty of `case discipline`.")
+    var recommendPenalty: String?
+    @Option(name: .customLong("recommend-days"), help: "Days of the recommended suspension or vacation forfeited.") var recommendDays: Int?
+    @Option(name: .customLong("recommend-detail"), help: "The recommended discipline in the recommending authority's words.") var recommendDetail: String?
     func execute() throws {
-        try step.run("case.finding.recorded", "finding \(finding) recommended on \(allegation)",
-                     [("allegation_id", .string(allegation)), ("finding", .string(finding)), ("rationale", string(rationale))])
+        try step.run("case.finding.recorded", "finding \(finding) recommended on \(allegation)"
+                     + (recommendPenalty.map { " with \($0)\(recommendDays.map { " \($0) days" } ?? "")" } ?? ""),
+                     [("allegation_id", .string(allegation)), ("finding", .string(finding)), ("rationale", string(rationale)),
+                      ("recommended_penalty", string(recommendPenalty)), ("recommended_days", recommendDays.map { .integer(Int64($0)) }),
+                      ("recommended_detail", string(recommendDetail))])
     }
 }
 
@@ -215,8 +222,14 @@ struct CaseShowCommand: BlotterSubcommand {
         emit("COMPLAINTS")
         table(["complaint", "received", "incident", "channel", "officers named", "allegations"], rows(v["complaints"], ["complaint_id", "received_at", "incident_at", "channel", "officers", "allegations"]))
         emit("ALLEGATIONS")
-        table(["id", "officer", "category", "subcategory", "recommended", "by", "final", "by"],
-              rows(v["allegations"], ["allegation_id", "officer", "category", "subcategory", "recommended", "recommended_by", "final", "final_by"]))
+        table(["id", "officer", "category", "subcategory", "recommended", "by", "discipline recommended", "final", "by"],
+              (v["allegations"]?.arrayValue ?? []).map { a in
+                  let penalty = a["recommended_penalty"]?.stringValue.map { p in a["recommended_days"]?.integerValue.map { "\(p) \($0)d" } ?? p }
+                  let detail = a["recommended_detail"]?.stringValue
+                  let recommended = [penalty, detail.map { penalty == nil ? $0 : "(\($0))" }].compactMap { $0 }.joined(separator: " ")
+                  return [cell(a["allegation_id"]), cell(a["officer"]), cell(a["category"]), cell(a["subcategory"]), cell(a["recommended"]),
+                          cell(a["recommended_by"]), recommended.isEmpty ? "-" : recommended, cell(a["final"]), cell(a["final_by"])]
+              })
         emit("OFFICERS  \((v["officers"]?.arrayValue ?? []).map { cell($0) }.joined(separator: ", "))")
         emit("EVIDENCE")
         table(["entry", "id", "kind", "sha256", "linked by", "at"], rows(v["evidence"], ["seq", "evidence_id", "kind", "sha256", "actor", "at"]))

@@ -36,6 +36,7 @@ enum BundledSchemas {
         "case.finding.approved.v2.json": PackageResources.case_finding_approved_v2_json,
         "case.finding.recorded.v1.json": PackageResources.case_finding_recorded_v1_json,
         "case.finding.recorded.v2.json": PackageResources.case_finding_recorded_v2_json,
+        "case.finding.recorded.v3.json": PackageResources.case_finding_recorded_v3_json,
         "case.opened.v1.json": PackageResources.case_opened_v1_json,
         "case.opened.v2.json": PackageResources.case_opened_v2_json,
         "case.reopened.v1.json": PackageResources.case_reopened_v1_json,

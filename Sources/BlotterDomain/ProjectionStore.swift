@@ -97,6 +97,19 @@ public protocol ProjectionReading {
 }
 
 /// The domain's tables, written inside the append's transaction (or a rebuild's).
+/// The discipline recommended with a finding (case.finding.recorded v3).
+public struct RecommendedDiscipline: Sendable, Equatable {
+    public var penalty: String?
+    public var days: Int64?
+    public var detail: String?
+    public init?(penalty: String?, days: Int64?, detail: String?) {
+        guard penalty != nil || days != nil || detail != nil else { return nil }
+        self.penalty = penalty
+        self.days = days
+        self.detail = detail
+    }
+}
+
 public protocol ProjectionWriting: ProjectionReading {
     /// Creates the domain's tables (a new ledger with a catalog, or a rebuild).
     func installProjections() throws
@@ -123,8 +136,9 @@ public protocol ProjectionWriting: ProjectionReading {
     func putAllegation(caseID: String, _ allegation: AllegationRecord) throws
     /// Amends an allegation: a nil value keeps what it was; the officer's history follows.
     func amendAllegation(caseID: String, allegationID: String, officer: String?, category: String?, subcategory: String?, seq: Int64) throws
-    /// A recommended (`final` false) or approved finding.
-    func recordFinding(caseID: String, allegationID: String, finding: String?, by actor: String, seq: Int64, at: String, final: Bool) throws
+    /// A recommended (`final` false) finding, with the discipline recommended with it, or an approved one.
+    func recordFinding(caseID: String, allegationID: String, finding: String?, by actor: String, seq: Int64, at: String, final: Bool,
+                       discipline: RecommendedDiscipline?) throws
     func addEvidence(caseID: String, _ evidence: CaseView.Evidence) throws
     func addDiscipline(caseID: String, _ discipline: CaseView.Discipline) throws
     func startToll(caseID: String, seq: Int64, date: String?, reason: String?) throws

@@ -11,7 +11,8 @@ public enum Projector {
     /// 1: the first. 2: event times (`occurred_at`): the timeline's `signed`, allegations' `added_at`,
     /// `recommended_at` and `final_at`; every time in the views is the event's; the timeline's `legacy`.
     /// 3: the officer roster (`p_officers`, `p_officer_history`, `p_officer_links`).
-    public static let layoutVersion: Int64 = 3
+    /// 4: the discipline recommended with a finding (`p_allegations.recommended_penalty`, `_days`, `_detail`).
+    public static let layoutVersion: Int64 = 4
 
     /// Fields no projection reads (free text and identities of people other than officers and staff):
     /// a rebuild does not decode them. A test checks that rebuilt tables equal the incremental ones.
@@ -88,7 +89,9 @@ public enum Projector {
                                                              reference: e.string("reference"), sha256: e.string("sha256"), actor: e.actor, at: e.occurred))
         case "case.finding.recorded", "case.finding.approved":
             try db.recordFinding(caseID: id, allegationID: e.string("allegation_id") ?? "", finding: e.string("finding"), by: e.actor,
-                                 seq: e.seq, at: e.occurred, final: e.type == "case.finding.approved")
+                                 seq: e.seq, at: e.occurred, final: e.type == "case.finding.approved",
+                                 discipline: RecommendedDiscipline(penalty: e.string("recommended_penalty"), days: e.int("recommended_days"),
+                                                                   detail: e.string("recommended_detail")))
         case "case.discipline.imposed", "case.discipline.modified":
             let allegation = e.string("allegation_id") ?? ""
             let officer = try db.allegationState(caseID: id, allegationID: allegation)?.officer
@@ -222,7 +225,10 @@ public enum Projector {
             return "allegation \(s("allegation_id")) added:\(label.isEmpty ? "" : " " + label) against officer \(s("officer"))"
         case "case.allegation.amended": return "allegation \(s("allegation_id")) amended"
         case "case.evidence.linked": return "evidence \(s("evidence_id")) (\(s("kind"))) linked, sha256 \(s("sha256").prefix(16))…"
-        case "case.finding.recorded": return "finding recommended on \(s("allegation_id")): \(s("finding"))"
+        case "case.finding.recorded":
+            let penalty = e.string("recommended_penalty").map { p in e.int("recommended_days").map { "\(p) \($0) days" } ?? p }
+            let recommended = e.string("recommended_detail").map { d in penalty.map { "\($0) (\(d))" } ?? d } ?? penalty
+            return "finding recommended on \(s("allegation_id")): \(s("finding"))" + (recommended.map { ", with \($0)" } ?? "")
         case "case.finding.approved": return "finding approved on \(s("allegation_id")): \(s("finding"))"
         case "case.discipline.imposed":
             return "discipline on \(s("allegation_id")): \(s("penalty"))" + (e.values["days"]?.integerValue.map { " (\($0) days)" } ?? "")

@@ -79,6 +79,11 @@ public struct CaseView: Codable, Sendable, Equatable {
         public var recommendedBy: String?
         /// When the finding was recommended, and approved, by event time.
         public var recommendedAt: String?
+        /// The discipline recommended with the finding (case.finding.recorded v3): a penalty of
+        /// case.discipline.imposed's, its days, and the recommending authority's words.
+        public var recommendedPenalty: String?
+        public var recommendedDays: Int64?
+        public var recommendedDetail: String?
         public var final: String?
         public var finalBy: String?
         public var finalAt: String?

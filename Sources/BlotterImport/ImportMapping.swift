@@ -92,6 +92,8 @@ public struct ImportMapping: Sendable {
 
     indirect enum Source: Sendable {
         case column(String)
+        /// The first of these columns that has a value.
+        case firstOf([String])
         case template(Template)
         case constant(JSONValue)
         case zip([(String, FieldMap)])
@@ -119,6 +121,7 @@ public struct ImportMapping: Sendable {
         var column: String? {
             switch source {
             case let .column(c): return c
+            case let .firstOf(cs): return cs.first
             case let .template(t): return t.columns.first
             case let .zip(fields): return fields.first?.1.column
             default: return nil
@@ -127,6 +130,7 @@ public struct ImportMapping: Sendable {
         var columns: [String] {
             switch source {
             case let .column(c): return [c]
+            case let .firstOf(cs): return cs
             case let .template(t): return t.columns
             case let .zip(fields): return fields.flatMap { $0.1.columns }
             default: return []
@@ -309,6 +313,8 @@ public struct ImportMapping: Sendable {
             source = .join(j, c, first: spec["first"] == .bool(true))
         } else if let c = spec["column"]?.stringValue {
             source = .column(c)
+        } else if let cs = spec["first_of"]?.arrayValue {
+            source = .firstOf(cs.compactMap(\.stringValue))
         } else if let t = spec["template"]?.stringValue {
             source = .template(try Template(t, at: place))
         } else if let c = spec["const"] {

@@ -616,7 +616,7 @@ public final class Importer {
                 }
             }
             result = first ? items.first : items.isEmpty ? nil : .array(items)
-        case .column, .template:
+        case .column, .firstOf, .template:
             if f.split != nil {
                 let items = try positional(f, cells, used: &used).compactMap { $0 }
                 result = items.isEmpty ? nil : .array(items)
@@ -630,6 +630,11 @@ public final class Importer {
     func raw(_ f: ImportMapping.FieldMap, _ cells: [String: JSONValue]) -> JSONValue? {
         switch f.source {
         case let .column(c): return cells[c]
+        case let .firstOf(cs):
+            for c in cs {
+                if let v = cells[c], let s = text(v), !isPlaceholder(s, f.placeholders) { return v }
+            }
+            return nil
         case let .template(t): return render(t, cells).map(JSONValue.string)
         default: return nil
         }

@@ -45,7 +45,7 @@ public enum SQLProjections {
         """
         CREATE TABLE p_allegations (case_id TEXT NOT NULL, allegation_id TEXT NOT NULL, officer TEXT, category TEXT, subcategory TEXT,
             added_seq INTEGER NOT NULL, added_at TEXT, amended_seq INTEGER, recommended TEXT, recommended_by TEXT, recommended_seq INTEGER,
-            recommended_at TEXT, final TEXT, final_by TEXT, final_seq INTEGER, final_at TEXT, PRIMARY KEY (case_id, allegation_id)) WITHOUT ROWID
+            recommended_at TEXT, recommended_penalty TEXT, recommended_days INTEGER, recommended_detail TEXT, final TEXT, final_by TEXT, final_seq INTEGER, final_at TEXT, PRIMARY KEY (case_id, allegation_id)) WITHOUT ROWID
         """,
         "CREATE INDEX p_allegations_by_officer ON p_allegations(officer)",
         "CREATE INDEX p_allegations_by_added ON p_allegations(added_seq)",
@@ -213,8 +213,8 @@ extension SQLConnection {
     }
 
     public func caseAllegations(_ caseID: String) throws -> [CaseView.Allegation] {
-        let names = ["allegation_id", "officer", "category", "subcategory", "recommended", "recommended_by", "recommended_at", "final", "final_by",
-                     "final_at", "added_seq", "added_at", "amended_seq"]
+        let names = ["allegation_id", "officer", "category", "subcategory", "recommended", "recommended_by", "recommended_at", "recommended_penalty",
+                     "recommended_days", "recommended_detail", "final", "final_by", "final_at", "added_seq", "added_at", "amended_seq"]
         return try select(CaseView.Allegation.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_allegations WHERE case_id = ? ORDER BY added_seq",
                           [.text(caseID)])
     }
@@ -540,10 +540,19 @@ extension SQLConnection {
             """, changes + [row[0], row[1]])
     }
 
-    public func recordFinding(caseID: String, allegationID: String, finding: String?, by actor: String, seq: Int64, at: String, final: Bool) throws {
-        let prefix = final ? "final" : "recommended"
-        try execute("UPDATE p_allegations SET \(prefix) = ?, \(prefix)_by = ?, \(prefix)_seq = ?, \(prefix)_at = ? WHERE case_id = ? AND allegation_id = ?",
-                    [SQLValue(finding), .text(actor), .integer(seq), .text(at), .text(caseID), .text(allegationID)])
+    public func recordFinding(caseID: String, allegationID: String, finding: String?, by actor: String, seq: Int64, at: String, final: Bool,
+                              discipline: RecommendedDiscipline?) throws {
+        if final {
+            try execute("UPDATE p_allegations SET final = ?, final_by = ?, final_seq = ?, final_at = ? WHERE case_id = ? AND allegation_id = ?",
+                        [SQLValue(finding), .text(actor), .integer(seq), .text(at), .text(caseID), .text(allegationID)])
+            return
+        }
+        // A recommendation replaces the last one whole, its discipline included.
+        try execute("""
+            UPDATE p_allegations SET recommended = ?, recommended_by = ?, recommended_seq = ?, recommended_at = ?, recommended_penalty = ?,
+                recommended_days = ?, recommended_detail = ? WHERE case_id = ? AND allegation_id = ?
+            """, [SQLValue(finding), .text(actor), .integer(seq), .text(at), SQLValue(discipline?.penalty), SQLValue(discipline?.days),
+                  SQLValue(discipline?.detail), .text(caseID), .text(allegationID)])
     }
 
     public func addEvidence(caseID: String, _ e: CaseView.Evidence) throws {

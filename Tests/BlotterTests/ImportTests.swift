@@ -249,7 +249,7 @@ struct PublicDataImportTests {
     @Test("NYC CCRB penalties: cases, allegations, findings and discipline equal Python's figures; sample case views match the rows")
     func ccrb() throws {
         let data = try ImportedPublicData.shared.get()
-        let samples = ["202303046", "200000045", "201707222", "202410887", "200717883"]
+        let samples = ["202303046", "200000045", "201707222", "202410887", "200717883", "201210869"]
         let figures = try pythonFigures(["ccrb", ccrbFile] + samples)
         let r = data.ccrb
         #expect(r.rowsRead == Int(figures["rows"]?.integerValue ?? -1) && r.rejected.isEmpty, "\(r.rejected.prefix(3))")
@@ -262,6 +262,21 @@ struct PublicDataImportTests {
         #expect(try d.rows("SELECT COUNT(*) FROM p_allegations WHERE final = 'not_sustained'")[0][0].integer == figures["not_sustained"]?.integerValue)
         // Every value translated by a default is in the report, with its column.
         #expect(r.defaults.values.contains { $0.column == "NYPD Officer Penalty" && $0.value == "Closed Administratively" && $0.count == 142 })
+        // The discipline the CCRB recommended, by penalty, as Python reads it from the file.
+        let recommended = try d.rows("SELECT recommended_penalty, COUNT(*) FROM p_allegations WHERE recommended_penalty IS NOT NULL GROUP BY 1")
+        let wantRecommended = try #require(figures["recommended_penalties"]?.objectValue)
+        #expect(Dictionary(uniqueKeysWithValues: recommended.map { ($0[0].text ?? "", $0[1].integer ?? 0) })
+                == Dictionary(uniqueKeysWithValues: wantRecommended.map { ($0.0, $0.1.integerValue ?? -1) }))
+        #expect(try d.rows("SELECT COUNT(*) FROM p_allegations WHERE recommended_days IS NOT NULL")[0][0].integer == figures["recommended_with_days"]?.integerValue)
+        // Penalties and final findings are in the year the file dates them (New York dates), not the
+        // year of the import; only those the file leaves undated are in the year they were signed.
+        let thisYear = String(Timestamp.now().rfc3339.prefix(4))
+        for (table, column, figure) in [("p_discipline", "at", "discipline_by_year"), ("p_allegations", "final_at", "final_findings_by_year")] {
+            let byYear = try d.rows("SELECT substr(\(column), 1, 4), COUNT(*) FROM \(table) WHERE \(column) IS NOT NULL GROUP BY 1")
+            var want = Dictionary(uniqueKeysWithValues: try #require(figures[figure]?.objectValue).map { ($0.0, $0.1.integerValue ?? -1) })
+            if let undated = want.removeValue(forKey: "undated") { want[thisYear, default: 0] += undated }
+            #expect(Dictionary(uniqueKeysWithValues: byYear.map { ($0[0].text ?? "", $0[1].integer ?? 0) }) == want, "\(figure)")
+        }
         let catalog = try #require(try d.ledger.catalog())
         let cases = try #require(figures["cases"]?.objectValue, "Python gave no cases")
         #expect(Set(cases.map(\.0)) == Set(samples.map { "CCRB-" + $0 }), "\(cases.map(\.0))")
@@ -274,6 +289,9 @@ struct PublicDataImportTests {
                 let a = allegations.first { $0["allegation_id"] == .string(id) }
                 #expect(a?["officer"] == want["officer"], "\(caseID) \(id)")
                 #expect(a?["final"] == want["final"], "\(caseID) \(id)")
+                for field in ["penalty", "days", "detail"] {
+                    #expect((a?["recommended_" + field] ?? .null) == (want["recommended"]?[field] ?? .null), "\(caseID) \(id) recommended \(field)")
+                }
                 let discipline = try #require(view["discipline"]?.arrayValue, "\(caseID)").filter { $0["allegation_id"] == .string(id) }
                 if case let .string(text)? = want["penalty_text"] {
                     #expect(discipline.count == 1 && discipline.first?["detail"] == .string(text), "\(caseID) \(id)")

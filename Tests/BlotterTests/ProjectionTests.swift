@@ -412,7 +412,17 @@ struct WorkflowCLITests {
         try run(["case", "open", "IA-1", "--key", "ia-morales.pem", "--complaint", "C-1", "--discovery-date", "2026-11-02", "--unit", "IAB"])
         try run(["case", "assign", "IA-1", "--key", "ia-morales.pem", "--investigator", "ia/rivera"])
         try run(["case", "allegation", "IA-1", "--key", "ia-rivera.pem", "--id", "A1", "--officer", "P-1007", "--category", "Force", "--subcategory", "Chokehold"])
-        try run(["case", "finding", "IA-1", "--key", "ia-rivera.pem", "--allegation", "A1", "--finding", "sustained"])
+        // Discipline is recommended only with a sustained finding (the schema says so, naming the field).
+        let notSustained = try blotter(["case", "finding", "IA-1", "--key", "ia-rivera.pem", "--allegation", "A1", "--finding", "exonerated",
+                                        "--recommend-penalty", "suspension"], cwd: cwd)
+        #expect(notSustained.status == 2 && notSustained.stderr.contains("/finding"), "\(notSustained.stderr)")
+        try run(["case", "finding", "IA-1", "--key", "ia-rivera.pem", "--allegation", "A1", "--finding", "sustained",
+                 "--recommend-penalty", "suspension", "--recommend-days", "25", "--recommend-detail", "Suspension 25 days"])
+        let recommended = try JSONParser.parse(Array(try run(["case", "show", "IA-1", "--json"]).stdout.utf8))["allegations"]?.arrayValue?.first
+        #expect(recommended?["recommended_penalty"] == .string("suspension") && recommended?["recommended_days"] == .integer(25)
+                && recommended?["recommended_detail"] == .string("Suspension 25 days"), "\(String(describing: recommended))")
+        let shown = try run(["case", "show", "IA-1"]).stdout
+        #expect(shown.contains("suspension 25d (Suspension 25 days)") && shown.contains("with suspension 25 days (Suspension 25 days)"), "\(shown)")
         try run(["case", "approve", "IA-1", "--key", "ia-morales.pem", "--allegation", "A1"])
         let refused = try blotter(["case", "close", "IA-1", "--key", "ia-morales.pem"], cwd: cwd)
         #expect(refused.status == 2)
@@ -426,6 +436,8 @@ struct WorkflowCLITests {
         let json = try JSONParser.parse(Array(try run(["case", "show", "IA-1", "--json"]).stdout.utf8))
         #expect(json["allegations"]?.arrayValue?.first?["final"] == .string("sustained"))
         #expect(json["discipline"]?.arrayValue?.first?["days"] == .integer(10))
+        // The recommendation stays beside what was imposed.
+        #expect(json["allegations"]?.arrayValue?.first?["recommended_days"] == .integer(25))
         #expect(try run(["case", "list", "--status", "all"]).stdout.contains("IA-1"))
         #expect(try run(["officer", "show", "P-1007"]).stdout.contains("Chokehold"))
         #expect(try run(["stats"]).stdout.contains("sustained"))
