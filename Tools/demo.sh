@@ -36,7 +36,7 @@ run complaint receive C-2026-90001 --key "$KEYS/ia_intake.lee.pem" --channel pho
 run case open IA-2026-9001 --key "$KEYS/ia_cmdr.morales.pem" --complaint C-2026-90001 --unit "IAB Group 1"
 run case assign IA-2026-9001 --key "$KEYS/ia_cmdr.morales.pem" --investigator ia/rivera
 run case allegation IA-2026-9001 --key "$KEYS/ia_rivera.pem" --id A1 --officer P-1007 --category "Abuse of Authority" --subcategory "Search (of person)"
-run case finding IA-2026-9001 --key "$KEYS/ia_rivera.pem" --allegation A1 --finding sustained
+run case finding IA-2026-9001 --key "$KEYS/ia_rivera.pem" --allegation A1 --finding sustained --recommend-penalty command_discipline
 echo; echo "# closing before the commander approves the finding is refused, naming the rule; the ledger is unchanged:"
 "$BLOTTER" case close IA-2026-9001 --key "$KEYS/ia_cmdr.morales.pem" || echo "(exit status $?)"
 echo; echo "# a schema violation is refused with every problem at once:"
@@ -50,6 +50,8 @@ echo; echo "# importing existing records: the New Jersey use-of-force export and
 echo "# through the declarative mappings in Tools/mappings, signed by an importer key"
 "$BLOTTER" keys generate --out importer.pem >/dev/null
 run keys register --key "$KEYS/ia_admin.pem" --subject import/legacy --role importer importer.pub.pem
+echo; echo "# a dry run first: every row checked against the ledger's rules, nothing kept"
+run import --dry-run --quiet --key importer.pem --mapping "$REPO/Tools/mappings/nyc-ccrb-penalties.json" "$DATA/nyc-ccrb-penalties.csv"
 run import --key importer.pem --mapping "$REPO/Tools/mappings/nj-use-of-force.json" "$DATA/nj-use-of-force.csv"
 run import --key importer.pem --mapping "$REPO/Tools/mappings/nyc-ccrb-penalties.json" "$DATA/nyc-ccrb-penalties.csv" --report ccrb-import.json
 echo; echo "# the same file again adds nothing:"

@@ -56,7 +56,7 @@ struct DemoCommand: BlotterSubcommand {
               blotter case show \(report.sustainedCase)        # sustained chokehold, 10-day suspension, oversight review
               blotter case list --overdue             # \(report.overdueCase) and others past the 1-year deadline
               blotter case show \(report.tolledCase)        # deadline tolled: criminal case pending
-              blotter officer show \(report.flaggedOfficer)              # early-intervention flags, with the entries that raised them
+              blotter officer show \(report.flaggedOfficer)              # roster record, history by event time, early-intervention flags
               blotter bodycam compliance              # force without footage, late activations, \(report.deletedRecording) deleted without authority
               blotter stats
               blotter verify                          # what an oversight committee runs

@@ -111,6 +111,8 @@ public struct Precinct120 {
         for chunk in stride(from: 0, to: registrations.count, by: 500) {
             _ = try ledger.append(Array(registrations[chunk..<min(chunk + 500, registrations.count)]))
         }
+        roster()
+        try flush(ledger)
         try scripted(ledger)
         // Simulated history: about 22 months up to a few days before today.
         let end = today.milliseconds - 3 * 86_400_000
@@ -172,9 +174,17 @@ public struct Precinct120 {
         }
         let version = versions[stream] ?? 0
         versions[stream] = version + 1
-        let at = Timestamp(milliseconds: min(ms, today.milliseconds - 60_000))
-        pending.append(StatementDraft(log: Self.origin, type: type, schema: catalog?.types[type]?.version ?? 1, stream: stream, expect: version,
-                                      actor: actor, at: at, fields: fields))
+        // Every statement is signed now; the simulated history is when each event happened
+        // (occurred_at, or the type's own time such as received_at), never a back-dated signature.
+        let signed = Timestamp(milliseconds: today.milliseconds - 60_000)
+        let happened = Timestamp(milliseconds: min(ms, signed.milliseconds) / 1000 * 1000)
+        let schemaVersion = catalog?.types[type]?.version ?? 1
+        if happened < signed, catalog?.schemas[type]?[schemaVersion]?.json["properties"]?["occurred_at"] != nil,
+           !fields.contains(where: { $0.0 == "occurred_at" }) {
+            fields.append(("occurred_at", .string(happened.rfc3339)))
+        }
+        pending.append(StatementDraft(log: Self.origin, type: type, schema: schemaVersion, stream: stream, expect: version,
+                                      actor: actor, at: signed, fields: fields))
     }
 
     /// A marked value of the type `schema` gives (nil for a shape a marker cannot take: patterns, enums).
@@ -241,6 +251,37 @@ public struct Precinct120 {
     }
 
     enum Script { case random, sustained(officer: String), overdue, tolled, reopened, against(String) }
+
+    static let givenNames = ["James", "Maria", "Robert", "Aisha", "Michael", "Wei", "David", "Sofia", "Daniel", "Grace", "Kevin", "Fatima",
+                             "Joseph", "Elena", "Anthony", "Priya", "Thomas", "Rosa", "Brian", "Keisha"]
+    static let familyNames = ["Russo", "Nguyen", "Walsh", "Okonkwo", "Castillo", "Kaplan", "Moreno", "Sullivan", "Haddad", "Brennan",
+                              "Ortega", "Lindqvist", "Park", "Romano", "Adeyemi", "Flynn", "Medina", "Kowalski", "Baptiste", "Greco"]
+
+    /// The records office puts every officer on the roster: name, shield number, command, rank and
+    /// appointment date (their own random stream, so the rest of the demo is the same with or without it).
+    /// The flagged officer was promoted: an update with its effective date.
+    mutating func roster() {
+        var names = SplitMix64(seed: rng.state ^ 0x524F_5354_4552)
+        let registered = today.milliseconds - 700 * Self.day
+        for (i, officer) in officers.enumerated() {
+            let appointed: Int64 = today.milliseconds - Int64(400 + names.next(7000)) * Self.day
+            let given: String = Self.givenNames[Int(names.next(20))]
+            let family: String = Self.familyNames[Int(names.next(20))]
+            let appointedYear: Int64 = CalendarDate(Timestamp(milliseconds: appointed)).components.year
+            let born: Int64 = appointedYear - 22 - Int64(names.next(10))
+            let rank = names.next(6) == 0 ? "Sergeant" : "Police Officer"
+            let star = String(1000 + (i * 37) % 9000)
+            let fields: [(String, JSONValue)] = [
+                ("officer_id", .string(officer)), ("name", .string(given + " " + family)), ("birth_year", .integer(born)),
+                ("star", .string(star)), ("unit", .string("120 Pct")), ("rank", .string(rank)), ("appointed", Self.date(appointed)),
+            ]
+            say("records/ortiz", "officer.registered", "officer/\(officer)", at: registered, fields)
+        }
+        say("records/ortiz", "officer.updated", "officer/\(report.flaggedOfficer)", at: today.milliseconds - 199 * Self.day, [
+            ("officer_id", .string(report.flaggedOfficer)), ("rank", .string("Sergeant")), ("unit", .string("120 Pct Anti-Crime")),
+            ("effective", Self.date(today.milliseconds - 200 * Self.day)), ("reason", .string("Promotion")),
+        ])
+    }
 
     mutating func pickOfficer() -> String {
         // A few officers draw most complaints, as in real data.

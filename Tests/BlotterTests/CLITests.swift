@@ -102,7 +102,7 @@ struct CLITests {
     func closedOutputEndsQuietly() throws {
         let dir = TemporaryDirectory()
         let ledger = dir.path("p.ledger")
-        #expect(try blotter(["demo", "--ledger", ledger, "--events", "1000"]).status == 0)
+        #expect(try blotter(["demo", "--ledger", ledger, "--events", "1500"]).status == 0)
         // More than a pipe holds (64 KiB), so the writer must meet the closed pipe whenever head exits.
         #expect(try blotter(["log", "--ledger", ledger, "--limit", "100000"]).stdout.utf8.count > 128 * 1024)
         let r = try run("/bin/bash", ["-c", "set -o pipefail; \"$0\" log --ledger \"$1\" --limit 100000 | head -1", blotterExecutable, ledger])

@@ -430,6 +430,13 @@ struct HistoryImportTests {
             let marked = try desk.rows("SELECT COUNT(*) FROM p_timeline WHERE legacy LIKE ?", [.text("%\(rule)%")]).first?.first?.integer
             #expect(marked.map(JSONValue.integer) == n, "\(rule): \(marked ?? -1) timeline lines marked")
         }
+        // The penalty recommended with a finding, where the file gives one, by penalty and by days.
+        for (key, column) in [("recommended_penalties", "recommended_penalty"), ("recommended_days", "CAST(recommended_days AS TEXT)")] {
+            let counted = try desk.rows("SELECT \(column), COUNT(*) FROM p_allegations WHERE recommended_penalty IS NOT NULL AND \(column) IS NOT NULL GROUP BY 1")
+            let expected = try #require(figures[key]?.objectValue)
+            #expect(!expected.isEmpty && Dictionary(uniqueKeysWithValues: counted.map { ($0[0].text ?? "", $0[1].integer ?? -1) })
+                    == Dictionary(uniqueKeysWithValues: expected.map { ($0.0, $0.1.integerValue ?? -2) }), "\(key): Blotter \(counted), Python \(expected)")
+        }
         // Cases and sustained allegations by the year they happened (in UTC), not the year of the import.
         let stats = try JSONParser.parse(Array(try blotter(["stats", "--ledger", desk.t.path, "--json"]).stdout.utf8))
         let years = try #require(stats["by_year"]?.arrayValue)

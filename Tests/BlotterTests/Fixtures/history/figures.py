@@ -58,6 +58,8 @@ print(json.dumps({
     "cases_by_year": Counter(utc(c["COMPLAINT_DATE"])[:4] for c in unique.values()),
     "sustained_by_year": Counter(utc(a["FINDING_DATE"])[:4] for a in accused if a["FINAL_FINDING"] == "SUSTAINED"),
     "legacy": {k: v for k, v in legacy.items() if v},
+    "recommended_penalties": Counter(a["RECOMMENDED_PENALTY"].lower().replace(" ", "_") for a in accused if a["RECOMMENDED_PENALTY"]),
+    "recommended_days": Counter(a["RECOMMENDED_DAYS"] for a in accused if a["RECOMMENDED_DAYS"]),
     "roster": len(roster),
     "officers_sharing_a_name": sum(n for n in same_name.values() if n > 1),
     "reports_unmatched": uof_officer.count(None),

@@ -88,6 +88,16 @@ for row in uof:
     year = int(row[2][6:10])
     row[1:2] = [keys[officer], "%s %s" % names[officer], str(year - born[officer] - rr.choice([0, 1]))]
 links = [[keys[o], o, "same name; age at incident fits birth year %s" % born[o]] for o in officers if any(r[1] == keys[o] for r in uof)]
+# The penalty recommended with a sustained recommendation, where the city's file gives one (drawn
+# last, so that every earlier draw stays as it was).
+rd = random.Random(2512)
+for row in accused:
+    penalty, days = "", ""
+    if row[4] == "SUSTAINED" and rd.random() < 0.6:
+        penalty = rd.choice(penalties)
+        if penalty == "SUSPENSION":
+            days = str(rd.choice([5, 10, 25, 30]))
+    row += [penalty, days]
 
 
 def write(name, header, rows):
@@ -101,7 +111,7 @@ def write(name, header, rows):
 
 write("complaints.csv.gz", ["CR_ID", "COMPLAINT_DATE", "CLOSED_DATE", "CURRENT_STATUS"], complaints)
 write("accused.csv.gz", ["CR_ID", "ALLEGATION_ID", "OFFICER_ID", "CATEGORY", "RECOMMENDED_FINDING", "FINAL_FINDING", "FINDING_DATE",
-                         "PENALTY", "DAYS"], accused)
+                         "PENALTY", "DAYS", "RECOMMENDED_PENALTY", "RECOMMENDED_DAYS"], accused)
 write("uof.csv.gz", ["UOF_ID", "OFFICER_KEY", "OFFICER_NAME", "OFFICER_AGE", "INCIDENT_DATE", "FORCE_TYPE"], uof)
 write("roster.csv.gz", ["OFFICER_ID", "FIRST_NAME", "LAST_NAME", "BIRTH_YEAR", "APPOINTED_DATE", "STAR", "UNIT", "RANK"], roster)
 write("links.csv.gz", ["OFFICER_KEY", "OFFICER_ID", "BASIS"], links)
