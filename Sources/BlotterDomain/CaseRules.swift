@@ -62,7 +62,8 @@ public enum CaseRules {
     /// - `officer-key-binding`: a key given the officer role names the officer it belongs to.
     /// - `officer-own-report`: with an officer's key (one holding none of ``actsForOthers``), a use-of-force
     ///   report, its amendment or a body-camera marker is about that key's officer (the report names
-    ///   them; the amended report, the marked recording are theirs). A supervisor's amendment is the
+    ///   them; the amended report, the marked recording are theirs), by the officer's id or an id
+    ///   linked to the same roster officer (`officer.linked`). A supervisor's amendment is the
     ///   supervisor's own statement, signed and recorded as theirs.
     /// - `source-importer-only`: only a key with the importer role commits a `source` (provenance) field.
     static func checkIdentity(_ e: LedgerEvent, statement: Statement, signer: KeyRecord, _ reader: any LedgerReading) throws {
@@ -92,7 +93,11 @@ public enum CaseRules {
         default:
             named.append(("recording \(e.string("evidence_id") ?? id) is officer", try db.recordingOfficer(e.string("evidence_id") ?? id)))
         }
-        for (what, officer) in named where officer != own {
+        // One officer through the roster's signed links: the key's officer id and the one the record
+        // names are the same officer if they resolve to the same roster id (an alias to its officer).
+        func identity(_ id: String) throws -> String { try db.officerLink(alias: id)?.officerID ?? id }
+        let ownIdentity = try identity(own)
+        for (what, officer) in named where try officer.map(identity) != ownIdentity {
             throw refuse("officer-own-report", "\(e.actor)'s key belongs to officer \(own), but \(what) \(officer ?? "(none)")\(e.type == "bodycam.marker.added" ? "'s" : ""): an officer files only about their own conduct")
         }
     }

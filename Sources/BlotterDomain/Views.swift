@@ -172,13 +172,19 @@ public struct Views {
     public func bodycamCompliance(windowSeconds: Int64 = 1800) throws -> BodycamComplianceView {
         var missing: [BodycamComplianceView.Incident] = []
         var late: [BodycamComplianceView.LateActivation] = []
+        // A recording is the officer's under any id the roster links to them (a camera system's own id).
+        var identitiesOf: [String: [String]] = [:]
         for r in try tables.useOfForceReports() {
             guard let officer = r.officer, let incidentText = r.incidentAt,
                   let incident = Timestamp(rfc3339: incidentText, precision: .secondsOrMilliseconds) else { continue }
             let w = windowSeconds * 1000
             var covering: [(id: String, start: Timestamp, buffer: Int64)] = []
-            for rec in try tables.recordings(officer: officer, startingBy: Timestamp(milliseconds: incident.milliseconds + w).rfc3339Milliseconds,
-                                             stoppingAfter: Timestamp(milliseconds: incident.milliseconds - w).rfc3339) {
+            if identitiesOf[officer] == nil { identitiesOf[officer] = try identities(of: officer) }
+            let recordings = try identitiesOf[officer, default: [officer]].flatMap { id in
+                try tables.recordings(officer: id, startingBy: Timestamp(milliseconds: incident.milliseconds + w).rfc3339Milliseconds,
+                                      stoppingAfter: Timestamp(milliseconds: incident.milliseconds - w).rfc3339)
+            }
+            for rec in recordings {
                 guard let s = rec.start.flatMap({ Timestamp(rfc3339: $0, precision: .secondsOrMilliseconds) }),
                       let e = rec.stop.flatMap({ Timestamp(rfc3339: $0, precision: .secondsOrMilliseconds) }),
                       s.milliseconds <= incident.milliseconds + w, e.milliseconds >= incident.milliseconds - w else { continue }

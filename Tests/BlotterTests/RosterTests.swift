@@ -88,6 +88,55 @@ struct RosterTests {
         }
     }
 
+    @Test("an officer files about their own conduct under any id linked to them on the roster; a report about another officer is still refused")
+    func ownReportThroughLinks() throws {
+        let desk = try Self.desk()
+        try desk.t.register("pd/P-1", roles: ["officer"], officer: "P-1")
+        try desk.t.register("pd/old-key", roles: ["officer"], officer: "TAX-991")
+        try Self.register(desk)
+        try desk.ledger.append(try Self.link(desk, "TAX-991"))
+        func report(_ actor: String, _ id: String, officer: String) throws -> Submission {
+            try desk.signed(actor, "use_of_force.reported", "uof/\(id)", [
+                ("report_id", .string(id)), ("officer", .string(officer)), ("incident_at", .string("2026-03-01T10:00:00Z")),
+                ("force_types", .array([.string("Takedown")])),
+            ])
+        }
+        // The key's officer P-1 and the report's TAX-991 are one officer by the signed link, both ways.
+        try desk.ledger.append(try report("pd/P-1", "U-1", officer: "TAX-991"))
+        try desk.ledger.append(try report("pd/old-key", "U-2", officer: "P-1"))
+        let before = try desk.ledger.count()
+        let other = try report("pd/P-1", "U-3", officer: "TAX-555")
+        #expect(throws: BlotterError.self) { try desk.ledger.append(other) }
+        do { _ = try desk.ledger.append(other) } catch let error as BlotterError {
+            #expect(error.rule == "officer-own-report" && error.message.contains("TAX-555"), "\(error)")
+        }
+        #expect(try desk.ledger.count() == before)
+    }
+
+    @Test("body-camera compliance finds an officer's recording under the id the camera system uses once the roster links it, and not before")
+    func complianceThroughLinks() throws {
+        let desk = try Self.desk()
+        try desk.t.register("sys/axon", roles: ["evidence-system"])
+        try desk.t.register("pd/P-1", roles: ["officer"], officer: "P-1")
+        try desk.step("pd/P-1", "use_of_force.reported", "uof/U-9", [
+            ("report_id", .string("U-9")), ("officer", .string("P-1")), ("incident_at", .string("2026-03-01T10:00:00Z")),
+            ("force_types", .array([.string("Takedown")])),
+        ])
+        try desk.step("sys/axon", "bodycam.recording.captured", "bodycam/AX-1", [
+            ("evidence_id", .string("AX-1")), ("officer", .string("AXON-U-17")), ("start", .string("2026-03-01T09:55:00Z")),
+            ("stop", .string("2026-03-01T10:20:00Z")), ("sha256", .string(String(repeating: "ab", count: 32))),
+        ])
+        func missing() throws -> [JSONValue] {
+            let catalog = try #require(try desk.ledger.catalog())
+            let view = try JSONValueCoding.encode(try desk.ledger.store.read { try Views($0, catalog: catalog, today: CalendarDate("2026-11-21")!).bodycamCompliance() })
+            return (view["use_of_force_without_recording"]?.arrayValue ?? []).compactMap { $0["report_id"] }
+        }
+        #expect(try missing() == [.string("U-9")], "the camera's id names no officer the report knows")
+        try Self.register(desk)
+        try desk.ledger.append(try Self.link(desk, "AXON-U-17"))
+        #expect(try missing() == [], "the recording is P-1's through the signed link")
+    }
+
     @Test("an update keeps the earlier star, unit and rank in the history with the date each took effect")
     func updatesKeepHistory() throws {
         let desk = try Self.desk()
