@@ -135,7 +135,7 @@ final class BenchLedger {
         for (i, complaint) in try complaints(cases, prefix: "C-SEED").enumerated() {
             _ = try ledger.append(complaint)
             let id = "IA-2026-\(String(format: "%05d", i))"
-            _ = try ledger.append(try StatementDraft(log: origin, type: "case.opened", stream: "case/\(id)", actor: intake[0].0, fields: [
+            _ = try ledger.append(try StatementDraft(log: origin, type: "case.opened", schema: try currentSchema("case.opened"), stream: "case/\(id)", actor: intake[0].0, fields: [
                 ("case_id", .string(id)), ("complaints", .array([.string(complaint.statement.stream.replacingOccurrences(of: "complaint/", with: ""))])),
                 ("discovery_date", .string("2026-11-02")), ("unit", .string("IAB Group \(i % 4 + 1)")),
             ]).sign(with: intake[0].1))
@@ -149,7 +149,7 @@ final class BenchLedger {
         return try (0..<n).map { i in
             let (actor, key) = intake[i % intake.count]
             let id = "\(prefix)-\(i)"
-            return try StatementDraft(log: origin, type: "complaint.received", stream: "complaint/\(id)", expect: 0, actor: actor, fields: [
+            return try StatementDraft(log: origin, type: "complaint.received", schema: try currentSchema("complaint.received"), stream: "complaint/\(id)", expect: 0, actor: actor, fields: [
                 ("complaint_id", .string(id)), ("channel", .string("phone")), ("received_at", .string("2026-11-02T09:00:00Z")),
                 ("officers", .array([.string("P-\(1000 + i % 300)")])), ("narrative", .string(narrative)),
             ]).sign(with: key)
@@ -329,4 +329,11 @@ func which(_ program: String) -> String? {
         if FileManager.default.isExecutableFile(atPath: path) { return path }
     }
     return nil
+}
+
+/// The current schema version of a type in the bundled catalog: what a domain ledger made with it
+/// takes (an earlier version is refused).
+func currentSchema(_ type: String) throws -> Int64 {
+    guard let version = try EventCatalog.bundled().types[type]?.version else { fatalError("\(type) is not in the bundled catalog") }
+    return version
 }

@@ -313,6 +313,7 @@ if let n = exportRecords {
             ]).sign(with: admin))
         }
         let start = DispatchTime.now()
+        let uofSchema = try currentSchema("use_of_force.reported")
         let batch = 2000
         for from in stride(from: 0, to: n, by: batch) {
             let count = min(batch, n - from)
@@ -322,7 +323,7 @@ if let n = exportRecords {
                 DispatchQueue.concurrentPerform(iterations: count) { k in
                     let i = from + k
                     let day = 1 + i % 28, month = 1 + (i / 28) % 12
-                    out[k] = try! StatementDraft(log: origin, type: "use_of_force.reported", stream: "uof/UOF-\(i)", actor: "sys/bench", fields: [
+                    out[k] = try! StatementDraft(log: origin, type: "use_of_force.reported", schema: uofSchema, stream: "uof/UOF-\(i)", actor: "sys/bench", fields: [
                         ("report_id", .string("UOF-\(i)")), ("officer", .string("P-\(1000 + i % 700)")), ("agency", .string("Bench PD")),
                         ("incident_at", .string(String(format: "2025-%02d-%02dT12:00:00Z", month, day))), ("municipality", .string("Benchville")),
                         ("location", .string("\(i) Main St")), ("force_types", .array([.string("Compliance hold"), .string("Takedown")])),
