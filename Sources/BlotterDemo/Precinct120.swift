@@ -179,8 +179,7 @@ public struct Precinct120 {
         let signed = Timestamp(milliseconds: today.milliseconds - 60_000)
         let happened = Timestamp(milliseconds: min(ms, signed.milliseconds) / 1000 * 1000)
         let schemaVersion = catalog?.types[type]?.version ?? 1
-        if happened < signed, catalog?.schemas[type]?[schemaVersion]?.json["properties"]?["occurred_at"] != nil,
-           !fields.contains(where: { $0.0 == "occurred_at" }) {
+        if happened < signed, catalog?.current(type)?.sensitivity(of: "occurred_at") != nil, !fields.contains(where: { $0.0 == "occurred_at" }) {
             fields.append(("occurred_at", .string(happened.rfc3339)))
         }
         pending.append(StatementDraft(log: Self.origin, type: type, schema: schemaVersion, stream: stream, expect: version,

@@ -96,7 +96,6 @@ public protocol ProjectionReading {
     func statistics() throws -> StatisticsView
 }
 
-/// The domain's tables, written inside the append's transaction (or a rebuild's).
 /// The discipline recommended with a finding (case.finding.recorded v3).
 public struct RecommendedDiscipline: Sendable, Equatable {
     public var penalty: String?
@@ -110,6 +109,7 @@ public struct RecommendedDiscipline: Sendable, Equatable {
     }
 }
 
+/// The domain's tables, written inside the append's transaction (or a rebuild's).
 public protocol ProjectionWriting: ProjectionReading {
     /// Creates the domain's tables (a new ledger with a catalog, or a rebuild).
     func installProjections() throws

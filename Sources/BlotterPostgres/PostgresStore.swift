@@ -142,13 +142,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
 
     public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
         let result = try transaction("BEGIN ISOLATION LEVEL READ COMMITTED") { c in
-            _ = try run(c, "SET LOCAL lock_timeout = '\(Self.busyTimeout)s'")
-            // Waits for any other writer's transaction to end; READ COMMITTED then sees what it wrote.
-            guard let row = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1 FOR UPDATE").rows.first else {
-                throw BlotterError(.ledgerState, "\(location) has no sequencer row; it is not a complete Blotter ledger")
-            }
-            let size = try row.makeRandomAccess()[0].decode(Int64.self)
-            if !keyIndexEnsured { _ = try run(c, KeyStatementSQL.index) }
+            let size = try takeWriteLock(c)
             let access = PostgresAccess(store: self, connection: c, size: size)
             let result = try body(access)
             try access.flush()
@@ -162,16 +156,23 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
         return result
     }
 
+    /// Inside a READ COMMITTED transaction on `c`: takes the ledger's write lock (the sequencer row),
+    /// makes sure the key-statement index exists, and returns the ledger's size.
+    private func takeWriteLock(_ c: PostgresConnection) throws -> Int64 {
+        _ = try run(c, "SET LOCAL lock_timeout = '\(Self.busyTimeout)s'")
+        // Waits for any other writer's transaction to end; READ COMMITTED then sees what it wrote.
+        guard let row = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1 FOR UPDATE").rows.first else {
+            throw BlotterError(.ledgerState, "\(location) has no sequencer row; it is not a complete Blotter ledger")
+        }
+        if !keyIndexEnsured { _ = try run(c, KeyStatementSQL.index) }
+        return try row.makeRandomAccess()[0].decode(Int64.self)
+    }
+
     public func rehearse<T>(_ body: (any LedgerStore) throws -> T) throws -> T {
         try withConnection { c in
             _ = try run(c, "BEGIN ISOLATION LEVEL READ COMMITTED")
             defer { _ = try? run(c, "ROLLBACK") }
-            _ = try run(c, "SET LOCAL lock_timeout = '\(Self.busyTimeout)s'")
-            guard let row = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1 FOR UPDATE").rows.first else {
-                throw BlotterError(.ledgerState, "\(location) has no sequencer row; it is not a complete Blotter ledger")
-            }
-            if !keyIndexEnsured { _ = try run(c, KeyStatementSQL.index) }
-            return try body(PostgresRehearsal(store: self, connection: c, size: try row.makeRandomAccess()[0].decode(Int64.self)))
+            return try body(PostgresRehearsal(store: self, connection: c, size: try takeWriteLock(c)))
         }
     }
 

@@ -287,7 +287,7 @@ public final class SQLiteStore: LedgerStore {
                 try db.execute(sql: "BEGIN IMMEDIATE")
                 defer { try? db.execute(sql: "ROLLBACK") }
                 if !keyIndexEnsured { try db.execute(sql: KeyStatementSQL.index) }
-                return try body(Rehearsal(db: db, path: path))
+                return try body(Rehearsal(db: db, store: self))
             }
         }
     }
@@ -356,14 +356,15 @@ public final class SQLiteStore: LedgerStore {
 /// on the thread that runs the rehearsal's body, which is the connection's own.
 private final class Rehearsal: LedgerStore, @unchecked Sendable {
     let db: Database
-    let path: String
-    init(db: Database, path: String) {
+    /// The store whose transaction this is, for its error mapping.
+    let store: SQLiteStore
+    init(db: Database, store: SQLiteStore) {
         self.db = db
-        self.path = path
+        self.store = store
     }
 
     func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
-        try map {
+        try store.mapErrors {
             try db.execute(sql: "SAVEPOINT blotter_rehearsal")
             do {
                 let result = try body(Access(db: db))
@@ -377,16 +378,10 @@ private final class Rehearsal: LedgerStore, @unchecked Sendable {
         }
     }
 
-    func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T { try map { try body(Access(db: db)) } }
+    func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T { try store.mapErrors { try body(Access(db: db)) } }
     func close() throws {}
     func compact() throws { throw BlotterError(.invalidInput, "a dry run cannot compact the ledger") }
     func rehearse<T>(_ body: (any LedgerStore) throws -> T) throws -> T { try body(self) }
-
-    private func map<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as BlotterError { throw error } catch {
-            throw BlotterError(.storage, "\(path): \(SQLiteStore.describe(error))")
-        }
-    }
 }
 
 /// Reads and writes through one GRDB connection, inside a transaction the store opened.
