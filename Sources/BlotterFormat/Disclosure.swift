@@ -28,15 +28,31 @@ public struct Disclosure: Sendable, Equatable {
 
     /// Makes a disclosure with a fresh 16-byte random salt. The array is serialised with JCS.
     public static func make(name: String, value: JSONValue) throws -> Disclosure {
+        try make(name: name, value: value, salt: try SecureRandom.bytes(16))
+    }
+
+    /// Makes a disclosure with the given salt (at least 16 random bytes, used for nothing else).
+    public static func make(name: String, value: JSONValue, salt saltBytes: some Collection<UInt8>) throws -> Disclosure {
         guard Identifiers.isFieldName(name) else {
             throw BlotterError(.invalidInput, "field name \"\(name)\" must match ^[a-z][a-z0-9_]{0,63}$")
         }
+        guard saltBytes.count >= 16 else { throw BlotterError(.invalidInput, "a disclosure salt needs at least 16 bytes") }
         if let n = firstInexactInteger(value) {
             throw BlotterError(.invalidStatement, "field \(name): the integer \(n) is beyond ±2^53, the largest a JSON number keeps exactly (RFC 8785 would write it rounded); give it as a string")
         }
-        let salt = Base64.urlEncode(try SecureRandom.bytes(16))
+        let salt = Base64.urlEncode(Array(saltBytes))
         let json = try CanonicalJSON.encode(.array([.string(salt), .string(name), value]))
-        return try Disclosure(encoded: Base64.urlEncode(json))
+        // Made here from its parts, so not read back: the parts are what the string encodes.
+        let encoded = Base64.urlEncode(json)
+        return Disclosure(encoded: encoded, salt: salt, name: name, value: value, digest: digest(of: encoded))
+    }
+
+    private init(encoded: String, salt: String, name: String, value: JSONValue, digest: String) {
+        self.encoded = encoded
+        self.salt = salt
+        self.name = name
+        self.value = value
+        self.digest = digest
     }
 
     /// The first integer in `value` (at any depth) that a JSON number cannot hold exactly, beyond ±2^53.

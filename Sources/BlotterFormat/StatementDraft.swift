@@ -31,8 +31,10 @@ public struct StatementDraft: Sendable {
     public func sign(with key: PrivateKey) throws -> Submission {
         var disclosures: [Disclosure] = []
         var digests: [String: String] = [:]
-        for (name, value) in fields {
-            let d = try Disclosure.make(name: name, value: value)
+        // One call to the random generator for the nonce and every salt (each call takes its lock).
+        let random = try SecureRandom.bytes(16 * (fields.count + 1))
+        for (i, (name, value)) in fields.enumerated() {
+            let d = try Disclosure.make(name: name, value: value, salt: random[(16 * (i + 1))..<(16 * (i + 2))])
             guard digests.updateValue(d.digest, forKey: name) == nil else {
                 throw BlotterError(.invalidInput, "field \"\(name)\" is given twice")
             }
@@ -41,7 +43,7 @@ public struct StatementDraft: Sendable {
         var statement = Statement(
             log: log, type: type, schema: schema, stream: stream, expect: expect, actor: actor,
             key: key.publicKey.keyID, alg: key.algorithm, at: at.rfc3339,
-            nonce: Base64.urlEncode(try SecureRandom.bytes(16)), fields: digests)
+            nonce: Base64.urlEncode(Array(random[0..<16])), fields: digests)
         try statement.sign(with: key)
         // Round-trip through the reader so that a draft can never produce what the ledger refuses.
         let checked = try Statement(json: statement.json())

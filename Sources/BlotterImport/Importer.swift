@@ -99,6 +99,9 @@ public final class Importer {
     let actor: String
     let origin: String
     public var batchRows = 1000
+    /// Whether a batch is written while the next is prepared (the default, where the store allows
+    /// it: not in a dry run, whose stand-in store reads and writes through one connection).
+    public var overlapWrites = true
     public var progress: ((ImportProgress) -> Void)?
     /// Called with each rejected record (and the header, for CSV), to write a file that can be fixed and imported again.
     public var onReject: ((SourceRecord, ImportReport.Rejection) throws -> Void)?
@@ -192,21 +195,56 @@ public final class Importer {
         var reader = try SourceReader(path: path, format: mapping.format, delimiter: mapping.delimiter)
         defer { reader.close() }
         var lastProgress = Date()
-        var batch: [SourceRecord] = []
-        func flush() throws {
-            try importBatch(batch, digest: digest, report: &report)
-            batch.removeAll(keepingCapacity: true)
+        // Batch N is written on another thread while batch N+1 is read, mapped, signed and checked on
+        // this one: the write is serial, the rest runs on every core. Batch N+1 looked up the ledger
+        // before batch N was written; if N wrote a record N+1 looked up, N+1 is prepared again.
+        var writing: Background<ImportReport>? = nil
+        var writingKeys: Set<String> = []
+        func finishWriting() throws {
+            guard let w = writing else { return }
+            writing = nil
+            report = try w.wait()
             if let progress, Date().timeIntervalSince(lastProgress) >= 2 || report.rowsRead == total {
                 lastProgress = Date()
                 progress(ImportProgress(rowsDone: report.rowsRead, rowsTotal: total, statements: report.statementsWritten,
                                         seconds: Date().timeIntervalSince(started)))
             }
         }
-        while let record = try reader.next() {
-            batch.append(record)
-            if batch.count == batchRows { try flush() }
+        var rows: [SourceRecord] = []
+        func flush() throws {
+            let next: PreparedBatch
+            do {
+                next = try prepareBatch(rows, digest: digest)
+            } catch {
+                try finishWriting()
+                throw error
+            }
+            let earlier = writingKeys
+            try finishWriting()
+            let batch = earlier.isDisjoint(with: next.looked) ? next : try prepareBatch(rows, digest: digest)
+            rows.removeAll(keepingCapacity: true)
+            writingKeys = batch.writes
+            if overlapWrites && ledger.store.readsWhileWriting {
+                writing = Background { [report] in
+                    var report = report
+                    try self.commitBatch(batch, report: &report)
+                    return report
+                }
+            } else {
+                try commitBatch(batch, report: &report)
+            }
         }
-        if !batch.isEmpty { try flush() }
+        do {
+            while let record = try reader.next() {
+                rows.append(record)
+                if rows.count == batchRows { try flush() }
+            }
+            if !rows.isEmpty { try flush() }
+        } catch {
+            try? finishWriting()
+            throw error
+        }
+        try finishWriting()
         let actual = try reader.digest()
         guard actual == digest else {
             throw BlotterError(.invalidInput, "\(path) changed while it was being imported (SHA-256 \(digest) before, \(actual) after); rows imported so far are in the ledger, import the final file again")
@@ -238,7 +276,24 @@ public final class Importer {
     /// What the ledger already has for (record, event), from the imports projection.
     struct Prior { let digest: String; let file: String; let row: Int; let seq: Int64 }
 
-    func importBatch(_ records: [SourceRecord], digest fileDigest: String, report: inout ImportReport) throws {
+    /// A batch mapped, planned, signed and checked (``Ledger/prepare(groups:)``), not yet written.
+    struct PreparedBatch {
+        let records: [SourceRecord]
+        let mapped: [Result<[(ImportMapping.EventMap, String, [(String, JSONValue)], String, [DefaultUse])], RowError>]
+        let plans: [Plan]
+        let duplicates: Set<Int>
+        var groups: [AppendGroup]
+        let groupRow: [Int]
+        let now: Timestamp
+        let append: PreparedAppend
+        /// The (record, event) keys looked up in the ledger, and those this batch may write: a batch
+        /// prepared while an earlier one was written is prepared again if the two meet.
+        let looked: Set<String>
+        let writes: Set<String>
+    }
+
+    /// Maps, plans, signs and checks one batch: everything but the write.
+    func prepareBatch(_ records: [SourceRecord], digest fileDigest: String) throws -> PreparedBatch {
         // Map every row, then look up what the ledger has for its events in one read.
         let mapped = parallelMap(records.count) { i in Result { () throws(RowError) in try self.mapRow(records[i]) } }
         var lookups: Set<String> = []
@@ -352,7 +407,17 @@ public final class Importer {
             groups.append(AppendGroup(submissions, onceTags: list.map(\.onceTag)))
             groupRow.append(i)
         }
-        var outcomes = try ledger.append(groups: groups)
+        return PreparedBatch(records: records, mapped: mapped, plans: plans, duplicates: duplicates, groups: groups, groupRow: groupRow,
+                             now: now, append: try ledger.prepare(groups: groups), looked: lookups, writes: Set(pending.keys))
+    }
+
+    /// Writes a prepared batch, signs again and appends the statements a legacy rule refused, and
+    /// accounts for every row in the report.
+    func commitBatch(_ batch: PreparedBatch, report: inout ImportReport) throws {
+        let records = batch.records, mapped = batch.mapped, plans = batch.plans, duplicates = batch.duplicates
+        var groups = batch.groups
+        let groupRow = batch.groupRow, now = batch.now, key = self.key
+        var outcomes = try ledger.commit(batch.append)
         // History that breaks a rule of today the mapping names: the refused statement is signed again
         // naming the rule in its field legacy, and its row appended again (a statement may break several).
         var legacyOf: [Int: [Int: [String]]] = [:]
@@ -745,5 +810,25 @@ public final class Importer {
             return out.isEmpty ? nil : .string(out)
         }
         return .string(s)
+    }
+}
+
+/// Work started on another thread; ``wait()`` returns its result. For a value handed to one thread
+/// and back, never shared while it runs.
+final class Background<T>: @unchecked Sendable {
+    private var result: Result<T, any Error>? = nil
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ body: @escaping () throws -> T) {
+        nonisolated(unsafe) let body = body
+        Thread.detachNewThread { [self] in
+            result = Result { try body() }
+            done.signal()
+        }
+    }
+
+    func wait() throws -> T {
+        done.wait()
+        return try result!.get()
     }
 }

@@ -100,8 +100,83 @@ public final class Ledger: Sendable {
     }
 
     private func append(groups: [AppendGroup], isolated: Bool) throws -> [AppendOutcome] {
+        try commit(prepare(groups: groups, isolated: isolated))
+    }
+
+    /// The first half of ``append(groups:)``: every check that needs no write lock (signatures, schemas,
+    /// disclosures), on all cores. ``commit(_:)`` writes the groups; in between, the caller may do other
+    /// work, such as committing the batch before this one, so that a serial write overlaps the next
+    /// batch's checks. What the lock decides (replays, stream versions, keys, lifecycle rules) is
+    /// decided by the commit against the ledger as it is then, so a batch committed in between is seen.
+    public func prepare(groups: [AppendGroup]) throws -> PreparedAppend {
+        try prepare(groups: groups, isolated: true)
+    }
+
+    /// The second half of ``append(groups:)``: writes the groups ``prepare(groups:)`` checked, each all
+    /// or nothing, in one transaction.
+    /// - Returns: one outcome per group, in order.
+    public func commit(_ prepared: PreparedAppend) throws -> [AppendOutcome] {
+        if let early = prepared.early { return early }
+        let groups = prepared.groups, submissions = prepared.submissions, identity = prepared.identity
+        let policyBatch = prepared.policyBatch, ready = prepared.ready, isolated = prepared.isolated
+        let refusedBeforeLock = prepared.refusedBeforeLock
+        // Optimistic first: one savepoint around the batch instead of one per group (on PostgreSQL
+        // each is a round trip and ends the batching of inserts). A group refused inside the lock
+        // rolls the whole batch back to it, and the batch is written again with a savepoint around
+        // each group. nil: retry with savepoints.
+        func commit(savepoints: Bool) throws -> [AppendOutcome]? {
+            try store.write { writer in
+                let optimistic = isolated && !savepoints
+                if optimistic { try writer.savepoint() }
+                var outcomes = refusedBeforeLock
+                var batch = try BatchWriter(ledger: self, writer: writer, identity: identity, policy: policyBatch, submissions: submissions)
+                var first = 0
+                for (g, group) in groups.enumerated() {
+                    defer { first += group.submissions.count }
+                    if outcomes[g] != nil { continue }
+                    if savepoints { try writer.savepoint() }
+                    // Taken only where a refusal rolls back to it: a snapshot held while the batch
+                    // grows makes every insert into its dictionaries copy them.
+                    let saved = savepoints ? batch.snapshot() : nil
+                    var receipts: [AppendReceipt?] = []
+                    do {
+                        for (i, submission) in group.submissions.enumerated() {
+                            if let tag = group.onceTags[i], batch.tags.contains(tag) {
+                                receipts.append(nil)
+                                continue
+                            }
+                            do {
+                                receipts.append(try batch.append(submission, ready[first + i]!))
+                            } catch let error as BlotterError {
+                                throw GroupRefusal(index: i, error: error)
+                            }
+                            if let tag = group.onceTags[i] { batch.tags.insert(tag) }
+                        }
+                        if savepoints { try writer.releaseSavepoint() }
+                        outcomes[g] = .appended(receipts)
+                    } catch let refusal as GroupRefusal {
+                        guard isolated else { throw refusal.error.prefixed(Self.label(refusal.index, of: group.submissions.count)) }
+                        if optimistic {
+                            try writer.rollbackToSavepoint()
+                            return nil
+                        }
+                        try writer.rollbackToSavepoint()
+                        batch.restore(saved!)
+                        outcomes[g] = .refused(index: refusal.index, refusal.error)
+                    }
+                }
+                if optimistic { try writer.releaseSavepoint() }
+                return outcomes.map { $0! }
+            }
+        }
+        guard isolated, groups.count > 1 else { return try commit(savepoints: isolated)! }
+        if let outcomes = try commit(savepoints: false) { return outcomes }
+        return try commit(savepoints: true)!
+    }
+
+    private func prepare(groups: [AppendGroup], isolated: Bool) throws -> PreparedAppend {
         let submissions = groups.flatMap(\.submissions)
-        if submissions.isEmpty { return groups.map { _ in .appended([]) } }
+        if submissions.isEmpty { return PreparedAppend(early: groups.map { _ in .appended([]) }) }
         let identity = try self.identity()
 
         // Keys the statements' key ids can already be resolved to: registered, or introduced earlier
@@ -155,60 +230,9 @@ public final class Ledger: Sendable {
             }
             first += group.submissions.count
         }
-        if !isolated, case let .refused(i, error)? = outcomes[0] { return [.refused(index: i, error)] }
-        let refusedBeforeLock = outcomes
-        // Optimistic first: one savepoint around the batch instead of one per group (on PostgreSQL
-        // each is a round trip and ends the batching of inserts). A group refused inside the lock
-        // rolls the whole batch back to it, and the batch is written again with a savepoint around
-        // each group. nil: retry with savepoints.
-        func commit(savepoints: Bool) throws -> [AppendOutcome]? {
-            try store.write { writer in
-                let optimistic = isolated && !savepoints
-                if optimistic { try writer.savepoint() }
-                var outcomes = refusedBeforeLock
-                var batch = try BatchWriter(ledger: self, writer: writer, identity: identity, policy: policyBatch, submissions: submissions)
-                var first = 0
-                for (g, group) in groups.enumerated() {
-                    defer { first += group.submissions.count }
-                    if outcomes[g] != nil { continue }
-                    if savepoints { try writer.savepoint() }
-                    // Taken only where a refusal rolls back to it: a snapshot held while the batch
-                    // grows makes every insert into its dictionaries copy them.
-                    let saved = savepoints ? batch.snapshot() : nil
-                    var receipts: [AppendReceipt?] = []
-                    do {
-                        for (i, submission) in group.submissions.enumerated() {
-                            if let tag = group.onceTags[i], batch.tags.contains(tag) {
-                                receipts.append(nil)
-                                continue
-                            }
-                            do {
-                                receipts.append(try batch.append(submission, ready[first + i]!))
-                            } catch let error as BlotterError {
-                                throw GroupRefusal(index: i, error: error)
-                            }
-                            if let tag = group.onceTags[i] { batch.tags.insert(tag) }
-                        }
-                        if savepoints { try writer.releaseSavepoint() }
-                        outcomes[g] = .appended(receipts)
-                    } catch let refusal as GroupRefusal {
-                        guard isolated else { throw refusal.error.prefixed(Self.label(refusal.index, of: group.submissions.count)) }
-                        if optimistic {
-                            try writer.rollbackToSavepoint()
-                            return nil
-                        }
-                        try writer.rollbackToSavepoint()
-                        batch.restore(saved!)
-                        outcomes[g] = .refused(index: refusal.index, refusal.error)
-                    }
-                }
-                if optimistic { try writer.releaseSavepoint() }
-                return outcomes.map { $0! }
-            }
-        }
-        guard isolated, groups.count > 1 else { return try commit(savepoints: isolated)! }
-        if let outcomes = try commit(savepoints: false) { return outcomes }
-        return try commit(savepoints: true)!
+        if !isolated, case let .refused(i, error)? = outcomes[0] { return PreparedAppend(early: [.refused(index: i, error)]) }
+        return PreparedAppend(groups: groups, submissions: submissions, identity: identity, policyBatch: policyBatch,
+                              ready: ready, refusedBeforeLock: outcomes, isolated: isolated)
     }
 
     fileprivate func duplicateReceipt(of statement: Statement, at seq: Int64, writer: any LedgerWriting) throws -> AppendReceipt {
@@ -332,6 +356,33 @@ public final class Ledger: Sendable {
 
     /// The number of entries.
     public func count() throws -> Int64 { try store.read { try $0.count() } }
+}
+
+/// Groups of statements checked by ``Ledger/prepare(groups:)``, to be written by ``Ledger/commit(_:)``.
+public struct PreparedAppend: @unchecked Sendable {
+    // @unchecked: a value handed from the thread that prepared it to the one that commits it, never
+    // shared; the policy batch is the only member not known to be Sendable.
+    fileprivate var early: [AppendOutcome]? = nil
+    fileprivate var groups: [AppendGroup] = []
+    fileprivate var submissions: [Submission] = []
+    fileprivate var identity: LedgerIdentity? = nil
+    fileprivate var policyBatch: (any LedgerPolicyBatch)? = nil
+    fileprivate var ready: [PreparedStatement?] = []
+    fileprivate var refusedBeforeLock: [AppendOutcome?] = []
+    fileprivate var isolated = true
+
+    fileprivate init(early: [AppendOutcome]) { self.early = early }
+
+    fileprivate init(groups: [AppendGroup], submissions: [Submission], identity: LedgerIdentity?, policyBatch: (any LedgerPolicyBatch)?,
+                     ready: [PreparedStatement?], refusedBeforeLock: [AppendOutcome?], isolated: Bool) {
+        self.groups = groups
+        self.submissions = submissions
+        self.identity = identity
+        self.policyBatch = policyBatch
+        self.ready = ready
+        self.refusedBeforeLock = refusedBeforeLock
+        self.isolated = isolated
+    }
 }
 
 /// A statement with the work done that needs no ledger state.

@@ -55,6 +55,9 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// undone, the rest stays for later batches to see); its `read` sees those writes. Holds the
     /// write lock for the whole of `body`: other writers wait, and report busy after their timeout.
     func rehearse<T>(_ body: (any LedgerStore) throws -> T) throws -> T
+    /// True if a `read` may run on one thread while a `write` runs on another (every store; not a
+    /// rehearsal's stand-in, which does both on its one connection).
+    var readsWhileWriting: Bool { get }
     /// Flushes and closes; the store cannot be used afterwards.
     func close() throws
     /// Rewrites the store so that content deleted earlier (destroyed disclosures) leaves no copy in
@@ -112,6 +115,8 @@ extension LedgerStore {
     public func rehearse<T>(_ body: (any LedgerStore) throws -> T) throws -> T {
         throw BlotterError(.invalidInput, "this kind of store cannot run a dry run")
     }
+
+    public var readsWhileWriting: Bool { true }
 }
 
 extension LedgerReading {

@@ -395,6 +395,8 @@ extension PostgresStore: AccessLogStore {
 /// ledger's size carried from one write to the next as the sequencer row would. Used only on the
 /// thread that runs the rehearsal's body.
 final class PostgresRehearsal: LedgerStore, @unchecked Sendable {
+    /// One connection for reads and writes: never both at once.
+    var readsWhileWriting: Bool { false }
     let store: PostgresStore
     let connection: PostgresConnection
     private var size: Int64

@@ -355,6 +355,8 @@ public final class SQLiteStore: LedgerStore {
 /// is rolled back at the end, every read on the same connection (so it sees those writes). Used only
 /// on the thread that runs the rehearsal's body, which is the connection's own.
 private final class Rehearsal: LedgerStore, @unchecked Sendable {
+    /// One connection for reads and writes: never both at once.
+    var readsWhileWriting: Bool { false }
     let db: Database
     /// The store whose transaction this is, for its error mapping.
     let store: SQLiteStore

@@ -32,6 +32,26 @@ struct DisclosureTests {
         #expect(try Disclosure(encoded: a.encoded) == a)
     }
 
+    @Test("a signed draft's disclosures read back from their strings as made, with a salt of their own each and a nonce apart from them")
+    func draftDisclosuresReadBack() throws {
+        let key = try PrivateKey.generate(.ed25519)
+        let values: [(String, JSONValue)] = [
+            ("narrative", .string("Ünïcödé \"quoted\" \u{1F46E} line\nbreak")), ("count", .integer(-(1 << 53))), ("ratio", .double(2.5e-7)),
+            ("tags", .array([.string("a"), .null, .bool(true)])), ("nested", .object([("z", .integer(1)), ("a", .object([]))])), ("none", .null)]
+        let submission = try StatementDraft(log: "example.org/log", type: "note.added", stream: "notes/1", actor: "ia/a", fields: values).sign(with: key)
+        #expect(submission.disclosures.map(\.name) == values.map(\.0))
+        for (d, (name, value)) in zip(submission.disclosures, values) {
+            #expect(try Disclosure(encoded: d.encoded) == d)
+            #expect(d.name == name && d.value == value)
+            #expect(submission.statement.fields[name] == Disclosure.digest(of: d.encoded))
+        }
+        let salts = submission.disclosures.map(\.salt)
+        #expect(Set(salts + [submission.statement.nonce]).count == salts.count + 1)
+        #expect(salts.allSatisfy { Base64.urlDecode($0)?.count == 16 })
+        _ = try submission.checkDisclosures()
+        #expect(throws: BlotterError.self) { try Disclosure.make(name: "short", value: .null, salt: [UInt8](repeating: 7, count: 15)) }
+    }
+
     @Test("refuses short salts, bad names, and non-arrays")
     func refuses() throws {
         // The 8-byte salt of the first specification example is below Blotter's 16-byte minimum.

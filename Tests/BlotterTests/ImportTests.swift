@@ -516,6 +516,44 @@ struct ImportBehaviourTests {
         #expect(imported["statements"]?["use_of_force.reported"] == .integer(27), "\(real.stdout)")
     }
 
+    @Test("a batch prepared while the one before it is written sees what that batch wrote: duplicates and changed records across the boundary come out as in a run of one batch at a time", arguments: StoreKind.allCases)
+    func overlappedBatches(_ store: StoreKind) throws {
+        let dir = TemporaryDirectory()
+        let file = dir.path("nj.csv")
+        // Batches of 4: row 5 repeats row 4 exactly, row 9 says another thing about row 8, row 13
+        // repeats row 12: each pair is split across two batches, the second prepared while the first
+        // is written.
+        var rows: [[String: String]] = []
+        _ = try njSample(12) { _, cells in rows.append(cells); return true }
+        let text = try njSample(24) { i, cells in
+            if i == 4 { cells = rows[3] }
+            if i == 8 { cells = rows[7]; cells["type_of_force"] = "Compliance hold" }
+            if i == 12 { cells = rows[11] }
+            return true
+        }
+        try write(text, to: file)
+        func run(overlap: Bool) throws -> (report: ImportReport, added: Int64, views: [[SQLValue]]) {
+            let desk = try ImportDesk(store: store)
+            let before = try desk.count()
+            let importer = try desk.importer(njMapping)
+            importer.batchRows = 4
+            importer.overlapWrites = overlap
+            let report = try importer.run(path: file)
+            return (report, try desk.count() - before,
+                    try desk.rows("SELECT report_id, officer, incident_at, agency, force_types FROM p_uof ORDER BY report_id"))
+        }
+        let overlapped = try run(overlap: true), serial = try run(overlap: false)
+        for r in [overlapped, serial] {
+            #expect(r.report.rowsRead == 24 && r.report.rowsImported == 21 && r.report.rowsDuplicate == 2, "\(r.report)")
+            #expect(r.report.rejected.map(\.row) == [9], "\(r.report.rejected)")
+            #expect(r.report.rejected.first?.reason.contains("other values for report in row 8 of this file") == true, "\(r.report.rejected)")
+            #expect(r.added == 21)
+            #expect(r.views.count == 21)
+        }
+        #expect(overlapped.views == serial.views)
+        #expect(overlapped.report.statements == serial.report.statements)
+    }
+
     @Test("an import killed with SIGKILL leaves a ledger that verifies; running it again completes it without duplicates")
     func sigkill() throws {
         let desk = try ImportDesk()
