@@ -331,9 +331,18 @@ func which(_ program: String) -> String? {
     return nil
 }
 
+/// The bundled catalog, compiled once (compiling it takes milliseconds: every schema's patterns).
+nonisolated(unsafe) private var compiledCatalog: EventCatalog?
+func bundledCatalog() throws -> EventCatalog {
+    if let compiledCatalog { return compiledCatalog }
+    let catalog = try EventCatalog.bundled()
+    compiledCatalog = catalog
+    return catalog
+}
+
 /// The current schema version of a type in the bundled catalog: what a domain ledger made with it
 /// takes (an earlier version is refused).
 func currentSchema(_ type: String) throws -> Int64 {
-    guard let version = try EventCatalog.bundled().types[type]?.version else { fatalError("\(type) is not in the bundled catalog") }
+    guard let version = try bundledCatalog().types[type]?.version else { fatalError("\(type) is not in the bundled catalog") }
     return version
 }

@@ -43,6 +43,7 @@ var postgresURL: String? = nil
 var serverSeconds: Int? = nil
 var serverStore: String? = nil
 var serverFlags: [String] = []
+var quick = false
 let usage = """
     usage: blotter-bench [OPTION...]   (build with `swift build -c release`; every figure is printed
                                         beside `openssl speed ed25519` of the same run)
@@ -63,6 +64,8 @@ let usage = """
       --server SECONDS        `blotter serve` under wrk load for SECONDS per run
       --server-store S        SQLite or PostgreSQL (default both)
       --serve-flag F          pass F to `blotter serve` (repeat)
+      --quick                 every figure at small sizes, one after another (a regression check by
+                              hand, under 3 minutes; the sizes are too small for the targets)
       --help                  this text
     """
 func usageError(_ message: String) -> Never {
@@ -100,6 +103,7 @@ while let a = arguments.next() {
     case "--server": serverSeconds = number(a)
     case "--server-store": serverStore = value(a)
     case "--serve-flag": serverFlags.append(value(a))
+    case "--quick": quick = true
     default: usageError("unknown argument \(a)")
     }
 }
@@ -112,6 +116,42 @@ let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
 func line(_ s: String) { FileHandle.standardOutput.write(Data((s + "\n").utf8)) }
 func seconds(since start: DispatchTime) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
 func fmt(_ v: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", v) }
+
+// MARK: every figure at small sizes (--quick)
+
+/// Runs this benchmark again once per figure, at sizes that finish in seconds, and says how long
+/// each took. The figures print beside their limits and targets as in a full run; at these sizes
+/// they show a regression, not whether a target is met.
+if quick {
+    let quickDirectory = directory + "/quick"
+    let runs: [(String, [String])] = [
+        ("ledger core: append, single appends, verify, Python verifier", ["--entries", "20000", "--checkpoint", "10000", "--skip-python", "--python-verifier"]),
+        ("Merkle tree, proofs and tiles on that ledger", ["--tree", quickDirectory + "/bench.ledger"]),
+        ("domain: demo build, projection rebuild, views", ["--domain", "3000"]),
+        ("import of the New Jersey file", ["--import", "5000"]),
+        ("disclosure export and verify-export", ["--export", "2000"]),
+        ("SQLite and PostgreSQL side by side", ["--stores", "5000"] + (postgresURL.map { ["--postgres", $0] } ?? [])),
+        ("blotter serve under wrk", ["--server", "2"] + (postgresURL.map { ["--postgres", $0] } ?? [])),
+    ]
+    let started = DispatchTime.now()
+    var failed: [String] = []
+    for (what, arguments) in runs {
+        line("")
+        line("== \(what): blotter-bench \(arguments.joined(separator: " "))")
+        let run = DispatchTime.now()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        p.arguments = arguments + ["--dir", quickDirectory]
+        try p.run()
+        p.waitUntilExit()
+        if p.terminationStatus != 0 { failed.append(what) }
+        line("== \(fmt(seconds(since: run), 1)) s\(p.terminationStatus == 0 ? "" : ", FAILED with status \(p.terminationStatus)")")
+    }
+    let total = seconds(since: started)
+    line("")
+    line("quick run: \(runs.count) benchmarks in \(fmt(total)) s (target < 180 s)\(failed.isEmpty ? "" : "; failed: " + failed.joined(separator: ", "))")
+    exit(failed.isEmpty ? 0 : 1)
+}
 
 // MARK: the machine's own limits
 
@@ -374,8 +414,10 @@ if let n = exportRecords {
     let check = spawn(blotterPath, ["verify-export", out, "--key", vkey, "--json"])
     let checked = try JSONParser.parse(check.output.trimmingCharacters(in: .whitespacesAndNewlines))
     let entriesChecked = checked["entries"]?.integerValue ?? 0
-    line("verify-export: \(checked["records"]?.integerValue ?? 0) records, \(entriesChecked) entries in \(fmt(check.seconds, 1)) s (target < 30 s); peak memory \((checked["peak_memory_kib"]?.integerValue ?? 0) / 1024) MiB")
-    line("  the machine's Ed25519 verify on \(cores) cores: \(fmt(Double(entriesChecked) / (speed.verify * Double(cores)), 1)) s for those signatures alone")
+    let signaturesAlone = Double(entriesChecked) / (speed.verify * Double(cores))
+    line("verify-export: \(checked["records"]?.integerValue ?? 0) records, \(entriesChecked) entries in \(fmt(check.seconds, 1)) s = \(fmt(check.seconds / signaturesAlone, 2))x "
+         + "the machine's Ed25519 verify of those signatures alone on \(cores) cores (\(fmt(signaturesAlone, 1)) s; target <= 1.5x); "
+         + "peak memory \((checked["peak_memory_kib"]?.integerValue ?? 0) / 1024) MiB (target < 200 MiB, flat in the bundle size)")
     if runPython {
         let py = spawn("/usr/bin/env", ["python3", repository.appendingPathComponent("Tools/verify_export.py").path, out, "--key", vkey])
         line("verify_export.py: \(fmt(py.seconds, 1)) s — \(py.output.trimmingCharacters(in: .whitespacesAndNewlines).prefix(120))")
@@ -409,7 +451,7 @@ if let n = domainEvents {
         try ledger.rebuildProjections()
         rebuildSeconds = seconds(since: start)
     }
-    line("projection rebuild: \(count) entries in \(fmt(rebuildSeconds, 2)) s = \(fmt(Double(count) / rebuildSeconds)) entries/s (target >= 50,000/s)")
+    line("projection rebuild: \(count) entries in \(fmt(rebuildSeconds, 2)) s = \(fmt(Double(count) / rebuildSeconds)) entries/s (target >= 60,000/s at 1M entries)")
     let catalog = try ledger.catalog()!
     let today = CalendarDate(Timestamp.now())
     let cases = try ledger.store.read { try $0.rows("SELECT case_id FROM p_cases ORDER BY random() LIMIT 200", []) }.compactMap { $0[0].text }
@@ -645,7 +687,7 @@ while appended < entries {
 let appendRate = Double(entries) / appendSeconds
 line("")
 line("append, batches of \(batch), durable, signatures checked: \(fmt(appendRate)) entries/s "
-     + "= \(fmt(100 * appendRate / speed.verify))% of one core's Ed25519 verify rate (target >= 70%)")
+     + "= \(fmt(100 * appendRate / speed.verify))% of one core's Ed25519 verify rate (target >= 100%, at 1M entries too)")
 line("  (signing the statements, not timed: \(fmt(Double(entries) / generateSeconds)) /s on \(cores) cores)")
 
 // MARK: single appends
@@ -676,11 +718,12 @@ let v = measuredVerify(ledgerPath)
 guard v.status == 0 else { fatalError("blotter verify failed with status \(v.status)") }
 let verifyRate = Double(total) / v.seconds
 line("blotter verify at \(total) entries: \(fmt(v.seconds, 1)) s, \(fmt(verifyRate)) entries/s = \(fmt(100 * verifyRate / target))% "
-     + "of \(cores) x Ed25519 verify (target >= 80%); peak memory \(fmt(Double(v.maxRSSKiB) / 1024, 1)) MiB (target < 200 MiB)")
+     + "of \(cores) x Ed25519 verify (target >= 85%, at 1M entries as at 200k); peak memory \(fmt(Double(v.maxRSSKiB) / 1024, 1)) MiB (target < 200 MiB)")
 
 if runPythonVerifier {
     let python = spawnMeasured("/usr/bin/env", ["python3", repository.appendingPathComponent("Tools/verify_ledger.py").path, ledgerPath])
-    line("Tools/verify_ledger.py (Python, one core) at \(total) entries: \(fmt(python.seconds, 1)) s, status \(python.status)")
+    line("Tools/verify_ledger.py at \(total) entries: \(fmt(python.seconds, 1)) s = \(fmt(Double(total) / python.seconds)) entries/s, status \(python.status); "
+         + "it runs on one core (target: >= 1.7x its one-core rate on 2 cores)")
 }
 
 // MARK: comparison
@@ -703,4 +746,6 @@ if runPython {
     }
 }
 let size = (try? FileManager.default.attributesOfItem(atPath: ledgerPath)[.size] as? Int) ?? 0
-line("ledger file: \(fmt(Double(size) / 1_048_576, 1)) MiB for \(total) entries")
+let recordBytes = entryBytes + sample.disclosures.map(\.encoded.utf8.count).reduce(0, +)
+line("ledger file: \(fmt(Double(size) / 1_048_576, 1)) MiB for \(total) entries = \(size / max(total, 1)) bytes per entry for \(recordBytes) bytes of entry "
+     + "and disclosures = \(fmt(Double(size) / Double(max(total, 1)) / Double(recordBytes), 2))x (target <= 1.3x)")
