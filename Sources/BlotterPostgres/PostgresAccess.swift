@@ -285,9 +285,9 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     }
 
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] {
-        let translated = PostgresDialect.translate(sql)
-        if Self.namesLogTable(sql) { try flush() }
-        let rows = try query(translated.sql, arguments.map(PostgresValue.init))
+        let statement = store.statementText(sql)
+        if statement.namesLogTable { try flush() }
+        let rows = try query(statement.translated.sql, arguments.map(PostgresValue.init))
         return try rows.map { row in try row.map { try $0.sqlValue() } }
     }
 
@@ -368,21 +368,25 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws {
-        let translated = PostgresDialect.translate(sql)
-        if Self.namesLogTable(sql) { try flush() }
-        var text = translated.sql
-        if case let .replace(table, _) = translated.conflict {
+        let statement = store.statementText(sql)
+        if statement.namesLogTable { try flush() }
+        let text: String
+        if let finished = statement.finished {
+            text = finished
+        } else if let known = store.replaceText(sql) {
+            text = known
+        } else if case let .replace(table, _) = statement.translated.conflict {
             var shape = store.cachedShape(table)
             if shape == nil {
                 try drain()
                 shape = try store.shape(table, connection)
             }
-            text = PostgresDialect.finish(translated, shape: shape)
+            text = PostgresDialect.finish(statement.translated, shape: shape)
+            if shape != nil { store.keepReplaceText(sql, text) }
         } else {
-            text = PostgresDialect.finish(translated, shape: nil)
+            text = PostgresDialect.finish(statement.translated, shape: nil)
         }
-        let upper = sql.prefix(20).uppercased()
-        if upper.hasPrefix("CREATE TABLE") || upper.hasPrefix("DROP TABLE") { store.forgetShapes() }
+        if statement.changesTables { store.forgetShapes() }
         send(text, arguments)
     }
 
@@ -397,5 +401,25 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
             }
         }
         return !word.isEmpty && logTables.contains(word)
+    }
+}
+
+/// One statement of the derived tables' SQL, translated into PostgreSQL's dialect, with what
+/// sending it needs to know (``PostgresStore/statementText(_:)`` keeps one per text).
+struct PostgresStatementText: Sendable {
+    let translated: PostgresDialect.Translated
+    /// Whether it names one of the log's own tables, so what is held must be flushed before it.
+    let namesLogTable: Bool
+    /// The text as sent, unless it is an `INSERT OR REPLACE` (which needs its table's shape).
+    let finished: String?
+    /// `CREATE TABLE` or `DROP TABLE`: the tables' shapes must be looked up again after it.
+    let changesTables: Bool
+
+    init(_ sql: String) {
+        translated = PostgresDialect.translate(sql)
+        namesLogTable = PostgresAccess.namesLogTable(sql)
+        if case .replace = translated.conflict { finished = nil } else { finished = PostgresDialect.finish(translated, shape: nil) }
+        let upper = sql.prefix(20).uppercased()
+        changesTables = upper.hasPrefix("CREATE TABLE") || upper.hasPrefix("DROP TABLE")
     }
 }

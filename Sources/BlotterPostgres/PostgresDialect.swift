@@ -19,13 +19,13 @@ struct PostgresDialect {
         let primaryKey: [String]
     }
 
-    enum Conflict {
+    enum Conflict: Sendable {
         case none
         case ignore
         case replace(table: String, columns: [String])
     }
 
-    struct Translated {
+    struct Translated: Sendable {
         let sql: String
         let conflict: Conflict
     }

@@ -5,6 +5,7 @@ internal import BlotterSQL
 public import BlotterDomain
 internal import Foundation
 internal import PostgresNIO
+internal import Synchronization
 
 /// A ledger in a PostgreSQL database (postgres-nio), for agencies whose ledger has outgrown one file
 /// or that run their databases centrally. The same entries, disclosures, tree hashes, checkpoints and
@@ -42,6 +43,11 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     private let readLock = NSLock()
     private var readConnection: PostgresConnection?
     private var shapes: [String: PostgresDialect.TableShape] = [:]
+    /// `INSERT OR REPLACE` statements as sent, finished with their table's shape (with `shapes`).
+    private var replaceTexts: [String: String] = [:]
+    /// Every statement of the derived tables' SQL translated once (the domain sends the same few
+    /// dozen texts over and over; translating one took about a quarter of an append's own time).
+    private let translations = Mutex<[String: PostgresStatementText]>([:])
     private let logger: Logger = {
         var logger = Logger(label: "blotter.postgres")
         logger.logLevel = .critical
@@ -325,7 +331,27 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
         return shape
     }
 
-    func forgetShapes() { shapes = [:] }
+    func forgetShapes() {
+        shapes = [:]
+        replaceTexts = [:]
+    }
+
+    /// `sql` (SQLite's dialect) as PostgreSQL takes it, translated the first time it is seen.
+    func statementText(_ sql: String) -> PostgresStatementText {
+        if let known = translations.withLock({ $0[sql] }) { return known }
+        let made = PostgresStatementText(sql)
+        translations.withLock {
+            // The texts are the code's own; a bound keeps one built with values in it from growing this.
+            if $0.count >= 2048 { $0 = [:] }
+            $0[sql] = made
+        }
+        return made
+    }
+
+    /// An `INSERT OR REPLACE` as sent, once its table's shape was known (called with the lock held).
+    func replaceText(_ sql: String) -> String? { replaceTexts[sql] }
+
+    func keepReplaceText(_ sql: String, _ text: String) { replaceTexts[sql] = text }
 
     /// A table's shape if it was looked up before (called with the lock held).
     func cachedShape(_ table: String) -> PostgresDialect.TableShape? { shapes[table] }
