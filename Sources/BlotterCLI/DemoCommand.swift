@@ -19,7 +19,7 @@ struct DemoCommand: BlotterSubcommand {
     func execute() throws {
         let keys = ledger + ".keys"
         if force {
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledger + suffix) }
+            for file in SQLiteStore.files(of: ledger) { try? FileManager.default.removeItem(atPath: file) }
             try? FileManager.default.removeItem(atPath: keys)
             try? FileManager.default.removeItem(atPath: ledger + ".operator.pem")
         }

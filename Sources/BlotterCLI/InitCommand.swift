@@ -77,7 +77,7 @@ struct InitCommand: BlotterSubcommand {
             if let postgres = store as? PostgresStore {
                 try? postgres.dropLedgerTables()
             } else {
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                for file in SQLiteStore.files(of: path) { try? FileManager.default.removeItem(atPath: file) }
             }
             throw error
         }

@@ -105,7 +105,8 @@ public struct AccessQuery: Sendable {
 }
 
 /// The access log of a store: kept beside the log, not in it (a read is not a signed statement),
-/// written in its own transaction that does not wait for the log's writer.
+/// written in its own transaction that does not wait for the log's writer (SQLite: a file of its
+/// own beside the ledger; PostgreSQL: a connection of its own, outside the sequencer lock).
 public protocol AccessLogStore: Sendable {
     /// Adds records in one transaction, durable when this returns.
     func insertAccess(_ records: [AccessRecord]) throws

@@ -34,6 +34,9 @@ public final class SQLiteStore: LedgerStore {
     /// Set by ``close()``: a read or write after it is refused, not handed to a closed connection (a crash in SQLite).
     private let closed = Atomic<Bool>(false)
     static let readerCount = 2
+    /// The access log's own file (``accessLogPath``), opened on its first use: an audited read
+    /// commits there, with its own lock and fsync, never behind a batch of appends.
+    private let accessLog = Mutex<DatabaseQueue?>(nil)
     public let path: String
     /// How the file was opened: read-only when this process may not write it.
     let mode: Mode
@@ -43,6 +46,10 @@ public final class SQLiteStore: LedgerStore {
     public static func create(path: String) throws -> SQLiteStore {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw BlotterError(.ledgerState, "a file already exists at \(path); refusing to overwrite it")
+        }
+        let accessLog = accessLogPath(of: path)
+        guard !FileManager.default.fileExists(atPath: accessLog) else {
+            throw BlotterError(.ledgerState, "an access log of an earlier ledger is at \(accessLog); move it away (it is that ledger's record of who read what) before creating a ledger at \(path)")
         }
         let store = try SQLiteStore(path: path)
         try store.mapErrors {
@@ -247,6 +254,7 @@ public final class SQLiteStore: LedgerStore {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         try mapErrors {
             for reader in readers.withLock({ $0 }) { try reader.close() }
+            try accessLog.withLock { try $0?.close() }
             if mode == .readWrite {
                 try queue.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             }
@@ -635,11 +643,33 @@ extension SQLValue {
     }
 }
 
-// The access log of reads through the server (``AccessLogStore``), in its own write transaction.
+// The access log of reads through the server (``AccessLogStore``): in a file of its own beside the
+// ledger, so that recording a read waits for nothing but its own commit (in the ledger's file it
+// queued behind the append batches on SQLite's one writer).
 extension SQLiteStore: AccessLogStore {
+    /// The value of `PRAGMA application_id` in an access-log file ("BLTA").
+    static let accessLogApplicationID: Int32 = 0x424C_5441
+
+    /// Where the access log of the ledger at `path` is kept: `LEDGER.access` (with its own `-wal`).
+    public static func accessLogPath(of path: String) -> String { path + ".access" }
+
+    /// Every file a ledger at `path` may have: the ledger, its write-ahead log and shared memory, and
+    /// the same three of its access log (for removing a ledger that is being replaced).
+    public static func files(of path: String) -> [String] {
+        let accessLog = accessLogPath(of: path)
+        return [path, path + "-wal", path + "-shm", accessLog, accessLog + "-wal", accessLog + "-shm"]
+    }
+
+    public var accessLogPath: String { Self.accessLogPath(of: path) }
+
     public func insertAccess(_ records: [AccessRecord]) throws {
+        try checkOpen()
+        guard mode == .readWrite else {
+            throw BlotterError(.ledgerState, "\(path) is read-only here (read-only media or permissions): reads cannot be recorded in its access log; nothing was answered")
+        }
+        guard let log = try accessLogQueue(create: true) else { return }
         try mapErrors {
-            try queue.writeWithoutTransaction { db in
+            try log.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     let access = Access(db: db)
                     try AccessLogSQL.ensureTable(access)
@@ -650,7 +680,54 @@ extension SQLiteStore: AccessLogStore {
         }
     }
 
+    /// The records of the access log's file and, for a ledger served before the access log had a
+    /// file of its own, those in the ledger's table `access_log`, oldest first.
     public func accessRecords(_ query: AccessQuery) throws -> [AccessRecord] {
-        try read { db in try AccessLogSQL.select(query, db as! any SQLConnection) }
+        try checkOpen()
+        var records = try read { db in try AccessLogSQL.select(query, db as! any SQLConnection) }
+        if let log = try accessLogQueue(create: false) {
+            records += try mapErrors { try log.read { db in try AccessLogSQL.select(query, Access(db: db)) } }
+            records.sort { $0.at < $1.at }
+        }
+        return Array(records.prefix(max(0, query.limit)))
+    }
+
+    /// The access log's connection: opened on first use, created only for a write.
+    private func accessLogQueue(create: Bool) throws -> DatabaseQueue? {
+        let logPath = accessLogPath
+        return try accessLog.withLock { open -> DatabaseQueue? in
+            if let open { return open }
+            let exists = FileManager.default.fileExists(atPath: logPath)
+            guard exists || create else { return nil }
+            let mode = self.mode
+            var config = Configuration()
+            config.busyMode = .timeout(Self.busyTimeout)
+            config.readonly = mode != .readWrite
+            config.prepareDatabase { db in
+                guard mode == .readWrite else { return }
+                _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            // Read-only like the ledger itself, and immutable where SQLite could not keep its shared memory.
+            let immutable = mode != .readWrite && !FileManager.default.fileExists(atPath: logPath + "-shm")
+            let name = immutable ? "file:" + Self.uriPath(logPath) + "?immutable=1" : logPath
+            let queue: DatabaseQueue
+            do {
+                queue = try DatabaseQueue(path: name, configuration: config)
+                let id = try queue.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0 }
+                if id == 0 && mode == .readWrite {
+                    try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA application_id = \(Self.accessLogApplicationID)") }
+                } else if id != Self.accessLogApplicationID {
+                    try? queue.close()
+                    throw BlotterError(.ledgerState, "\(logPath) is not a Blotter access log; move it away so that the ledger's access log can be kept there")
+                }
+            } catch let error as BlotterError {
+                throw error
+            } catch {
+                throw BlotterError(.storage, "cannot open the access log \(logPath): \(Self.describe(error))")
+            }
+            open = queue
+            return queue
+        }
     }
 }

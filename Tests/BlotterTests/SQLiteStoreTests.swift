@@ -1,5 +1,7 @@
 import Blotter
+import BlotterSQL
 import Foundation
+import Synchronization
 import Testing
 
 @Suite("SQLite store")
@@ -36,5 +38,55 @@ struct SQLiteStoreTests {
         #expect(throws: BlotterError.self) { try SQLiteStore.open(path: dir.path("x")) }
         #expect(throws: BlotterError.self) { try SQLiteStore.open(path: dir.path("missing")) }
         #expect(!FileManager.default.fileExists(atPath: dir.path("missing")))
+    }
+
+    @Test("a read is recorded in the access log's own file while a batch holds the ledger's write transaction; records a ledger kept in its own access_log table before are still listed")
+    func accessLogBesideTheLedger() throws {
+        let t = try TestLedger()
+        let store = t.ledger.store as! SQLiteStore
+        // A ledger served before the access log had its own file kept it in the ledger's table.
+        let older = AccessRecord(at: "2026-12-01T09:00:00.000Z", actor: "ccrb/analyst", key: "k1", view: "officer", subject: "P-1", outcome: "read")
+        try store.write { w in
+            try w.execute("CREATE TABLE access_log (at TEXT NOT NULL, id TEXT NOT NULL, actor TEXT NOT NULL, key_id TEXT NOT NULL, view TEXT NOT NULL, subject TEXT NOT NULL, outcome TEXT NOT NULL, PRIMARY KEY (at, id)) WITHOUT ROWID", [])
+            try w.execute("INSERT INTO access_log VALUES (?, 'a1', ?, ?, ?, ?, ?)", [.text(older.at), .text(older.actor), .text(older.key), .text(older.view), .text(older.subject), .text(older.outcome)])
+        }
+        let ledgerBefore = try Data(contentsOf: URL(fileURLWithPath: t.path))
+
+        // Another batch holds the ledger's write transaction while a read is recorded.
+        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), writerDone = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            _ = try? store.write { _ in holding.signal(); release.wait() }
+            writerDone.signal()
+        }
+        holding.wait()
+        let record = AccessRecord(at: "2026-12-07T10:00:00.000Z", actor: "ia/lee", key: "k2", view: "case", subject: "IA-1", outcome: "read")
+        let recorded = DispatchSemaphore(value: 0)
+        let failure = Mutex<(any Error)?>(nil)
+        DispatchQueue.global().async {
+            do { try store.insertAccess([record]) } catch { failure.withLock { $0 = error } }
+            recorded.signal()
+        }
+        let whileHeld = recorded.wait(timeout: .now() + 5) == .success
+        release.signal()
+        writerDone.wait()
+        if !whileHeld { recorded.wait() }
+        #expect(whileHeld, "recording the read waited for the ledger's write transaction")
+        #expect(failure.withLock { $0 } == nil)
+
+        #expect(FileManager.default.fileExists(atPath: store.accessLogPath))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: t.path)) == ledgerBefore, "recording a read wrote nothing to the ledger's file")
+        #expect(try store.accessRecords(AccessQuery()) == [older, record])
+        #expect(try store.accessRecords(AccessQuery(actor: "ia/lee")) == [record])
+        #expect(try store.accessRecords(AccessQuery(limit: 1)) == [older])
+        try t.ledger.close()
+
+        // Reopened, the records are there; a new ledger is not created over another ledger's access log.
+        let reopened = try SQLiteStore.open(path: t.path)
+        #expect(try reopened.accessRecords(AccessQuery(view: "case")) == [record])
+        try reopened.close()
+        try FileManager.default.removeItem(atPath: t.path)
+        let refused = #expect(throws: BlotterError.self) { try SQLiteStore.create(path: t.path) }
+        #expect(refused?.message.contains("an access log of an earlier ledger is at \(t.path).access") == true)
+        #expect(!FileManager.default.fileExists(atPath: t.path))
     }
 }
