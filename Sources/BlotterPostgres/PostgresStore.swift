@@ -22,13 +22,14 @@ internal import Synchronization
 ///   on the connection and waited for before the next read and at commit.
 /// - Reads run in `REPEATABLE READ READ ONLY` transactions, so they work on a hot-standby replica.
 ///
-/// One connection per store, used by one transaction at a time; it is opened again after a failure,
-/// so a server that was restarted is used again without restarting Blotter. The transaction bodies
+/// Connections: one for writes, up to ``readerCount`` for reads, one for the access log, each used
+/// by one transaction at a time, opened when first needed and again after a failure, so a server
+/// that was restarted is used again without restarting Blotter. The transaction bodies
 /// are synchronous: they run on the caller's thread, which waits on postgres-nio's futures, so they
 /// must not run on an event loop.
 public final class PostgresStore: LedgerStore, @unchecked Sendable {
-    // @unchecked Sendable: `connection` and `shapes` are only touched while holding `lock`, and
-    // `readConnection` while holding `readLock`.
+    // @unchecked Sendable: each connection is touched only while holding its slot's lock; the
+    // tables' shapes and statement texts are behind mutexes of their own.
     public let location: PostgresLocation
     /// How long a writer waits for another writer's sequencer lock before reporting busy.
     public static let busyTimeout = 10
@@ -36,15 +37,20 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     static let application = "blotter-ledger"
     static let layoutVersion = "1"
 
-    private let lock = NSLock()
-    private var connection: PostgresConnection?
-    /// A second connection for reads (and the access log), so that a read never waits for a write
-    /// transaction of this process to end; each read is its own REPEATABLE READ snapshot.
-    private let readLock = NSLock()
-    private var readConnection: PostgresConnection?
-    private var shapes: [String: PostgresDialect.TableShape] = [:]
-    /// `INSERT OR REPLACE` statements as sent, finished with their table's shape (with `shapes`).
-    private var replaceTexts: [String: String] = [:]
+    /// The writer's connection: one write transaction of this process at a time.
+    private let writer = ConnectionSlot()
+    /// Connections for reads, apart from the writer's, so that a read never waits for a write
+    /// transaction of this process to end; each read is its own REPEATABLE READ snapshot. A read
+    /// takes a free one, or waits for one in turn (a case view is a dozen queries, each a round trip:
+    /// on one connection the server's reads queued behind each other). Opened when first needed.
+    private let readers = (0..<PostgresStore.readerCount).map { _ in ConnectionSlot() }
+    private let nextReader = Atomic<Int>(0)
+    static let readerCount = 3
+    /// The access log's connection: recording a read (a commit, so a flush to disk) waits neither for
+    /// the writer nor for other reads.
+    private let accessWriter = ConnectionSlot()
+    /// Tables' shapes for `INSERT OR REPLACE`, and those statements as sent, finished with their shape.
+    private let shapes = Mutex<(tables: [String: PostgresDialect.TableShape], replaceTexts: [String: String])>(([:], [:]))
     /// Every statement of the derived tables' SQL translated once (the domain sends the same few
     /// dozen texts over and over; translating one took about a quarter of an append's own time).
     private let translations = Mutex<[String: PostgresStatementText]>([:])
@@ -59,8 +65,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     }
 
     deinit {
-        if let connection, !connection.isClosed { try? connection.close().wait() }
-        if let readConnection, !readConnection.isClosed { try? readConnection.close().wait() }
+        for slot in [writer, accessWriter] + readers { slot.closeConnection() }
     }
 
     /// Creates the ledger's tables in an existing, empty database.
@@ -77,7 +82,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     ///   if it cannot be reached or refuses the user.
     public static func open(url: String) throws -> PostgresStore {
         let store = PostgresStore(location: try PostgresLocation(url: url))
-        guard try store.withConnection({ try store.isLedger($0) }) else {
+        guard try store.withConnection(.write, { try store.isLedger($0) }) else {
             throw BlotterError(.ledgerState, "\(store.location) is not a Blotter ledger (it has no blotter_meta table naming one); create one with `blotter init --ledger \(store.location)`")
         }
         return store
@@ -87,7 +92,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     /// `blotter copy`); refused like ``create(url:)`` if it holds other tables of the same names.
     public static func openOrCreate(url: String) throws -> PostgresStore {
         let store = PostgresStore(location: try PostgresLocation(url: url))
-        if try !store.withConnection({ try store.isLedger($0) }) { try store.createTables() }
+        if try !store.withConnection(.write, { try store.isLedger($0) }) { try store.createTables() }
         return store
     }
 
@@ -183,7 +188,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     }
 
     public func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {
-        try transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", reading: true) { c in
+        try transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", on: .read) { c in
             let size = try run(c, "SELECT size FROM blotter_sequencer WHERE id = 1").rows.first.map { try $0.makeRandomAccess()[0].decode(Int64.self) } ?? 0
             let access = PostgresAccess(store: self, connection: c, size: size)
             let result = try body(access)
@@ -193,8 +198,8 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     }
 
     /// Runs `body` between `begin` and COMMIT; rolls back if it throws.
-    private func transaction<T>(_ begin: String, reading: Bool = false, _ body: (PostgresConnection) throws -> T) throws -> T {
-        try withConnection(reading: reading) { c in
+    private func transaction<T>(_ begin: String, on kind: ConnectionKind = .write, _ body: (PostgresConnection) throws -> T) throws -> T {
+        try withConnection(kind) { c in
             _ = try run(c, begin)
             do {
                 let result = try body(c)
@@ -208,14 +213,9 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     }
 
     public func close() throws {
-        readLock.withLock {
-            if let readConnection, !readConnection.isClosed { try? readConnection.close().wait() }
-            readConnection = nil
+        for slot in readers + [accessWriter, writer] {
+            slot.lock.withLock { slot.closeConnection() }
         }
-        lock.lock()
-        defer { lock.unlock() }
-        if let connection, !connection.isClosed { try? connection.close().wait() }
-        connection = nil
     }
 
     /// Rewrites the disclosures table so that destroyed disclosures leave no copy in its files
@@ -226,29 +226,60 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
 
     // MARK: connection
 
-    /// Runs `body` with the connection, holding the lock; opens the connection first if there is none
-    /// or it was closed, and drops it after a failure of the connection itself.
-    func withConnection<T>(reading: Bool = false, _ body: (PostgresConnection) throws -> T) throws -> T {
-        let held = reading ? readLock : lock
-        held.lock()
-        defer { held.unlock() }
-        func keep(_ c: PostgresConnection?) { if reading { readConnection = c } else { connection = c } }
+    /// Which of the store's connections a transaction uses.
+    enum ConnectionKind { case write, read, access }
+
+    /// A connection and the lock that whoever uses it holds.
+    final class ConnectionSlot: @unchecked Sendable {
+        let lock = NSLock()
+        var connection: PostgresConnection?
+
+        /// Closes the connection (the caller holds the lock, or is the store's deinit).
+        func closeConnection() {
+            if let connection, !connection.isClosed { try? connection.close().wait() }
+            connection = nil
+        }
+    }
+
+    /// The slot of a transaction of `kind`, locked: a read takes the first free reader, else waits
+    /// for the next in turn.
+    private func lockedSlot(_ kind: ConnectionKind) -> ConnectionSlot {
+        switch kind {
+        case .write:
+            writer.lock.lock()
+            return writer
+        case .access:
+            accessWriter.lock.lock()
+            return accessWriter
+        case .read:
+            for slot in readers where slot.lock.try() { return slot }
+            let slot = readers[nextReader.add(1, ordering: .relaxed).oldValue % readers.count]
+            slot.lock.lock()
+            return slot
+        }
+    }
+
+    /// Runs `body` with a connection of `kind`, holding its lock; opens the connection first if there
+    /// is none or it was closed, and drops it after a failure of the connection itself.
+    func withConnection<T>(_ kind: ConnectionKind = .write, _ body: (PostgresConnection) throws -> T) throws -> T {
+        let slot = lockedSlot(kind)
+        defer { slot.lock.unlock() }
         let c: PostgresConnection
-        if let existing = reading ? readConnection : connection, !existing.isClosed {
+        if let existing = slot.connection, !existing.isClosed {
             c = existing
         } else {
             c = try connect()
-            keep(c)
+            slot.connection = c
         }
         do {
             return try body(c)
         } catch let error as PSQLError {
-            if error.code != .server { keep(nil); try? c.close().wait() }
+            if error.code != .server { slot.connection = nil; try? c.close().wait() }
             throw mapped(error)
         } catch let error as BlotterError {
             throw error
         } catch {
-            keep(nil)
+            slot.connection = nil
             throw BlotterError(.storage, "PostgreSQL at \(location): \(error)")
         }
     }
@@ -310,9 +341,9 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     }
 
     /// A table's columns and primary key, for `INSERT OR REPLACE` (cached; forgotten when a table is
-    /// created or dropped). Called with the lock held.
+    /// created or dropped).
     func shape(_ table: String, _ c: PostgresConnection) throws -> PostgresDialect.TableShape? {
-        if let shape = shapes[table] { return shape }
+        if let shape = cachedShape(table) { return shape }
         let rows = try run(c, """
             SELECT a.attname::text, COALESCE(a.attnum = ANY(i.indkey), false) FROM pg_attribute a
             LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary
@@ -327,13 +358,12 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
             if try row[1].decode(Bool.self) { key.append(name) }
         }
         let shape = PostgresDialect.TableShape(columns: columns, primaryKey: key)
-        shapes[table] = shape
+        shapes.withLock { $0.tables[table] = shape }
         return shape
     }
 
     func forgetShapes() {
-        shapes = [:]
-        replaceTexts = [:]
+        shapes.withLock { $0 = ([:], [:]) }
     }
 
     /// `sql` (SQLite's dialect) as PostgreSQL takes it, translated the first time it is seen.
@@ -348,13 +378,13 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
         return made
     }
 
-    /// An `INSERT OR REPLACE` as sent, once its table's shape was known (called with the lock held).
-    func replaceText(_ sql: String) -> String? { replaceTexts[sql] }
+    /// An `INSERT OR REPLACE` as sent, once its table's shape was known.
+    func replaceText(_ sql: String) -> String? { shapes.withLock { $0.replaceTexts[sql] } }
 
-    func keepReplaceText(_ sql: String, _ text: String) { replaceTexts[sql] = text }
+    func keepReplaceText(_ sql: String, _ text: String) { shapes.withLock { $0.replaceTexts[sql] = text } }
 
-    /// A table's shape if it was looked up before (called with the lock held).
-    func cachedShape(_ table: String) -> PostgresDialect.TableShape? { shapes[table] }
+    /// A table's shape if it was looked up before.
+    func cachedShape(_ table: String) -> PostgresDialect.TableShape? { shapes.withLock { $0.tables[table] } }
 }
 
 extension PostgresStore {
@@ -396,7 +426,7 @@ extension PostgresStore {
 // the table at the same moment are serialised by an advisory lock.
 extension PostgresStore: AccessLogStore {
     public func insertAccess(_ records: [AccessRecord]) throws {
-        try transaction("BEGIN ISOLATION LEVEL READ COMMITTED", reading: true) { c in
+        try transaction("BEGIN ISOLATION LEVEL READ COMMITTED", on: .access) { c in
             let access = PostgresAccess(store: self, connection: c, size: 0)
             if try !access.hasTable(AccessLogSQL.table) {
                 _ = try run(c, "SELECT pg_advisory_xact_lock(\(Self.accessLogLock))")
