@@ -130,7 +130,12 @@ public enum CaseRules {
 
     static func checkLifecycle(_ e: LedgerEvent, _ reader: any LedgerReading, _ db: any ProjectionReading, _ id: String,
                                _ violated: (String, String) throws -> Void) throws {
-        func caseState() throws -> CaseState? { try db.caseState(id) }
+        // The first event of its stream: nothing was ever recorded in it, and the rows a record's
+        // look-up reads (a complaint, a case, a report, a recording, a roster entry) are made only by
+        // events of the record's own stream, so there is none to find. The look-up is skipped (on
+        // PostgreSQL each one is a round trip that first waits for every write sent before it).
+        let firstInStream = e.streamVersion == 1
+        func caseState() throws -> CaseState? { firstInStream ? nil : try db.caseState(id) }
         func openCase() throws {
             guard let state = try caseState() else { throw refuse("case-must-exist", "case \(id) has not been opened") }
             if state.status == "closed" {
@@ -146,7 +151,7 @@ public enum CaseRules {
         }
         switch e.type {
         case "complaint.received":
-            if let prior = try db.complaint(id) {
+            if !firstInStream, let prior = try db.complaint(id) {
                 throw refuse("complaint-once", "complaint \(id) was already received at entry \(prior.seq); correct it in the case instead")
             }
         case "case.opened":
@@ -220,7 +225,7 @@ public enum CaseRules {
         case "oversight.review.recorded":
             guard try caseState() != nil else { throw refuse("case-must-exist", "case \(id) has not been opened") }
         case "use_of_force.reported":
-            if let prior = try db.useOfForceSeq(id) {
+            if !firstInStream, let prior = try db.useOfForceSeq(id) {
                 throw refuse("report-once", "use-of-force report \(id) was already filed at entry \(prior)")
             }
         case "use_of_force.reviewed", "use_of_force.amended":
@@ -229,7 +234,7 @@ public enum CaseRules {
                 throw refuse(amend ? "amend-needs-report" : "review-needs-report", "there is no use-of-force report \(id) to \(amend ? "amend" : "review")")
             }
         case "bodycam.recording.captured":
-            if let prior = try db.recordingState(id) {
+            if !firstInStream, let prior = try db.recordingState(id) {
                 throw refuse("recording-once", "recording \(id) was already captured at entry \(prior.seq)")
             }
         case "bodycam.evidence.deleted":
@@ -238,7 +243,7 @@ public enum CaseRules {
             }
             if let deleted = state.deletedSeq { throw refuse("delete-once", "recording \(id) was already deleted at entry \(deleted)") }
         case "officer.registered":
-            if let prior = try db.rosterSeq(id) {
+            if !firstInStream, let prior = try db.rosterSeq(id) {
                 throw refuse("officer-registered-once", "officer \(id) is already on the roster (entry \(prior)); change the record with officer.updated")
             }
             if let link = try db.officerLink(alias: id) {

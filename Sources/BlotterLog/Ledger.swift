@@ -552,13 +552,13 @@ private struct BatchWriter {
         guard bytes.count <= Entry.maxBytes else {
             throw BlotterError(.tooLarge, "entry would be \(bytes.count) bytes, more than the limit of \(Entry.maxBytes); reference large evidence by its SHA-256 instead")
         }
+        let version = try state.streamVersion(statement.stream) + 1
         let event = LedgerEvent(seq: seq, type: statement.type, stream: statement.stream, actor: statement.actor,
-                                at: statement.at, recorded: recordedText, values: ready.values)
+                                at: statement.at, recorded: recordedText, values: ready.values, streamVersion: version)
         if var domain = policy {
             try domain.check(event, statement: statement, signer: signer, prechecked: ready.policyPrechecked && !policyRefreshed, writer)
             policy = domain
         }
-        let version = try state.streamVersion(statement.stream) + 1
         try writer.insert(seq: seq, bytes: bytes, statement: statement, streamVersion: version,
                           recorded: recordedText, disclosures: submission.disclosures)
         for f in frontier.append(TreeHash.leaf(bytes)) {

@@ -13,8 +13,13 @@ public struct LedgerEvent: Sendable {
     public let recorded: String
     /// Disclosed field values; a sealed or withheld field is absent.
     public let values: [String: JSONValue]
+    /// The event's version in its stream (1: the first event of the stream), where the log knows it
+    /// (an append); nil where it was not given (a replay). A policy may rely on it: with 1, no entry
+    /// of the ledger is in this stream before this one.
+    public let streamVersion: Int64?
 
-    public init(seq: Int64, type: String, stream: String, actor: String, at: String, recorded: String, values: [String: JSONValue]) {
+    public init(seq: Int64, type: String, stream: String, actor: String, at: String, recorded: String, values: [String: JSONValue],
+                streamVersion: Int64? = nil) {
         self.seq = seq
         self.type = type
         self.stream = stream
@@ -22,5 +27,6 @@ public struct LedgerEvent: Sendable {
         self.at = at
         self.recorded = recorded
         self.values = values
+        self.streamVersion = streamVersion
     }
 }

@@ -306,6 +306,42 @@ struct LifecycleTests {
         #expect(v["version"] == .integer(try desk.version("case/IA-1")))
     }
 
+    @Test("a complaint, case, recording or roster officer is made once: a second under the same id is refused naming the rule, in a later batch and in the same batch as the first", arguments: StoreKind.allCases)
+    func madeOnce(_ store: StoreKind) throws {
+        let desk = try CaseDesk(store: store)
+        try desk.complaint("C-0")
+        // Signed without an expected stream version, so that only the domain's rule can refuse the second.
+        func make(_ actor: String, _ type: String, _ stream: String, _ fields: [(String, JSONValue)]) throws -> Submission {
+            try StatementDraft(log: TestLedger.origin, type: type, schema: try desk.ledger.catalog()!.types[type]!.version, stream: stream,
+                               expect: nil, actor: actor, at: .now(), fields: fields).sign(with: desk.t.keys[actor]!)
+        }
+        let kinds: [(rule: String, make: () throws -> Submission)] = [
+            ("complaint-once", { try make("ia/intake", "complaint.received", "complaint/C-9", [
+                ("complaint_id", .string("C-9")), ("channel", .string("phone")), ("received_at", .string("2026-01-12T09:00:00Z")),
+                ("officers", .array([.string("P-1")])), ("narrative", .string("Officer pushed me."))]) }),
+            ("case-opened-once", { try make("ia/cmdr", "case.opened", "case/IA-9", [
+                ("case_id", .string("IA-9")), ("complaints", .array([.string("C-0")])), ("unit", .string("IAB Group 1"))]) }),
+            ("recording-once", { try make("sys/axon", "bodycam.recording.captured", "bodycam/AX-9", [
+                ("evidence_id", .string("AX-9")), ("officer", .string("P-1")), ("start", .string("2026-01-10T22:10:00Z")),
+                ("stop", .string("2026-01-10T22:30:00Z")), ("sha256", .string(String(repeating: "cd", count: 32)))]) }),
+            ("officer-registered-once", { try make("ia/cmdr", "officer.registered", "officer/P-9", [
+                ("officer_id", .string("P-9")), ("name", .string("Dana Ortiz"))]) }),
+        ]
+        for kind in kinds {
+            // The first and a second in one batch: the first is appended, the second refused.
+            let count = try desk.ledger.count()
+            let outcomes = try desk.ledger.append(groups: [AppendGroup([try kind.make()]), AppendGroup([try kind.make()])])
+            guard case .appended = outcomes[0], case let .refused(_, error) = outcomes[1] else {
+                Issue.record("\(kind.rule): \(outcomes)")
+                continue
+            }
+            #expect(error.rule == kind.rule, "\(error)")
+            #expect(try desk.ledger.count() == count + 1)
+            // A third, in a batch of its own.
+            #expect(try desk.refused(try kind.make()).rule == kind.rule)
+        }
+    }
+
     @Test("closing with an allegation lacking a final finding, or a sustained one lacking discipline, is refused naming the rule", arguments: StoreKind.allCases)
     func closeRules(_ store: StoreKind) throws {
         let desk = try CaseDesk(store: store)
