@@ -268,6 +268,21 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// The stored hashes of a Merkle frontier of `size` leaves, read in one look-up; as
+    /// ``storedHash(_:)``, failing clearly if one is missing.
+    static func frontier(_ reader: any LedgerReading, size: Int64) throws -> MerkleFrontier {
+        let positions = MerkleFrontier.positions(size: size)
+        let hashes = try reader.treeHashes(at: positions)
+        var found: [Int: (index: Int64, hash: TreeHash)] = [:]
+        for (p, hash) in zip(positions, hashes) { if let hash { found[p.level] = (p.index, hash) } }
+        return try MerkleFrontier(size: size) { level, index in
+            guard let f = found[level], f.index == index else {
+                throw BlotterError(.storage, "the stored Merkle tree has no hash at level \(level), index \(index)")
+            }
+            return f.hash
+        }
+    }
+
     /// `size`, or the whole ledger's size; refused if the ledger is smaller.
     static func treeSize(_ size: Int64?, _ reader: any LedgerReading) throws -> Int64 {
         let count = try reader.count()
@@ -406,6 +421,8 @@ private final class BatchState: LedgerStateReading {
     var proven: [String: KeyRecord] = [:]
     var keys: [String: KeyRecord] = [:]
     var streams: [String: Int64] = [:]
+    /// Stored key records read ahead for the batch's signers (nil inside: none is stored).
+    var stored: [String: KeyRecord?] = [:]
 
     package init(base: any LedgerReading) { self.base = base }
 
@@ -414,7 +431,8 @@ private final class BatchState: LedgerStateReading {
     // proves; the stored table must agree, or the batch is refused as a sign of tampering.
     func keyRecord(_ keyID: String) throws -> KeyRecord? {
         if let record = keys[keyID] { return record }
-        guard let record = try ProvenKeys.checked(keyID, proven: proven[keyID], stored: try base.keyRecord(keyID)) else { return nil }
+        let storedRecord = try stored[keyID] ?? base.keyRecord(keyID)
+        guard let record = try ProvenKeys.checked(keyID, proven: proven[keyID], stored: storedRecord) else { return nil }
         keys[keyID] = record
         return record
     }
@@ -500,7 +518,11 @@ private struct BatchWriter {
         // Replays and stream versions for the whole call, each in one look-up, under the write lock.
         usedNonces = try writer.entries(nonces: submissions.map { ($0.statement.key, $0.statement.at, $0.statement.nonce) })
         for (stream, version) in try writer.streamVersions(Array(Set(submissions.map(\.statement.stream)))) { state.streams[stream] = version }
-        frontier = try MerkleFrontier(size: count, stored: Ledger.storedHash(writer))
+        // The signers' stored keys and the tree's frontier, each in one look-up too.
+        let signers = Array(Set(submissions.map(\.statement.key)))
+        let stored = try writer.keyRecords(signers)
+        for id in signers { state.stored[id] = .some(stored[id]) }
+        frontier = try Ledger.frontier(writer, size: count)
     }
 
     struct Snapshot {

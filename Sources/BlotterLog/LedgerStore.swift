@@ -101,6 +101,12 @@ public protocol LedgerReading: LedgerStateReading {
     /// Stored hashes of complete subtrees at `level` with indexes `indexes`, in order: one per
     /// index, nil where none is stored (a hash deleted behind Blotter's back stays in its place).
     func treeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash?]
+    /// The stored hashes at these positions (level, index), in order, nil where none is stored; one
+    /// look-up for all (an append reads its Merkle frontier, one hash per level, this way).
+    func treeHashes(at positions: [(level: Int, index: Int64)]) throws -> [TreeHash?]
+    /// The stored key records of these key ids, by id (an id with none is absent); one look-up for
+    /// all (an append reads its batch's signers this way).
+    func keyRecords(_ keyIDs: [String]) throws -> [String: KeyRecord]
     /// The number of stored tree hashes.
     func treeHashCount() throws -> Int64
     /// Every signed checkpoint the operator issued, by size.
@@ -120,6 +126,18 @@ extension LedgerStore {
 }
 
 extension LedgerReading {
+    /// One look-up per position: for stores where a look-up costs no round trip.
+    public func treeHashes(at positions: [(level: Int, index: Int64)]) throws -> [TreeHash?] {
+        try positions.map { try treeHash(level: $0.level, index: $0.index) }
+    }
+
+    /// One look-up per key: for stores where a look-up costs no round trip.
+    public func keyRecords(_ keyIDs: [String]) throws -> [String: KeyRecord] {
+        var out: [String: KeyRecord] = [:]
+        for id in keyIDs { if let record = try keyRecord(id) { out[id] = record } }
+        return out
+    }
+
     /// The stored hashes of `indexes` at `level`, every one of them: refused, naming the first that
     /// is missing, where one is not stored.
     public func completeTreeHashes(level: Int, indexes: Range<Int64>) throws -> [TreeHash] {

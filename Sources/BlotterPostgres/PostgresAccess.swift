@@ -267,6 +267,35 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
         return out
     }
 
+    func treeHashes(at positions: [(level: Int, index: Int64)]) throws -> [TreeHash?] {
+        var out = positions.map { held.heldTree[TreeKey(level: $0.level, index: $0.index)] }
+        let missing = positions.indices.filter { out[$0] == nil }
+        guard !missing.isEmpty else { return out }
+        var found: [TreeKey: TreeHash] = [:]
+        for row in try query("""
+            SELECT t.level, t.idx, t.hash FROM unnest($1::integer[], $2::bigint[]) AS p(level, idx)
+            JOIN tree_hashes t ON t.level = p.level AND t.idx = p.idx
+            """, [.integerArray(missing.map { Int64(positions[$0].level) }), .integerArray(missing.map { positions[$0].index })]) {
+            let level = Int(try row[0].decode(Int32.self)), index = try row[1].decode(Int64.self)
+            guard let hash = TreeHash(bytes: try row[2].bytesValue()) else {
+                throw BlotterError(.storage, "the stored tree hash at level \(level), index \(index) is not 32 bytes")
+            }
+            found[TreeKey(level: level, index: index)] = hash
+        }
+        for i in missing { out[i] = found[TreeKey(level: positions[i].level, index: positions[i].index)] }
+        return out
+    }
+
+    func keyRecords(_ keyIDs: [String]) throws -> [String: KeyRecord] {
+        guard !keyIDs.isEmpty else { return [:] }
+        var out: [String: KeyRecord] = [:]
+        for row in try query("SELECT key_id, actor, spki, roles, registered_seq, revoked_seq FROM keys WHERE key_id = ANY($1)", [.textArray(keyIDs)]) {
+            let record = try Self.keyRecord(row)
+            out[record.keyID] = record
+        }
+        return out
+    }
+
     func treeHashCount() throws -> Int64 {
         try flush()
         return try query("SELECT COUNT(*) FROM tree_hashes").first.map { try $0[0].decode(Int64.self) } ?? 0
