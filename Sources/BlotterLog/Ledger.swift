@@ -181,17 +181,17 @@ public final class Ledger: Sendable {
 
         // Keys the statements' key ids can already be resolved to: registered, or introduced earlier
         // in this batch. Key ids are digests of the key, so a key found this way is the only one.
+        // One read for the keys and the policy's state (on PostgreSQL each read is a transaction and
+        // each look-up a round trip).
         var known: [String: PublicKey] = [:]
-        try store.read { reader in
-            for s in submissions where known[s.statement.key] == nil {
-                if let record = try reader.keyRecord(s.statement.key) { known[s.statement.key] = record.publicKey }
-            }
+        let policyBatch = try store.read { reader -> (any LedgerPolicyBatch)? in
+            for (id, record) in try reader.keyRecords(Array(Set(submissions.map(\.statement.key)))) { known[id] = record.publicKey }
+            return try policy.map { try $0.batch(reader) }
         }
         for s in submissions {
             if let introduced = LedgerRules.introducedKey(s), known[introduced.keyID] == nil { known[introduced.keyID] = introduced }
         }
         let keys = known
-        let policyBatch = try policy.map { policy in try store.read { try policy.batch($0) } }
         // Everything that needs no ledger state, on all cores, outside the lock.
         let prepared: [Result<PreparedStatement, BlotterError>] = parallelMap(submissions.count, state: { VerifierCache() }) { cache, i in
             Result { () throws(BlotterError) -> PreparedStatement in
