@@ -40,6 +40,15 @@ public final class Ledger: Sendable {
     private let identityCache = Mutex<LedgerIdentity?>(nil)
     /// The key registry proven from the log's key statements, which appends decide with.
     let provenKeys = ProvenKeys()
+    /// The chain's and the tree's right edge as this process's last committed append left them: a
+    /// batch that finds the ledger at that size starts from it instead of reading the last entry and
+    /// the frontier again (another writer's append changes the size, and the batch reads them).
+    private let tail = Mutex<ChainTail?>(nil)
+
+    /// The right edge at `size`, if this process's last committed append left the ledger there.
+    fileprivate func tail(at size: Int64) -> ChainTail? {
+        tail.withLock { $0?.size == size ? $0 : nil }
+    }
 
     /// A ledger over `store` that checks the log's own rules and, if given, `policy`'s.
     public init(store: any LedgerStore, policy: (any LedgerPolicy)?, clock: @escaping @Sendable () -> Timestamp = { .now() }) {
@@ -124,8 +133,11 @@ public final class Ledger: Sendable {
         // each is a round trip and ends the batching of inserts). A group refused inside the lock
         // rolls the whole batch back to it, and the batch is written again with a savepoint around
         // each group. nil: retry with savepoints.
+        // The right edge the write left, kept once its transaction committed.
+        var written: ChainTail? = nil
         func commit(savepoints: Bool) throws -> [AppendOutcome]? {
-            try store.write { writer in
+            written = nil
+            let outcomes = try store.write { writer -> [AppendOutcome]? in
                 let optimistic = isolated && !savepoints
                 if optimistic { try writer.savepoint() }
                 var outcomes = refusedBeforeLock
@@ -166,12 +178,21 @@ public final class Ledger: Sendable {
                     }
                 }
                 if optimistic { try writer.releaseSavepoint() }
+                written = batch.tail
                 return outcomes.map { $0! }
             }
+            // Committed: the next batch may start from where this one left the chain and the tree.
+            if outcomes != nil, let written { keep(written) }
+            return outcomes
         }
         guard isolated, groups.count > 1 else { return try commit(savepoints: isolated)! }
         if let outcomes = try commit(savepoints: false) { return outcomes }
         return try commit(savepoints: true)!
+    }
+
+    /// Keeps the right edge a committed write left (only after its COMMIT returned).
+    fileprivate func keep(_ committed: ChainTail) {
+        tail.withLock { $0 = committed }
     }
 
     private func prepare(groups: [AppendGroup], isolated: Bool) throws -> PreparedAppend {
@@ -414,6 +435,14 @@ private struct PreparedStatement {
     let policyPrechecked: Bool
 }
 
+/// The right edge of the chain and the tree at `size` entries: what the next append continues from.
+struct ChainTail: Sendable {
+    let size: Int64
+    let prevHash: String
+    let previousRecorded: Timestamp?
+    let frontier: MerkleFrontier
+}
+
 /// Ledger state as the batch sees it: the store's, plus what earlier statements of the batch changed.
 private final class BatchState: LedgerStateReading {
     let base: any LedgerReading
@@ -510,7 +539,11 @@ private struct BatchWriter {
             self.policy = try ledgerPolicy.batch(writer)
             policyRefreshed = true
         }
-        if count > 0, let last = try writer.entryBytes(from: count - 1, limit: 1).first {
+        let known = ledger.tail(at: count)
+        if let known {
+            prevHash = known.prevHash
+            previousRecorded = known.previousRecorded
+        } else if count > 0, let last = try writer.entryBytes(from: count - 1, limit: 1).first {
             prevHash = Entry.hash(last.bytes)
             previousRecorded = try Entry(bytes: last.bytes).recordedTime
         }
@@ -522,8 +555,11 @@ private struct BatchWriter {
         let signers = Array(Set(submissions.map(\.statement.key)))
         let stored = try writer.keyRecords(signers)
         for id in signers { state.stored[id] = .some(stored[id]) }
-        frontier = try Ledger.frontier(writer, size: count)
+        frontier = try known?.frontier ?? Ledger.frontier(writer, size: count)
     }
+
+    /// The right edge as this batch leaves it.
+    var tail: ChainTail { ChainTail(size: count, prevHash: prevHash, previousRecorded: previousRecorded, frontier: frontier) }
 
     struct Snapshot {
         let count: Int64, identity: LedgerIdentity?, prevHash: String, previousRecorded: Timestamp?, frontier: MerkleFrontier

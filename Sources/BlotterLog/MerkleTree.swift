@@ -200,7 +200,6 @@ public struct MerkleFrontier: Sendable {
 
     public init() {}
 
-    /// The frontier of the stored tree of `size` leaves: one stored hash per set bit of `size`.
     /// The complete subtrees (level, index) a frontier of `size` leaves holds, largest first.
     public static func positions(size: Int64) -> [(level: Int, index: Int64)] {
         var out: [(level: Int, index: Int64)] = []
@@ -212,6 +211,7 @@ public struct MerkleFrontier: Sendable {
         return out
     }
 
+    /// The frontier of the stored tree of `size` leaves: one stored hash per set bit of `size`.
     public init(size: Int64, stored: MerkleTree.StoredHash) throws {
         var start: Int64 = 0
         for level in stride(from: 62, through: 0, by: -1) where size & (Int64(1) << level) != 0 {
