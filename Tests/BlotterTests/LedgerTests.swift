@@ -22,6 +22,27 @@ struct LedgerAppendTests {
         #expect(report.disclosures == 5 + 3 + 3 + 1 + 1)
     }
 
+    @Test("two ledgers over one store (two writers) appending in turn continue one chain and one tree: each starts from where the other left them", arguments: StoreKind.allCases)
+    func writersInTurn(_ store: StoreKind) throws {
+        let t = try TestLedger(store: store)
+        try t.register("ia/rivera", roles: ["intake"])
+        let other = Ledger(store: t.ledger.store)
+        var receipts: [AppendReceipt] = []
+        for (i, ledger) in [t.ledger, other, other, t.ledger, t.ledger, other].enumerated() {
+            receipts += try ledger.append([try t.statement("ia/rivera", stream: "complaint/C-\(i)"), try t.statement("ia/rivera", stream: "complaint/D-\(i)")])
+        }
+        for (before, after) in zip(receipts, receipts.dropFirst()) {
+            #expect(after.seq == before.seq + 1)
+            #expect(try Entry(bytes: try t.ledger.entry(after.seq).bytes).prev == before.entryHash)
+        }
+        let report = try LedgerVerifier(store: t.ledger.store).verify()
+        #expect(report.entries == receipts.last!.seq + 1 && report.headHash == receipts.last!.entryHash)
+        // The tree both kept is the tree of the entries: every stored hash agrees with one made from scratch.
+        var fromScratch = MerkleFrontier()
+        for seq in 0...receipts.last!.seq { fromScratch.append(TreeHash.leaf(try t.ledger.entry(seq).bytes)) }
+        #expect(try t.ledger.root().root == fromScratch.root)
+    }
+
     @Test("resubmitting the same signed statement returns its entry instead of appending it twice", arguments: StoreKind.allCases)
     func idempotent(_ store: StoreKind) throws {
         let t = try TestLedger(store: store)
