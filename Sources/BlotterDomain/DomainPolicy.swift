@@ -36,8 +36,17 @@ public final class DomainPolicy: LedgerPolicy {
     /// The catalog with the seq of the last change it includes (both nil for a bare log).
     private func catalogAndChange(_ reader: any LedgerReading) throws -> (catalog: EventCatalog?, seq: Int64?) {
         let tables = try reader.projections()
-        guard let latest = try Self.latestChange(tables) else { return (nil, nil) }
-        if let cached = cache.withLock({ $0 }), cached.seq == latest { return (cached.catalog, latest) }
+        let cached = cache.withLock { $0 }
+        // Tables this policy has read a catalog from are there in every committed state since (a
+        // rebuild drops and makes them in one transaction): only the latest change is read then.
+        let latest: Int64
+        if cached != nil {
+            latest = try tables.latestCatalogChange() ?? -1
+        } else {
+            guard let installed = try Self.latestChange(tables) else { return (nil, nil) }
+            latest = installed
+        }
+        if let cached, cached.seq == latest { return (cached.catalog, latest) }
         var catalog: EventCatalog? = nil
         for change in try tables.catalogChanges() {
             let json = try JSONParser.parse(Array(change.json.utf8))

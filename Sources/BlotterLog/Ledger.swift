@@ -548,13 +548,14 @@ private struct BatchWriter {
             previousRecorded = try Entry(bytes: last.bytes).recordedTime
         }
         if identity == nil && count > 0 { self.identity = try ledger.identity() }
-        // Replays and stream versions for the whole call, each in one look-up, under the write lock.
-        usedNonces = try writer.entries(nonces: submissions.map { ($0.statement.key, $0.statement.at, $0.statement.nonce) })
-        for (stream, version) in try writer.streamVersions(Array(Set(submissions.map(\.statement.stream)))) { state.streams[stream] = version }
-        // The signers' stored keys and the tree's frontier, each in one look-up too.
+        // Replays, stream versions and the signers' stored keys for the whole call, under the write
+        // lock, in one look-up each, made together.
         let signers = Array(Set(submissions.map(\.statement.key)))
-        let stored = try writer.keyRecords(signers)
-        for id in signers { state.stored[id] = .some(stored[id]) }
+        let found = try writer.batchLookups(nonces: submissions.map { ($0.statement.key, $0.statement.at, $0.statement.nonce) },
+                                            streams: Array(Set(submissions.map(\.statement.stream))), keyIDs: signers)
+        usedNonces = found.nonces
+        for (stream, version) in found.streamVersions { state.streams[stream] = version }
+        for id in signers { state.stored[id] = .some(found.keys[id]) }
         frontier = try known?.frontier ?? Ledger.frontier(writer, size: count)
     }
 

@@ -107,6 +107,11 @@ public protocol LedgerReading: LedgerStateReading {
     /// The stored key records of these key ids, by id (an id with none is absent); one look-up for
     /// all (an append reads its batch's signers this way).
     func keyRecords(_ keyIDs: [String]) throws -> [String: KeyRecord]
+    /// What an append looks up for its whole batch when it takes the write lock: the entries already
+    /// holding these nonces (``entries(nonces:)``), these streams' versions (``streamVersions(_:)``)
+    /// and these keys' stored records (``keyRecords(_:)``), together (a store across a network
+    /// answers the three in one round trip).
+    func batchLookups(nonces: [(keyID: String, at: String, nonce: String)], streams: [String], keyIDs: [String]) throws -> BatchLookups
     /// The number of stored tree hashes.
     func treeHashCount() throws -> Int64
     /// Every signed checkpoint the operator issued, by size.
@@ -125,7 +130,25 @@ extension LedgerStore {
     public var readsWhileWriting: Bool { true }
 }
 
+/// What ``LedgerReading/batchLookups(nonces:streams:keyIDs:)`` found.
+public struct BatchLookups: Sendable {
+    public var nonces: [String: Int64]
+    public var streamVersions: [String: Int64]
+    public var keys: [String: KeyRecord]
+
+    public init(nonces: [String: Int64], streamVersions: [String: Int64], keys: [String: KeyRecord]) {
+        self.nonces = nonces
+        self.streamVersions = streamVersions
+        self.keys = keys
+    }
+}
+
 extension LedgerReading {
+    /// The three look-ups one after the other: for stores where a look-up costs no round trip.
+    public func batchLookups(nonces: [(keyID: String, at: String, nonce: String)], streams: [String], keyIDs: [String]) throws -> BatchLookups {
+        BatchLookups(nonces: try entries(nonces: nonces), streamVersions: try streamVersions(streams), keys: try keyRecords(keyIDs))
+    }
+
     /// One look-up per position: for stores where a look-up costs no round trip.
     public func treeHashes(at positions: [(level: Int, index: Int64)]) throws -> [TreeHash?] {
         try positions.map { try treeHash(level: $0.level, index: $0.index) }

@@ -153,22 +153,49 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
         var out: [String: Int64] = [:]
         for n in nonces { if let held = held.heldNonces[nonceKey(keyID: n.keyID, at: n.at, nonce: n.nonce)] { out[nonceKey(keyID: n.keyID, at: n.at, nonce: n.nonce)] = held } }
         guard !nonces.isEmpty else { return out }
-        let rows = try query("""
-            SELECT e.key_id, e.at, e.nonce, e.seq FROM unnest($1::text[], $2::text[], $3::text[]) AS n(at, nonce, key_id)
-            JOIN entries e ON e.at = n.at AND e.nonce = n.nonce AND e.key_id = n.key_id
-            """, [.textArray(nonces.map(\.at)), .textArray(nonces.map(\.nonce)), .textArray(nonces.map(\.keyID))])
+        let rows = try query(Self.noncesSQL, [.textArray(nonces.map(\.at)), .textArray(nonces.map(\.nonce)), .textArray(nonces.map(\.keyID))])
         for row in rows {
             out[nonceKey(keyID: try row[0].decode(String.self), at: try row[1].decode(String.self), nonce: try row[2].decode(String.self))] = try row[3].decode(Int64.self)
         }
         return out
     }
 
+    /// The three look-ups sent together and waited for once (after what is held is flushed, so
+    /// the tables answer for it).
+    func batchLookups(nonces: [(keyID: String, at: String, nonce: String)], streams: [String], keyIDs: [String]) throws -> BatchLookups {
+        try flush()
+        try drain()
+        let nonceRows = store.send(connection, Self.noncesSQL, binds: [.textArray(nonces.map(\.at)), .textArray(nonces.map(\.nonce)), .textArray(nonces.map(\.keyID))])
+        let streamRows = store.send(connection, Self.streamsSQL, binds: [.textArray(streams)])
+        let keyRows = store.send(connection, Self.keysSQL, binds: [.textArray(keyIDs)])
+        let results = [nonceRows, streamRows, keyRows].map { f in Result { try f.wait() } }
+        let rows = try results.map { try $0.get().rows.map { $0.makeRandomAccess() } }
+        var found = BatchLookups(nonces: [:], streamVersions: [:], keys: [:])
+        for row in rows[0] {
+            found.nonces[nonceKey(keyID: try row[0].decode(String.self), at: try row[1].decode(String.self), nonce: try row[2].decode(String.self))] = try row[3].decode(Int64.self)
+        }
+        for s in streams { found.streamVersions[s] = 0 }
+        for row in rows[1] { found.streamVersions[try row[0].decode(String.self)] = try row[1].decode(Int64.self) }
+        for row in rows[2] {
+            let record = try Self.keyRecord(row)
+            found.keys[record.keyID] = record
+        }
+        return found
+    }
+
+    static let noncesSQL = """
+        SELECT e.key_id, e.at, e.nonce, e.seq FROM unnest($1::text[], $2::text[], $3::text[]) AS n(at, nonce, key_id)
+        JOIN entries e ON e.at = n.at AND e.nonce = n.nonce AND e.key_id = n.key_id
+        """
+    static let streamsSQL = "SELECT stream, version FROM streams WHERE stream = ANY($1)"
+    static let keysSQL = "SELECT key_id, actor, spki, roles, registered_seq, revoked_seq FROM keys WHERE key_id = ANY($1)"
+
     func streamVersions(_ streams: [String]) throws -> [String: Int64] {
         var out: [String: Int64] = [:]
         for s in streams { out[s] = held.streamVersions[s] ?? 0 }
         let unknown = streams.filter { held.streamVersions[$0] == nil }
         guard !unknown.isEmpty else { return out }
-        for row in try query("SELECT stream, version FROM streams WHERE stream = ANY($1)", [.textArray(unknown)]) {
+        for row in try query(Self.streamsSQL, [.textArray(unknown)]) {
             out[try row[0].decode(String.self)] = try row[1].decode(Int64.self)
         }
         return out
@@ -289,7 +316,7 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     func keyRecords(_ keyIDs: [String]) throws -> [String: KeyRecord] {
         guard !keyIDs.isEmpty else { return [:] }
         var out: [String: KeyRecord] = [:]
-        for row in try query("SELECT key_id, actor, spki, roles, registered_seq, revoked_seq FROM keys WHERE key_id = ANY($1)", [.textArray(keyIDs)]) {
+        for row in try query(Self.keysSQL, [.textArray(keyIDs)]) {
             let record = try Self.keyRecord(row)
             out[record.keyID] = record
         }
