@@ -24,12 +24,15 @@ public final class DomainPolicy: LedgerPolicy {
 
     /// The seq of the last catalog change the store holds (-1 for none yet); nil for a bare log or a
     /// ledger still without its genesis.
-    static func latestChange(_ reader: any LedgerReading) throws -> Int64? {
-        try latestChange(reader.projections())
+    /// - Parameter knownInstalled: the tables were seen installed with a catalog before. They are
+    ///   there in every committed state since (a rebuild drops and makes them in one transaction),
+    ///   so only the latest change is read (on PostgreSQL one round trip instead of two).
+    static func latestChange(_ reader: any LedgerReading, knownInstalled: Bool = false) throws -> Int64? {
+        try latestChange(reader.projections(), knownInstalled: knownInstalled)
     }
 
-    private static func latestChange(_ tables: any ProjectionReading) throws -> Int64? {
-        guard try tables.projectionsInstalled() else { return nil }
+    private static func latestChange(_ tables: any ProjectionReading, knownInstalled: Bool = false) throws -> Int64? {
+        guard try knownInstalled || tables.projectionsInstalled() else { return nil }
         return try tables.latestCatalogChange() ?? -1
     }
 
@@ -37,15 +40,7 @@ public final class DomainPolicy: LedgerPolicy {
     private func catalogAndChange(_ reader: any LedgerReading) throws -> (catalog: EventCatalog?, seq: Int64?) {
         let tables = try reader.projections()
         let cached = cache.withLock { $0 }
-        // Tables this policy has read a catalog from are there in every committed state since (a
-        // rebuild drops and makes them in one transaction): only the latest change is read then.
-        let latest: Int64
-        if cached != nil {
-            latest = try tables.latestCatalogChange() ?? -1
-        } else {
-            guard let installed = try Self.latestChange(tables) else { return (nil, nil) }
-            latest = installed
-        }
+        guard let latest = try Self.latestChange(tables, knownInstalled: cached != nil) else { return (nil, nil) }
         if let cached, cached.seq == latest { return (cached.catalog, latest) }
         var catalog: EventCatalog? = nil
         for change in try tables.catalogChanges() {
@@ -69,11 +64,7 @@ struct DomainBatch: LedgerPolicyBatch {
     let catalogChange: Int64?
 
     func isCurrent(_ writer: any LedgerWriting) throws -> Bool {
-        // A batch made from installed tables: they are there in every committed state after the
-        // genesis (a rebuild drops and makes them in one transaction), so only the catalog's latest
-        // change is read (on PostgreSQL one round trip instead of two).
-        guard let catalogChange else { return try DomainPolicy.latestChange(writer) == nil }
-        return try writer.projections().latestCatalogChange() ?? -1 == catalogChange
+        try DomainPolicy.latestChange(writer, knownInstalled: catalogChange != nil) == catalogChange
     }
 
     func precheck(_ statement: Statement, values: [String: JSONValue]) throws(BlotterError) -> Bool {

@@ -76,11 +76,7 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     func drain() throws {
         let futures = pending
         pending = []
-        var first: (any Error)?
-        for f in futures {
-            do { _ = try f.wait() } catch { if first == nil { first = error } }
-        }
-        if let first { throw first }
+        _ = try store.waitAll(futures)
     }
 
     /// Runs a statement and waits for it, after everything sent before it.
@@ -153,10 +149,7 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
         var out: [String: Int64] = [:]
         for n in nonces { if let held = held.heldNonces[nonceKey(keyID: n.keyID, at: n.at, nonce: n.nonce)] { out[nonceKey(keyID: n.keyID, at: n.at, nonce: n.nonce)] = held } }
         guard !nonces.isEmpty else { return out }
-        let rows = try query(Self.noncesSQL, [.textArray(nonces.map(\.at)), .textArray(nonces.map(\.nonce)), .textArray(nonces.map(\.keyID))])
-        for row in rows {
-            out[nonceKey(keyID: try row[0].decode(String.self), at: try row[1].decode(String.self), nonce: try row[2].decode(String.self))] = try row[3].decode(Int64.self)
-        }
+        out.merge(try Self.replays(try query(Self.noncesSQL, Self.nonceBinds(nonces)))) { _, stored in stored }
         return out
     }
 
@@ -165,22 +158,44 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     func batchLookups(nonces: [(keyID: String, at: String, nonce: String)], streams: [String], keyIDs: [String]) throws -> BatchLookups {
         try flush()
         try drain()
-        let nonceRows = store.send(connection, Self.noncesSQL, binds: [.textArray(nonces.map(\.at)), .textArray(nonces.map(\.nonce)), .textArray(nonces.map(\.keyID))])
-        let streamRows = store.send(connection, Self.streamsSQL, binds: [.textArray(streams)])
-        let keyRows = store.send(connection, Self.keysSQL, binds: [.textArray(keyIDs)])
-        let results = [nonceRows, streamRows, keyRows].map { f in Result { try f.wait() } }
-        let rows = try results.map { try $0.get().rows.map { $0.makeRandomAccess() } }
-        var found = BatchLookups(nonces: [:], streamVersions: [:], keys: [:])
-        for row in rows[0] {
-            found.nonces[nonceKey(keyID: try row[0].decode(String.self), at: try row[1].decode(String.self), nonce: try row[2].decode(String.self))] = try row[3].decode(Int64.self)
+        let rows = try store.waitAll([
+            store.send(connection, Self.noncesSQL, binds: Self.nonceBinds(nonces)),
+            store.send(connection, Self.streamsSQL, binds: [.textArray(streams)]),
+            store.send(connection, Self.keysSQL, binds: [.textArray(keyIDs)]),
+        ]).map { $0.rows.map { $0.makeRandomAccess() } }
+        var versions = Dictionary(uniqueKeysWithValues: Set(streams).map { ($0, Int64(0)) })
+        versions.merge(try Self.versions(rows[1])) { _, stored in stored }
+        return BatchLookups(nonces: try Self.replays(rows[0]), streamVersions: versions, keys: try Self.keyRecords(rows[2]))
+    }
+
+    private static func nonceBinds(_ nonces: [(keyID: String, at: String, nonce: String)]) -> [PostgresValue] {
+        [.textArray(nonces.map(\.at)), .textArray(nonces.map(\.nonce)), .textArray(nonces.map(\.keyID))]
+    }
+
+    /// The rows of ``noncesSQL`` by ``nonceKey(keyID:at:nonce:)``.
+    private static func replays(_ rows: [PostgresRandomAccessRow]) throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for row in rows {
+            out[nonceKey(keyID: try row[0].decode(String.self), at: try row[1].decode(String.self), nonce: try row[2].decode(String.self))] = try row[3].decode(Int64.self)
         }
-        for s in streams { found.streamVersions[s] = 0 }
-        for row in rows[1] { found.streamVersions[try row[0].decode(String.self)] = try row[1].decode(Int64.self) }
-        for row in rows[2] {
-            let record = try Self.keyRecord(row)
-            found.keys[record.keyID] = record
+        return out
+    }
+
+    /// The rows of ``streamsSQL`` by stream.
+    private static func versions(_ rows: [PostgresRandomAccessRow]) throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for row in rows { out[try row[0].decode(String.self)] = try row[1].decode(Int64.self) }
+        return out
+    }
+
+    /// The rows of ``keysSQL`` by key id.
+    private static func keyRecords(_ rows: [PostgresRandomAccessRow]) throws -> [String: KeyRecord] {
+        var out: [String: KeyRecord] = [:]
+        for row in rows {
+            let record = try keyRecord(row)
+            out[record.keyID] = record
         }
-        return found
+        return out
     }
 
     static let noncesSQL = """
@@ -195,9 +210,7 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
         for s in streams { out[s] = held.streamVersions[s] ?? 0 }
         let unknown = streams.filter { held.streamVersions[$0] == nil }
         guard !unknown.isEmpty else { return out }
-        for row in try query(Self.streamsSQL, [.textArray(unknown)]) {
-            out[try row[0].decode(String.self)] = try row[1].decode(Int64.self)
-        }
+        out.merge(try Self.versions(try query(Self.streamsSQL, [.textArray(unknown)]))) { _, stored in stored }
         return out
     }
 
@@ -315,12 +328,7 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
 
     func keyRecords(_ keyIDs: [String]) throws -> [String: KeyRecord] {
         guard !keyIDs.isEmpty else { return [:] }
-        var out: [String: KeyRecord] = [:]
-        for row in try query(Self.keysSQL, [.textArray(keyIDs)]) {
-            let record = try Self.keyRecord(row)
-            out[record.keyID] = record
-        }
-        return out
+        return try Self.keyRecords(try query(Self.keysSQL, [.textArray(keyIDs)]))
     }
 
     func treeHashCount() throws -> Int64 {

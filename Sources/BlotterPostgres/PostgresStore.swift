@@ -158,7 +158,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     public func write<T>(_ body: (any LedgerWriting) throws -> T) throws -> T {
         let result = try withConnection { c in
             do {
-                let size = try takeWriteLock(c, begin: "BEGIN ISOLATION LEVEL READ COMMITTED")
+                let size = try takeWriteLock(c)
                 let access = PostgresAccess(store: self, connection: c, size: size)
                 let result = try body(access)
                 try access.flush()
@@ -180,11 +180,11 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
         return result
     }
 
-    /// Opens a READ COMMITTED transaction on `c` with `begin`, takes the ledger's write lock (the
-    /// sequencer row), makes sure the key-statement index exists, and returns the ledger's size.
-    private func takeWriteLock(_ c: PostgresConnection, begin: String) throws -> Int64 {
+    /// Opens a READ COMMITTED transaction on `c`, takes the ledger's write lock (the sequencer row),
+    /// makes sure the key-statement index exists, and returns the ledger's size.
+    private func takeWriteLock(_ c: PostgresConnection) throws -> Int64 {
         // Waits for any other writer's transaction to end; READ COMMITTED then sees what it wrote.
-        let locked = try pipeline(c, [begin, "SET LOCAL lock_timeout = '\(Self.busyTimeout)s'",
+        let locked = try pipeline(c, ["BEGIN ISOLATION LEVEL READ COMMITTED", "SET LOCAL lock_timeout = '\(Self.busyTimeout)s'",
                                       "SELECT size FROM blotter_sequencer WHERE id = 1 FOR UPDATE"])
         guard let row = locked.rows.first else {
             throw BlotterError(.ledgerState, "\(location) has no sequencer row; it is not a complete Blotter ledger")
@@ -196,7 +196,7 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     public func rehearse<T>(_ body: (any LedgerStore) throws -> T) throws -> T {
         try withConnection { c in
             defer { _ = try? run(c, "ROLLBACK") }
-            return try body(PostgresRehearsal(store: self, connection: c, size: try takeWriteLock(c, begin: "BEGIN ISOLATION LEVEL READ COMMITTED")))
+            return try body(PostgresRehearsal(store: self, connection: c, size: try takeWriteLock(c)))
         }
     }
 
@@ -353,10 +353,13 @@ public final class PostgresStore: LedgerStore, @unchecked Sendable {
     /// Sends `statements` one behind the other and waits once for them all: the result of the last;
     /// the first failure, in order, is what it throws (a failed BEGIN makes the rest fail too).
     func pipeline(_ c: PostgresConnection, _ statements: [String]) throws -> PostgresQueryResult {
-        let futures = statements.map { send(c, $0, binds: []) }
-        let results = futures.map { f in Result { try f.wait() } }
-        for r in results.dropLast() { _ = try r.get() }
-        return try results.last!.get()
+        try waitAll(statements.map { send(c, $0, binds: []) }).last!
+    }
+
+    /// Waits for every one of `futures` (statements sent on one connection), then returns their
+    /// results in order, or throws the first failure in order.
+    func waitAll(_ futures: [EventLoopFuture<PostgresQueryResult>]) throws -> [PostgresQueryResult] {
+        try futures.map { f in Result { try f.wait() } }.map { try $0.get() }
     }
 
     /// Runs one statement and waits for its result.
