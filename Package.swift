@@ -20,6 +20,9 @@ let package = Package(
         // The PostgreSQL store, added to the above by a program that wants it.
         .library(name: "BlotterPostgres", targets: ["BlotterPostgres"]),
         .executable(name: "blotter", targets: ["BlotterCLI"]),
+        // The Precinct 120 demo ledger, for the micro-benchmarks' package (Benchmarks/Micro), which
+        // builds one to measure real entries.
+        .library(name: "BlotterDemo", targets: ["BlotterDemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
