@@ -17,8 +17,14 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 32 else { return nil }
         var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &w) { out in
-            for (i, b) in bytes.enumerated() { out[i] = b }
+        // One copy where the bytes are contiguous (arrays, Data from the stores); byte by byte otherwise.
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { source in
+            withUnsafeMutableBytes(of: &w) { $0.copyMemory(from: UnsafeRawBufferPointer(source)) }
+        }
+        if copied == nil {
+            withUnsafeMutableBytes(of: &w) { out in
+                for (i, b) in bytes.enumerated() { out[i] = b }
+            }
         }
         words = w
     }
