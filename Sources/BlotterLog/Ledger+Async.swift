@@ -1,63 +1,17 @@
 public import BlotterFormat
 public import BlotterCrypto
 internal import Dispatch
-internal import Foundation
 
 /// Runs blocking store work (SQLite calls, waits on a PostgreSQL connection, signature checks on all
-/// cores) on threads of its own, never on Swift's cooperative pool, and resumes the caller when it is
+/// cores) on Dispatch's threads, never on Swift's cooperative pool, and resumes the caller when it is
 /// done. A task that awaits it is suspended, not blocked: request handlers on the cooperative pool
 /// keep running while a batch commits.
-///
-/// Not on a Dispatch global queue: on Linux, Dispatch runs such a queue on about as many threads
-/// as there are cores and cannot tell that one is blocked in fsync or waiting for PostgreSQL, so on
-/// two cores a read of one key record waited for two batch commits to finish (measured: 6 ms of a
-/// case read's 11 ms p99 on the server). These threads block freely; the work they start on all
-/// cores (signature checks) still goes through Dispatch's ``parallelMap``.
 package enum BlockingWork {
-    private static let pool = BlockingThreads(count: max(16, 4 * ProcessInfo.processInfo.activeProcessorCount))
+    private static let queue = DispatchQueue(label: "blotter.blocking", qos: .userInitiated, attributes: .concurrent)
 
     package static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            pool.submit { continuation.resume(with: Result { try body() }) }
-        }
-    }
-}
-
-/// A fixed set of threads taking jobs from one queue, oldest first. Started on first use; lives as
-/// long as the process.
-private final class BlockingThreads: @unchecked Sendable {
-    // @unchecked Sendable: `jobs` and `head` are touched only with `condition` locked.
-    private let condition = NSCondition()
-    private var jobs: [@Sendable () -> Void] = []
-    private var head = 0
-
-    init(count: Int) {
-        for i in 0..<count {
-            let thread = Thread { [unowned self] in self.work() }
-            thread.name = "blotter-blocking-\(i)"
-            thread.start()
-        }
-    }
-
-    func submit(_ job: @escaping @Sendable () -> Void) {
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    private func work() {
-        while true {
-            condition.lock()
-            while head == jobs.count { condition.wait() }
-            let job = jobs[head]
-            head += 1
-            if head == jobs.count || head >= 1024 {
-                jobs.removeFirst(head)
-                head = 0
-            }
-            condition.unlock()
-            job()
+            queue.async { continuation.resume(with: Result { try body() }) }
         }
     }
 }

@@ -29,7 +29,7 @@ public final class SQLiteStore: LedgerStore {
     /// Connections for reads, apart from the writer's, so that a read (a case view on the server)
     /// never waits for a batch transaction to commit: in WAL mode each sees the last committed state.
     /// Made on the first read; none for a read-only file, whose one connection only reads.
-    private let readers = Mutex<ReaderPool>(ReaderPool())
+    private let readers = Mutex<[DatabaseQueue]>([])
     private let nextReader = Atomic<Int>(0)
     /// Set by ``close()``: a read or write after it is refused, not handed to a closed connection (a crash in SQLite).
     private let closed = Atomic<Bool>(false)
@@ -253,7 +253,7 @@ public final class SQLiteStore: LedgerStore {
     public func close() throws {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         try mapErrors {
-            for reader in readers.withLock({ $0.all }) { try reader.close() }
+            for reader in readers.withLock({ $0 }) { try reader.close() }
             try accessLog.withLock { try $0?.close() }
             if mode == .readWrite {
                 try queue.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
@@ -311,39 +311,32 @@ public final class SQLiteStore: LedgerStore {
 
     public func read<T>(_ body: (any LedgerReading) throws -> T) throws -> T {
         try checkOpen()
-        return try mapErrors {
-            guard mode == .readWrite else { return try queue.read { db in try body(Access(db: db)) } }
-            let (connection, taken) = try reader()
-            defer { if taken { readers.withLock { $0.free.append(connection) } } }
-            return try connection.read { db in try body(Access(db: db)) }
-        }
+        return try mapErrors { try reader().read { db in try body(Access(db: db)) } }
     }
 
     private func checkOpen() throws {
         if closed.load(ordering: .acquiring) { throw BlotterError(.storage, "\(path) was closed by this process; open it again to use it") }
     }
 
-    /// The connection a read uses: a free one of ``readerCount`` read-only connections, taken
-    /// (`taken`: the caller puts it back), so that a read never queues behind a long one while another
-    /// connection is idle; when all are busy, one of them in turn, to wait for.
-    private func reader() throws -> (connection: DatabaseQueue, taken: Bool) {
-        let path = self.path
-        return try readers.withLock { pool -> (DatabaseQueue, Bool) in
-            if pool.all.isEmpty {
+    /// The connection a read uses: one of ``readerCount`` read-only connections in turn (the
+    /// writer's own when the file is opened read-only).
+    private func reader() throws -> DatabaseQueue {
+        guard mode == .readWrite else { return queue }
+        let pool = try readers.withLock { pool -> [DatabaseQueue] in
+            if pool.isEmpty {
                 var config = Configuration()
                 config.busyMode = .timeout(Self.busyTimeout)
                 config.readonly = true
                 config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -16384") }
                 do {
-                    pool.all = try (0..<Self.readerCount).map { _ in try DatabaseQueue(path: path, configuration: config) }
+                    pool = try (0..<Self.readerCount).map { _ in try DatabaseQueue(path: path, configuration: config) }
                 } catch {
                     throw BlotterError(.storage, "cannot open \(path) for reading: \(Self.describe(error))")
                 }
-                pool.free = pool.all
             }
-            if let free = pool.free.popLast() { return (free, true) }
-            return (pool.all[nextReader.add(1, ordering: .relaxed).oldValue % pool.all.count], false)
+            return pool
         }
+        return pool[nextReader.add(1, ordering: .relaxed).oldValue % pool.count]
     }
 
     func mapErrors<T>(_ body: () throws -> T) throws -> T {
@@ -737,10 +730,4 @@ extension SQLiteStore: AccessLogStore {
             return queue
         }
     }
-}
-
-/// The store's read connections, and those of them no read is using.
-private struct ReaderPool {
-    var all: [DatabaseQueue] = []
-    var free: [DatabaseQueue] = []
 }
