@@ -23,6 +23,11 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     /// What this transaction appended and has not sent yet.
     private var held = Held()
     private var pending: [EventLoopFuture<PostgresQueryResult>] = []
+    /// Statements on the derived tables not sent yet: sent together (``sendScript()``) before
+    /// anything else is sent, so the order on the connection is the order they were made in.
+    private var script: [(text: String, values: [SQLValue])] = []
+    /// How many statements a script holds at most before it is sent.
+    private static let scriptLimit = 256
 
     private struct TreeKey: Hashable {
         let level: Int
@@ -65,15 +70,37 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     // MARK: sending
 
     func send(_ sql: String, _ values: [SQLValue]) {
+        sendScript()
         pending.append(store.send(connection, sql, binds: values.map(PostgresValue.init)))
     }
 
     private func send(_ sql: String, binds: [PostgresValue]) {
+        sendScript()
         pending.append(store.send(connection, sql, binds: binds))
+    }
+
+    /// Sends the statements held in ``script``: one alone with its bindings, several as one `DO`
+    /// block (one round trip; ``PostgresScript``), or each with its bindings if one of them cannot
+    /// be written with literals.
+    private func sendScript() {
+        guard !script.isEmpty else { return }
+        let held = script
+        script = []
+        if held.count > 1 {
+            let inlined = held.compactMap { PostgresScript.inline($0.text, $0.values) }
+            if inlined.count == held.count {
+                pending.append(store.send(connection, PostgresScript.block(inlined), binds: []))
+                return
+            }
+        }
+        for statement in held {
+            pending.append(store.send(connection, statement.text, binds: statement.values.map(PostgresValue.init)))
+        }
     }
 
     /// Waits for every statement sent; throws the first failure.
     func drain() throws {
+        sendScript()
         let futures = pending
         pending = []
         _ = try store.waitAll(futures)
@@ -450,8 +477,14 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
         } else {
             text = PostgresDialect.finish(statement.translated, shape: nil)
         }
-        if statement.changesTables { store.forgetShapes() }
-        send(text, arguments)
+        if statement.changesTables || statement.returnsRows {
+            // (plpgsql refuses a SELECT whose rows go nowhere; a table's shape is looked up after DDL.)
+            if statement.changesTables { store.forgetShapes() }
+            send(text, arguments)
+        } else {
+            script.append((text, arguments))
+            if script.count >= Self.scriptLimit { sendScript() }
+        }
     }
 
     static func namesLogTable(_ sql: String) -> Bool {
@@ -478,6 +511,8 @@ struct PostgresStatementText: Sendable {
     let finished: String?
     /// `CREATE TABLE` or `DROP TABLE`: the tables' shapes must be looked up again after it.
     let changesTables: Bool
+    /// `SELECT` or `WITH`: not for a ``PostgresScript`` block.
+    let returnsRows: Bool
 
     init(_ sql: String) {
         translated = PostgresDialect.translate(sql)
@@ -485,5 +520,7 @@ struct PostgresStatementText: Sendable {
         if case .replace = translated.conflict { finished = nil } else { finished = PostgresDialect.finish(translated, shape: nil) }
         let upper = sql.prefix(20).uppercased()
         changesTables = upper.hasPrefix("CREATE TABLE") || upper.hasPrefix("DROP TABLE")
+        let start = upper.drop(while: { $0 == " " || $0 == "\n" || $0 == "(" })
+        returnsRows = start.hasPrefix("SELECT") || start.hasPrefix("WITH")
     }
 }

@@ -116,4 +116,51 @@ struct PostgresStoreTests {
         #expect(receipts.count == 4000 && receipts.first?.seq == before)
         #expect(try LedgerVerifier(store: ledger.store).verify().entries == before + 4000)
     }
+
+    @Test("derived-table statements sent together as one block keep their values byte for byte (quotes, backslashes, dollar quotes, NUL, extremes) and their order; one that fails refuses the whole write")
+    func statementsSentTogether() throws {
+        let store = try PostgresStore.create(url: try PostgresTestCluster.newDatabase())
+        defer { try? store.close() }
+        let texts = ["it's", "back\\slash", "\\'; DROP TABLE script_values; --", "$1", "$2$", "$blotter_0011223344556677$", "END$blotter_ab$; DO $$ x $$",
+                     "\\x41 \\u0041 %_", "line\nbreak\ttab\r", "", "ünïcödé ✓ 🚓", "E'x'", "''", "\\"]
+        let integers: [Int64] = [.min, .max, 0, -1, 42]
+        let reals: [Double] = [0.1, -1e-300, .greatestFiniteMagnitude, -.infinity, .infinity, -0.0, .leastNormalMagnitude]
+        var expected: [[SQLValue]] = []
+        for (i, text) in texts.enumerated() {
+            expected.append([.integer(Int64(i)), .integer(integers[i % integers.count]), .real(reals[i % reals.count]), .text(text)])
+        }
+        expected.append([.integer(100), .null, .null, .null])
+        try store.write { w in
+            let c = try #require(w as? any SQLConnection)
+            try c.execute("CREATE TABLE script_values (id INTEGER PRIMARY KEY, n BIGINT, r DOUBLE PRECISION, s TEXT)", [])
+            for row in expected { try c.execute("INSERT INTO script_values (id, n, r, s) VALUES (?, ?, ?, ?)", row) }
+            // In order: a row inserted, changed and deleted within the block.
+            try c.execute("INSERT INTO script_values (id, n, r, s) VALUES (?, ?, ?, ?)", [.integer(200), .integer(1), .real(1), .text("a")])
+            try c.execute("UPDATE script_values SET s = ? WHERE id = ?", [.text("b'"), .integer(200)])
+            try c.execute("DELETE FROM script_values WHERE id = ? AND s = ?", [.integer(200), .text("b'")])
+        }
+        let stored = try store.read { r in try #require(r as? any SQLConnection).rows("SELECT id, n, r, s FROM script_values ORDER BY id", []) }
+        #expect(stored == expected)
+        // A subnormal real, which PostgreSQL's text input refuses: those statements go with bindings.
+        let subnormal: [[SQLValue]] = [[.integer(150), .integer(1), .real(5e-324), .text("tiny")], [.integer(151), .null, .real(-5e-324), .text("it's")]]
+        try store.write { w in
+            let c = try #require(w as? any SQLConnection)
+            for row in subnormal { try c.execute("INSERT INTO script_values (id, n, r, s) VALUES (?, ?, ?, ?)", row) }
+        }
+        expected.append(contentsOf: subnormal)
+        // A text PostgreSQL cannot hold (NUL), and a statement that fails in the middle of the others:
+        // the write is refused and nothing of it is kept.
+        for bad in [[SQLValue.integer(300), .null, .null, .text("nul\u{0}here")], [.integer(0), .null, .null, .text("duplicate id")]] {
+            #expect(throws: (any Error).self) {
+                try store.write { w in
+                    let c = try #require(w as? any SQLConnection)
+                    try c.execute("INSERT INTO script_values (id, n, r, s) VALUES (?, ?, ?, ?)", [.integer(301), .null, .null, .text("before")])
+                    try c.execute("INSERT INTO script_values (id, n, r, s) VALUES (?, ?, ?, ?)", bad)
+                    try c.execute("INSERT INTO script_values (id, n, r, s) VALUES (?, ?, ?, ?)", [.integer(302), .null, .null, .text("after")])
+                }
+            }
+            let after = try store.read { r in try #require(r as? any SQLConnection).rows("SELECT id, n, r, s FROM script_values ORDER BY id", []) }
+            #expect(after.sorted { $0[0].integer! < $1[0].integer! } == expected.sorted { $0[0].integer! < $1[0].integer! })
+        }
+    }
 }
