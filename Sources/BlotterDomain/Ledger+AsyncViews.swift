@@ -6,19 +6,11 @@ extension Ledger {
     /// Runs `body` with the views over one consistent snapshot, off the cooperative pool.
     /// - Throws: ``BlotterError`` `.ledgerState` for a bare log, which has no views.
     public func views<T: Sendable>(today: CalendarDate, _ body: @escaping @Sendable (Views) throws -> T) async throws -> T {
-        try await snapshot { reader, catalog in try body(try Views(reader, catalog: catalog, today: today)) }
-    }
-
-    /// Runs `body` with one consistent snapshot and the event catalog, off the cooperative pool: for
-    /// a caller that checks something in the snapshot (a reader's key) before it builds ``Views`` on
-    /// it, in one hop instead of two.
-    /// - Throws: ``BlotterError`` `.ledgerState` for a bare log, which has no views.
-    public func snapshot<T: Sendable>(_ body: @escaping @Sendable (any LedgerReading, EventCatalog) throws -> T) async throws -> T {
         try await BlockingWork.run {
             guard let catalog = try self.catalog() else {
                 throw BlotterError(.ledgerState, "this ledger's genesis carries no event catalog, so it has no views")
             }
-            return try self.store.read { try body($0, catalog) }
+            return try self.store.read { try body(try Views($0, catalog: catalog, today: today)) }
         }
     }
 

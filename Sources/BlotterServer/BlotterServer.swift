@@ -405,25 +405,13 @@ struct API: Sendable {
     /// Who the request is signed in as, with the key's roles from the registry now. A session whose
     /// key has been revoked (or whose key is no longer registered) ends here.
     func principal(_ request: Request) async throws -> SessionStore.Principal {
-        let (token, session) = try self.session(request)
-        let record = try await ledger.reading { try $0.keyRecord(session.keyID) }
-        return try principal(token, session, record)
-    }
-
-    /// The request's session token and its open session; 401 without one.
-    func session(_ request: Request) throws -> (token: String, session: SessionStore.Session) {
         guard let token = Self.token(request) else {
             throw APIError(status: .unauthorized, code: "unauthenticated", message: "sign in first: GET /v1/challenge, then POST /v1/session")
         }
         guard let session = sessions.session(token) else {
             throw APIError(status: .unauthorized, code: "unauthenticated", message: "no such session, or it expired; sign in again")
         }
-        return (token, session)
-    }
-
-    /// Who a session is, with the roles of its key as the log says now (`record`, read at this
-    /// request); a revoked key's session ends here (401).
-    func principal(_ token: String, _ session: SessionStore.Session, _ record: KeyRecord?) throws -> SessionStore.Principal {
+        let record = try await ledger.reading { try $0.keyRecord(session.keyID) }
         guard let record, record.revokedSeq == nil else {
             sessions.end(token)
             throw APIError(status: .unauthorized, code: "session-ended", message: "the session's key \(session.keyID) was revoked; the session has ended")

@@ -58,55 +58,42 @@ extension API {
         router.get("/v1/access-log") { request, _ in try await self.accessLog(request) }
     }
 
-    /// One view for the signed-in reader: its key and role checked, the view computed and the
-    /// reader looked for in it, all on one snapshot in one blocking hop; then, for an audited view,
-    /// the access record written (answered or refused) before anything is answered.
+    /// One view for the signed-in reader: its role checked against the table, the view computed on one
+    /// snapshot, a reader named in it refused where the table says so, and for an audited view the
+    /// access record written (answered or refused) before anything is answered.
     /// `body` gives the view and the officers it names.
     func read(_ name: String, subject: String?, _ request: Request,
               _ body: @escaping @Sendable (Views) throws -> (JSONValue, [String])) async throws -> Response {
-        let (token, session) = try self.session(request)
-        let today = CalendarDate(Timestamp.now())
-        let (p, outcome) = try await ledger.snapshot { reader, catalog -> (SessionStore.Principal, ReadOutcome) in
-            let p = try self.principal(token, session, try reader.keyRecord(session.keyID))
-            let view: ReadAccess.View
-            do {
-                view = try self.readAccess.check(name, actor: p.actor, roles: p.roles)
-            } catch let error as BlotterError {
-                return (p, .refused(error))
-            }
-            let views = try Views(reader, catalog: catalog, today: today)
-            let result: (JSONValue, [String])
-            do {
-                result = try body(views)
-            } catch let error as BlotterError where error.code == .notFound {
-                return (p, .notFound(error))
-            }
-            // The reader's officer under every id linked to them on the roster: a source's alias is still them.
-            if view.notAboutSelf, let officer = p.officer, !result.1.isEmpty, !Set(try views.identities(of: officer)).isDisjoint(with: result.1) {
-                return (p, .namedInSubject(officer))
-            }
-            return (p, .answered(result.0))
-        }
+        let p = try await principal(request)
+        let audited = readAccess.views[name]?.audited == true
         func record(_ outcome: String) async throws {
-            guard readAccess.views[name]?.audited == true, let subject else { return }
+            guard audited, let subject else { return }
             try await accessRecorder.record(AccessRecord(at: Timestamp.now().rfc3339Milliseconds, actor: p.actor, key: p.keyID, view: name,
                                                          subject: subject, outcome: outcome))
         }
-        switch outcome {
-        case let .refused(error):
+        let view: ReadAccess.View
+        do {
+            view = try readAccess.check(name, actor: p.actor, roles: p.roles)
+        } catch {
             try await record("refused")
             throw error
-        case let .notFound(error):
+        }
+        let result: (JSONValue, [String])
+        do {
+            result = try await ledger.views(today: CalendarDate(Timestamp.now()), body)
+        } catch let error as BlotterError where error.code == .notFound {
             try await record("not-found")
             throw error
-        case let .namedInSubject(officer):
+        }
+        // The reader's officer under every id linked to them on the roster: a source's alias is still them.
+        if view.notAboutSelf, let officer = p.officer, !result.1.isEmpty,
+           !Set(try await ledger.views(today: CalendarDate(Timestamp.now())) { try $0.identities(of: officer) }).isDisjoint(with: result.1) {
             try await record("refused")
             throw APIError(status: .forbidden, code: "named-in-subject",
                            message: "\(p.actor) is the key of officer \(officer), whom this \(name) names; an officer may not read it")
-        case let .answered(json):
-            try await record("read")
-            return jsonResponse(json, headers: [.cacheControl: "no-store"])
         }
+        try await record("read")
+        return jsonResponse(result.0, headers: [.cacheControl: "no-store"])
     }
 
     /// `GET /v1/access-log?actor=&view=&subject=&since=&limit=`: who read what, oldest first.
@@ -194,13 +181,4 @@ public actor AccessRecorder: DrainingService {
             }
         }
     }
-}
-
-/// What one view read came to, before its access record is written.
-enum ReadOutcome: Sendable {
-    case answered(JSONValue)
-    case refused(BlotterError)
-    case notFound(BlotterError)
-    /// The reader is an officer the view names (this officer id).
-    case namedInSubject(String)
 }
