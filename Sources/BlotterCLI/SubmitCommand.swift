@@ -31,16 +31,46 @@ struct SubmitCommand: BlotterSubcommand {
         defer { try? ledger.close() }
         let bytes = try readInput(file)
         var pending: [(line: Int, submission: Submission)] = []
-        func flush() throws {
-            guard !pending.isEmpty else { return }
+        // The batch checked and not yet committed: a batch's checks (signatures, disclosures, on all
+        // cores) run while the batch before it commits (its serial write and fsync).
+        var checked: (batch: [(line: Int, submission: Submission)], prepared: PreparedAppend)? = nil
+        func commitChecked() throws {
+            guard let (batch, prepared) = checked else { return }
+            checked = nil
             let receipts: [AppendReceipt]
             do {
-                receipts = try ledger.append(pending.map(\.submission))
+                receipts = try ledger.commitStatements(prepared)
             } catch let error as BlotterError {
-                throw lineError(error, pending: pending)
+                throw lineError(error, pending: batch)
             }
             for r in receipts { try printReceipt(r, json: output.json) }
-            pending.removeAll(keepingCapacity: true)
+        }
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let batch = pending
+            pending = []
+            let submissions = batch.map(\.submission)
+            let prepared: Result<PreparedAppend, any Error>
+            if checked != nil {
+                nonisolated(unsafe) var result: Result<PreparedAppend, any Error>? = nil
+                let done = DispatchSemaphore(value: 0)
+                DispatchQueue.global().async {
+                    result = Result { try ledger.prepare(submissions) }
+                    done.signal()
+                }
+                let committed = Result { try commitChecked() }
+                done.wait()
+                // The earlier batch's failure first: this one is then not written.
+                try committed.get()
+                prepared = result!
+            } else {
+                prepared = Result { try ledger.prepare(submissions) }
+            }
+            do {
+                checked = (batch, try prepared.get())
+            } catch let error as BlotterError {
+                throw lineError(error, pending: batch)
+            }
         }
         // A whole-file JSON object (possibly pretty-printed) is one submission; otherwise JSON Lines.
         if let single = try? JSONParser.parse(bytes) {
@@ -67,6 +97,7 @@ struct SubmitCommand: BlotterSubcommand {
             }
         }
         try flush()
+        try commitChecked()
     }
 
     /// Names the input line of the statement that a batch error is about.

@@ -88,10 +88,27 @@ public final class Ledger: Sendable {
     ///   ledger is then unchanged.
     public func append(_ submissions: [Submission]) throws -> [AppendReceipt] {
         if submissions.isEmpty { return [] }
-        let outcome = try append(groups: [AppendGroup(submissions)], isolated: false)[0]
-        switch outcome {
+        return try commitStatements(prepare(submissions))
+    }
+
+    /// The first half of ``append(_:)-([Submission])``: the checks that need no write lock, on all
+    /// cores. ``commitStatements(_:)`` writes them, all or none; in between the caller may commit the
+    /// batch before this one, so that its serial write overlaps these checks (`blotter submit`).
+    public func prepare(_ submissions: [Submission]) throws -> PreparedAppend {
+        var prepared = try prepare(groups: [AppendGroup(submissions)], isolated: false)
+        prepared.statementCount = submissions.count
+        return prepared
+    }
+
+    /// The second half of ``append(_:)-([Submission])``: writes what ``prepare(_:)`` checked in one
+    /// transaction, all or none, against the ledger as it is now.
+    /// - Throws: ``BlotterError`` naming the statement (its index in the batch) and the rule; the
+    ///   ledger is then unchanged.
+    public func commitStatements(_ prepared: PreparedAppend) throws -> [AppendReceipt] {
+        if prepared.statementCount == 0 { return [] }
+        switch try commit(prepared)[0] {
         case let .appended(receipts): return receipts.map { $0! }
-        case let .refused(index, error): throw error.prefixed(Self.label(index, of: submissions.count))
+        case let .refused(index, error): throw error.prefixed(Self.label(index, of: prepared.statementCount))
         }
     }
 
@@ -406,6 +423,8 @@ public struct PreparedAppend: @unchecked Sendable {
     fileprivate var ready: [PreparedStatement?] = []
     fileprivate var refusedBeforeLock: [AppendOutcome?] = []
     fileprivate var isolated = true
+    /// The number of statements, for ``Ledger/prepare(_:)`` (whose refusals name the statement's place).
+    fileprivate var statementCount = 0
 
     fileprivate init(early: [AppendOutcome]) { self.early = early }
 

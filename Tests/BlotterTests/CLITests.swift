@@ -77,6 +77,40 @@ struct CLITests {
         #expect(try blotter(["verify"], cwd: cwd).status == 0)
     }
 
+    @Test("a statement the ledger refuses stops submit: the batches before it are committed and printed, its batch and every later one are not written", arguments: ["signature", "expect"])
+    func refusalStopsSubmit(_ refusal: String) throws {
+        let dir = TemporaryDirectory()
+        let cwd = dir.url.path
+        var lines = try signedRecordings(dir)
+        for i in 3..<9 {
+            let expect = refusal == "expect" && i == 4 ? ["--expect", "7"] : []
+            let signed = try blotter(["sign", "--key", "k.pem", "--type", "bodycam.recording.captured", "--stream", "bodycam/D-\(i)",
+                                      "--field", "device=D-\(i)", "--field", "duration_s=\(60 + i)"] + expect, cwd: cwd)
+            #expect(signed.status == 0, "\(signed.stderr)")
+            lines.append(signed.stdout.trimmingCharacters(in: .newlines))
+        }
+        if refusal == "signature" {
+            // Line 5's signature altered: refused before the write lock, while line 3-4's batch commits.
+            var statement = try #require(try JSONParser.parse(lines[4]).objectValue)
+            guard case var .object(members)? = statement.first(where: { $0.0 == "statement" })?.1 else { Issue.record("no statement"); return }
+            let i = try #require(members.firstIndex { $0.0 == "sig" })
+            guard case let .string(sig) = members[i].1 else { Issue.record("no sig"); return }
+            members[i].1 = .string((sig.hasPrefix("A") ? "B" : "A") + sig.dropFirst())
+            statement[statement.firstIndex { $0.0 == "statement" }!].1 = .object(members)
+            lines[4] = String(decoding: try CanonicalJSON.encode(.object(statement)), as: UTF8.self)
+        }
+        try Data(lines.joined(separator: "\n").utf8).write(to: dir.url.appendingPathComponent("feed.jsonl"))
+        let result = try blotter(["submit", "--batch", "2", "feed.jsonl"], cwd: cwd)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("feed.jsonl line 5:"), "\(result.stderr)")
+        #expect(result.stderr.contains(refusal == "signature" ? "signature does not verify" : "expected version 7"), "\(result.stderr)")
+        // Lines 1-4 (two batches) were appended and printed; lines 5-9 not.
+        #expect(result.stdout.split(separator: "\n").count == 4, "\(result.stdout)")
+        #expect(try blotter(["verify"], cwd: cwd).stdout.hasPrefix("ok: 6 entries"))
+        let log = try blotter(["log", "--json"], cwd: cwd).stdout
+        for i in 0..<9 { #expect(log.contains("bodycam/D-\(i)\"") == (i < 4), "stream bodycam/D-\(i)") }
+    }
+
     @Test("a JSON Lines batch with a malformed 4th line, or one missing a member, writes nothing, not its first three lines", arguments: ["{\"statement\": {", "{}"])
     func malformedLineRefusesTheBatch(_ bad: String) throws {
         let dir = TemporaryDirectory()
