@@ -677,17 +677,9 @@ while appended < entries {
     // The checks of this batch (signatures, disclosures, on all cores) overlap the commit of the one
     // before (its serial write and fsync), as `blotter submit` and the server append.
     if let previous = preparedBatch {
-        let current = ledger
-        nonisolated(unsafe) var next: Result<PreparedAppend, any Error>? = nil
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            next = Result { try current.prepare(submissions) }
-            done.signal()
-        }
-        let committed = Result { try ledger.commitStatements(previous) }
-        done.wait()
+        let (committed, next) = ledger.commitStatements(previous, whilePreparing: submissions)
         _ = try committed.get()
-        preparedBatch = try next!.get()
+        preparedBatch = try next.get()
     } else {
         preparedBatch = try ledger.prepare(submissions)
     }

@@ -34,37 +34,33 @@ struct SubmitCommand: BlotterSubcommand {
         // The batch checked and not yet committed: a batch's checks (signatures, disclosures, on all
         // cores) run while the batch before it commits (its serial write and fsync).
         var checked: (batch: [(line: Int, submission: Submission)], prepared: PreparedAppend)? = nil
-        func commitChecked() throws {
-            guard let (batch, prepared) = checked else { return }
-            checked = nil
+        func report(_ committed: Result<[AppendReceipt], any Error>, of batch: [(line: Int, submission: Submission)]) throws {
             let receipts: [AppendReceipt]
             do {
-                receipts = try ledger.commitStatements(prepared)
+                receipts = try committed.get()
             } catch let error as BlotterError {
                 throw lineError(error, pending: batch)
             }
             for r in receipts { try printReceipt(r, json: output.json) }
         }
+        func commitChecked() throws {
+            guard let (batch, prepared) = checked else { return }
+            checked = nil
+            try report(Result { try ledger.commitStatements(prepared) }, of: batch)
+        }
         func flush() throws {
             guard !pending.isEmpty else { return }
             let batch = pending
             pending = []
-            let submissions = batch.map(\.submission)
             let prepared: Result<PreparedAppend, any Error>
-            if checked != nil {
-                nonisolated(unsafe) var result: Result<PreparedAppend, any Error>? = nil
-                let done = DispatchSemaphore(value: 0)
-                DispatchQueue.global().async {
-                    result = Result { try ledger.prepare(submissions) }
-                    done.signal()
-                }
-                let committed = Result { try commitChecked() }
-                done.wait()
+            if let (previous, previousPrepared) = checked {
+                checked = nil
+                let (committed, next) = ledger.commitStatements(previousPrepared, whilePreparing: batch.map(\.submission))
                 // The earlier batch's failure first: this one is then not written.
-                try committed.get()
-                prepared = result!
+                try report(committed, of: previous)
+                prepared = next
             } else {
-                prepared = Result { try ledger.prepare(submissions) }
+                prepared = Result { try ledger.prepare(batch.map(\.submission)) }
             }
             do {
                 checked = (batch, try prepared.get())

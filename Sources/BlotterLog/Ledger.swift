@@ -1,5 +1,6 @@
 public import BlotterCrypto
 public import BlotterFormat
+internal import Dispatch
 internal import Synchronization
 
 /// What the ledger says when it has taken a statement.
@@ -110,6 +111,22 @@ public final class Ledger: Sendable {
         case let .appended(receipts): return receipts.map { $0! }
         case let .refused(index, error): throw error.prefixed(Self.label(index, of: prepared.statementCount))
         }
+    }
+
+    /// Commits `previous` (``commitStatements(_:)``) while `next` is checked on other threads
+    /// (``prepare(_:)``), so that a run of batches keeps both the write and the cores busy; each
+    /// result as it came out. A caller that stops at a failed commit drops `next` unwritten.
+    public func commitStatements(_ previous: PreparedAppend, whilePreparing next: [Submission])
+        -> (committed: Result<[AppendReceipt], any Error>, next: Result<PreparedAppend, any Error>) {
+        nonisolated(unsafe) var checked: Result<PreparedAppend, any Error>? = nil
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            checked = Result { try self.prepare(next) }
+            done.signal()
+        }
+        let committed = Result { try commitStatements(previous) }
+        done.wait()
+        return (committed, checked!)
     }
 
     /// Where a refused statement sits in a batch, for its error message.

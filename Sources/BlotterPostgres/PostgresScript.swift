@@ -56,9 +56,12 @@ enum PostgresScript {
     /// One `DO` block running `statements` (already inlined) in order.
     static func block(_ statements: [String]) -> String {
         let body = statements.joined(separator: ";\n")
+        // Random, and numbered so that a new tag is tried even if no randomness could be had.
         var tag: String
+        var attempt = 0
         repeat {
-            tag = "$blotter_" + Hex.encode((try? SecureRandom.bytes(8)) ?? Array(String(body.utf8.count).utf8)) + "$"
+            tag = "$blotter\(attempt)_" + ((try? SecureRandom.bytes(8)).map { Hex.encode($0) } ?? "") + "$"
+            attempt += 1
         } while body.contains(tag)
         return "DO \(tag)BEGIN\n\(body);\nEND\(tag)"
     }
