@@ -163,60 +163,66 @@ public final class Ledger: Sendable {
         let groups = prepared.groups, submissions = prepared.submissions, identity = prepared.identity
         let policyBatch = prepared.policyBatch, ready = prepared.ready, isolated = prepared.isolated
         let refusedBeforeLock = prepared.refusedBeforeLock
-        // Optimistic first: one savepoint around the batch instead of one per group (on PostgreSQL
-        // each is a round trip and ends the batching of inserts). A group refused inside the lock
-        // rolls the whole batch back to it, and the batch is written again with a savepoint around
-        // each group. nil: retry with savepoints.
+        // Optimistic first: no savepoint at all (on PostgreSQL each is a round trip and ends the
+        // batching of inserts; on SQLite a savepoint copies every page the batch changes into a
+        // sub-journal, a temporary file once it passes 64 KiB). A group refused inside the lock
+        // abandons the whole transaction (its refusal is thrown out of the write, which rolls it
+        // back), and the batch is written again with a savepoint around each group. nil: retry with
+        // savepoints.
         // The right edge the write left, kept once its transaction committed.
         var written: ChainTail? = nil
         func commit(savepoints: Bool) throws -> [AppendOutcome]? {
             written = nil
-            let outcomes = try store.write { writer -> [AppendOutcome]? in
-                let optimistic = isolated && !savepoints
-                if optimistic { try writer.savepoint() }
-                var outcomes = refusedBeforeLock
-                var batch = try BatchWriter(ledger: self, writer: writer, identity: identity, policy: policyBatch, submissions: submissions)
-                var first = 0
-                for (g, group) in groups.enumerated() {
-                    defer { first += group.submissions.count }
-                    if outcomes[g] != nil { continue }
-                    if savepoints { try writer.savepoint() }
-                    // Taken only where a refusal rolls back to it: a snapshot held while the batch
-                    // grows makes every insert into its dictionaries copy them.
-                    let saved = savepoints ? batch.snapshot() : nil
-                    var receipts: [AppendReceipt?] = []
-                    do {
-                        for (i, submission) in group.submissions.enumerated() {
-                            if let tag = group.onceTags[i], batch.tags.contains(tag) {
-                                receipts.append(nil)
-                                continue
+            let optimistic = isolated && !savepoints
+            var abandoned = false
+            let outcomes: [AppendOutcome]
+            do {
+                outcomes = try store.write { writer -> [AppendOutcome] in
+                    var outcomes = refusedBeforeLock
+                    var batch = try BatchWriter(ledger: self, writer: writer, identity: identity, policy: policyBatch, submissions: submissions)
+                    var first = 0
+                    for (g, group) in groups.enumerated() {
+                        defer { first += group.submissions.count }
+                        if outcomes[g] != nil { continue }
+                        if savepoints { try writer.savepoint() }
+                        // Taken only where a refusal rolls back to it: a snapshot held while the batch
+                        // grows makes every insert into its dictionaries copy them.
+                        let saved = savepoints ? batch.snapshot() : nil
+                        var receipts: [AppendReceipt?] = []
+                        do {
+                            for (i, submission) in group.submissions.enumerated() {
+                                if let tag = group.onceTags[i], batch.tags.contains(tag) {
+                                    receipts.append(nil)
+                                    continue
+                                }
+                                do {
+                                    receipts.append(try batch.append(submission, ready[first + i]!))
+                                } catch let error as BlotterError {
+                                    throw GroupRefusal(index: i, error: error)
+                                }
+                                if let tag = group.onceTags[i] { batch.tags.insert(tag) }
                             }
-                            do {
-                                receipts.append(try batch.append(submission, ready[first + i]!))
-                            } catch let error as BlotterError {
-                                throw GroupRefusal(index: i, error: error)
+                            if savepoints { try writer.releaseSavepoint() }
+                            outcomes[g] = .appended(receipts)
+                        } catch let refusal as GroupRefusal {
+                            guard isolated else { throw refusal.error.prefixed(Self.label(refusal.index, of: group.submissions.count)) }
+                            if optimistic {
+                                abandoned = true
+                                throw refusal.error
                             }
-                            if let tag = group.onceTags[i] { batch.tags.insert(tag) }
-                        }
-                        if savepoints { try writer.releaseSavepoint() }
-                        outcomes[g] = .appended(receipts)
-                    } catch let refusal as GroupRefusal {
-                        guard isolated else { throw refusal.error.prefixed(Self.label(refusal.index, of: group.submissions.count)) }
-                        if optimistic {
                             try writer.rollbackToSavepoint()
-                            return nil
+                            batch.restore(saved!)
+                            outcomes[g] = .refused(index: refusal.index, refusal.error)
                         }
-                        try writer.rollbackToSavepoint()
-                        batch.restore(saved!)
-                        outcomes[g] = .refused(index: refusal.index, refusal.error)
                     }
+                    written = batch.tail
+                    return outcomes.map { $0! }
                 }
-                if optimistic { try writer.releaseSavepoint() }
-                written = batch.tail
-                return outcomes.map { $0! }
+            } catch where abandoned {
+                return nil
             }
             // Committed: the next batch may start from where this one left the chain and the tree.
-            if outcomes != nil, let written { keep(written) }
+            if let written { keep(written) }
             return outcomes
         }
         guard isolated, groups.count > 1 else { return try commit(savepoints: isolated)! }
