@@ -82,7 +82,8 @@ let package = Package(
         // The embedded store. GRDB only here.
         .target(
             name: "BlotterSQLite",
-            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterSQL", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["BlotterCrypto", "BlotterFormat", "BlotterLog", "BlotterDomain", "BlotterSQL", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // The PostgreSQL store, for agencies that outgrow one file. postgres-nio only here.

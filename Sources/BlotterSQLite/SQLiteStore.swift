@@ -26,6 +26,8 @@ public final class SQLiteStore: LedgerStore {
     nonisolated(unsafe) private var keyIndexEnsured = false
 
     let queue: DatabaseQueue
+    /// Copies the writer's log into the main file on a thread of its own (nil unless read-write).
+    private let checkpointer: Checkpointer?
     /// Connections for reads, apart from the writer's, so that a read (a case view on the server)
     /// never waits for a batch transaction to commit: in WAL mode each sees the last committed state.
     /// Made on the first read; none for a read-only file, whose one connection only reads.
@@ -72,6 +74,12 @@ public final class SQLiteStore: LedgerStore {
     /// memory file next to it: every command that only reads works there and writes nothing.
     /// - Throws: ``BlotterError`` `.ledgerState` if there is no file or it is not a Blotter ledger.
     public static func open(path: String) throws -> SQLiteStore {
+        try open(path: path, checkpointFrames: Checkpointer.defaultFrames)
+    }
+
+    /// Opens an existing ledger whose log is copied into the main file at other lengths than the
+    /// default (frames of 4 KiB): for tests of the checkpointer.
+    package static func open(path: String, checkpointFrames: (copy: Int32, restart: Int32)) throws -> SQLiteStore {
         let fm = FileManager.default
         guard fm.fileExists(atPath: path) else {
             throw BlotterError(.ledgerState, "no ledger at \(path) (run `blotter init`, or set --ledger or BLOTTER_LEDGER)")
@@ -98,7 +106,7 @@ public final class SQLiteStore: LedgerStore {
             // existing one (a copy with its -wal and -shm) is used as it is.
             mode = fm.fileExists(atPath: path + "-shm") ? .readOnly : .immutable
         }
-        let store = try SQLiteStore(path: path, mode: mode)
+        let store = try SQLiteStore(path: path, mode: mode, checkpointFrames: checkpointFrames)
         if mode == .readWrite { try store.upgrade() }
         return store
     }
@@ -116,9 +124,11 @@ public final class SQLiteStore: LedgerStore {
         return (true, id == UInt32(bitPattern: applicationID))
     }
 
-    private init(path: String, mode: Mode = .readWrite) throws {
+    private init(path: String, mode: Mode = .readWrite, checkpointFrames: (copy: Int32, restart: Int32) = Checkpointer.defaultFrames) throws {
         self.path = path
         self.mode = mode
+        let checkpointer = mode == .readWrite ? Checkpointer(path: path, frames: checkpointFrames) : nil
+        self.checkpointer = checkpointer
         var config = Configuration()
         config.busyMode = .timeout(Self.busyTimeout)
         config.readonly = mode != .readWrite
@@ -130,9 +140,9 @@ public final class SQLiteStore: LedgerStore {
             // dummy table on open (so opening would change the file) and lowers synchronous to NORMAL.
             _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // A WAL checkpoint every 64 MiB rather than every 4 MiB: index pages that consecutive
-            // batches dirty are then copied into the main file once, not each time.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
+            // The log is copied into the main file by the checkpointer's thread, not inside the
+            // writer's commits (its hook replaces SQLite's automatic checkpoint).
+            checkpointer?.install(on: db)
             // Deleted disclosures (sealing) are overwritten with zeros, not left in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
         }
@@ -143,6 +153,11 @@ public final class SQLiteStore: LedgerStore {
         } catch {
             throw BlotterError(.storage, "cannot open \(path): \(Self.describe(error))")
         }
+        checkpointer?.start()
+    }
+
+    deinit {
+        checkpointer?.stop()
     }
 
     /// A path as the path of a `file:` URI: absolute, with `%`, `?` and `#` percent-encoded.
@@ -255,6 +270,7 @@ public final class SQLiteStore: LedgerStore {
         try mapErrors {
             for reader in readers.withLock({ $0 }) { try reader.close() }
             try accessLog.withLock { try $0?.close() }
+            checkpointer?.stop()
             if mode == .readWrite {
                 try queue.writeWithoutTransaction { db in _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
             }

@@ -17,6 +17,37 @@ struct SQLiteStoreTests {
         #expect(try reopened.durabilitySettings().synchronous == 2)
     }
 
+    @Test("the write-ahead log is copied into the main file beside the writer and starts over: it stays bounded while appends go on, and nothing is lost")
+    func checkpointsBesideTheWriter() throws {
+        let t = try TestLedger()
+        try t.register("ia/rivera", roles: ["intake"])
+        try t.ledger.close()
+        // Small lengths (frames of 4 KiB) so that a few hundred appends cross them many times.
+        let frames: (copy: Int32, restart: Int32) = (16, 128)
+        let ledger = Ledger(store: try SQLiteStore.open(path: t.path, checkpointFrames: frames))
+        func size(_ path: String) -> Int64 { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0 }
+        let mainBefore = size(t.path)
+        let before = try ledger.count()
+        var largestLog: Int64 = 0
+        let appends = 400
+        for i in 0..<appends {
+            _ = try ledger.append(try t.statement("ia/rivera", stream: "complaint/C-\(i)"))
+            largestLog = max(largestLog, size(t.path + "-wal"))
+        }
+        // Without a checkpoint the log would hold every page written (several per append, about
+        // 10 MiB here); the bound is the restart length and a few appends' pages beyond it.
+        let frame: Int64 = 4096 + 24
+        #expect(largestLog > 0 && largestLog <= (Int64(frames.restart) + 64) * frame, "the log reached \(largestLog) bytes")
+        #expect(size(t.path) > mainBefore, "nothing was copied into the main file while the ledger was open")
+        #expect(try ledger.count() == before + Int64(appends))
+        #expect(try LedgerVerifier(store: ledger.store).verify().entries == before + Int64(appends))
+        try ledger.close()
+        #expect(!FileManager.default.fileExists(atPath: t.path + "-wal"), "closing leaves the whole ledger in the main file")
+        let reopened = try Ledger.open(path: t.path)
+        defer { try? reopened.close() }
+        #expect(try LedgerVerifier(store: reopened.store).verify().entries == before + Int64(appends))
+    }
+
     @Test("opening and reading a ledger does not change a byte of the file")
     func readOnlyUse() throws {
         let t = try TestLedger()
