@@ -267,7 +267,24 @@ public struct EventCatalog: Sendable {
         }
     }
 
+    /// True if a string, or a member name or string anywhere in `value`, holds a character
+    /// ``isRefusedInText(_:)`` refuses. Printable ASCII, the common case, is decided byte by byte.
+    static func holdsRefusedText(_ value: JSONValue) -> Bool {
+        func refused(_ text: String) -> Bool {
+            let plain = text.utf8.allSatisfy { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+            return !plain && text.unicodeScalars.contains(where: isRefusedInText)
+        }
+        switch value {
+        case let .string(text): return refused(text)
+        case let .array(items): return items.contains(where: holdsRefusedText)
+        case let .object(members): return members.contains { refused($0.0) || holdsRefusedText($0.1) }
+        default: return false
+        }
+    }
+
     static func controlCharacters(in value: JSONValue, path: String = "") -> [SchemaViolation] {
+        // Paths are made only for a value that holds one.
+        guard holdsRefusedText(value) else { return [] }
         switch value {
         case let .string(text):
             guard let bad = text.unicodeScalars.first(where: isRefusedInText) else { return [] }
