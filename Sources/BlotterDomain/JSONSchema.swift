@@ -37,6 +37,8 @@ public struct JSONSchema: Sendable {
     let root: JSONValue
     /// Compiled regular expressions by pattern.
     let patterns: [String: NSRegularExpressionBox]
+    /// The schema compiled for evaluation.
+    let program: Program
     /// True if `format` asserts (only the formats in ``assertedFormats``); false if it annotates.
     let assertFormats: Bool
 
@@ -66,12 +68,15 @@ public struct JSONSchema: Sendable {
         var patterns: [String: NSRegularExpressionBox] = [:]
         try JSONSchema.check(json, at: "", isRoot: true, root: json, assertFormats: assertFormats, patterns: &patterns)
         self.patterns = patterns
+        var compiler = Compiler(root: json, assertFormats: assertFormats, patterns: patterns)
+        _ = compiler.node(json)
+        program = Program(nodes: compiler.nodes)
     }
 
     /// Validates `instance`; an empty result means valid.
     public func validate(_ instance: JSONValue) -> [SchemaViolation] {
         var out: [SchemaViolation] = []
-        evaluate(root, instance, path: "", depth: 0, into: &out)
+        evaluate(0, instance, path: "", depth: 0, into: &out)
         return out
     }
 
@@ -211,173 +216,310 @@ public struct JSONSchema: Sendable {
 
     // MARK: evaluation
 
-    func evaluate(_ schema: JSONValue, _ instance: JSONValue, path: String, depth: Int, into out: inout [SchemaViolation]) {
+    /// A subschema compiled for evaluation: each keyword's value decoded once, references resolved
+    /// to nodes, so that validating a value walks no schema JSON and compares no keyword names.
+    struct Node: Sendable {
+        /// A boolean schema (`true` or `false`); a schema that is not an object is `true`.
+        var always: Bool?
+        var checks: [Check] = []
+    }
+
+    /// The compiled nodes of one schema; node 0 is the root. A class, so that a schema is one
+    /// reference wherever it is copied.
+    final class Program: Sendable {
+        let nodes: [Node]
+        init(nodes: [Node]) { self.nodes = nodes }
+    }
+
+    /// One keyword of a subschema, in the order the schema gives them. Subschemas are node indexes.
+    enum Check: Sendable {
+        case ref(Int?)
+        case types([String])
+        case enumeration([JSONValue])
+        case constant(JSONValue)
+        case multipleOf(Double?)
+        case maximum(Double?), exclusiveMaximum(Double?), minimum(Double?), exclusiveMinimum(Double?)
+        case maxLength(Int64?), minLength(Int64?)
+        case format(String?)
+        case pattern(String, NSRegularExpressionBox?)
+        case maxItems(Int64?), minItems(Int64?)
+        case uniqueItems
+        case maxProperties(Int64?), minProperties(Int64?)
+        case required([String])
+        case dependentRequired([DependentNames])
+        case properties([Property])
+        case patternProperties([PatternSchema])
+        case additionalProperties(Additional)
+        case propertyNames(Int)
+        case prefixItems([Int])
+        case items(Int, skip: Int)
+        case contains(Int, minimum: Int64, maximum: Int64?)
+        case dependentSchemas([DependentSchema])
+        case allOf([Int]), anyOf([Int]), oneOf([Int])
+        case negation(Int)
+        case conditional(Int, then: Int?, otherwise: Int?)
+    }
+
+    struct DependentNames: Sendable { let name: String; let required: [String] }
+    struct Property: Sendable { let name: String; let escaped: String; let node: Int }
+    struct PatternSchema: Sendable { let regex: NSRegularExpressionBox; let node: Int }
+    struct Additional: Sendable { let declared: Set<String>; let regexes: [NSRegularExpressionBox]; let forbidden: Bool; let node: Int }
+    struct DependentSchema: Sendable { let name: String; let node: Int }
+
+    /// Compiles a checked schema into nodes; node 0 is the root. A `$ref` is compiled once per
+    /// reference text, and a reference back to an enclosing schema is an index, not a copy.
+    struct Compiler {
+        let root: JSONValue
+        let assertFormats: Bool
+        let patterns: [String: NSRegularExpressionBox]
+        var nodes: [Node] = []
+        var refs: [String: Int] = [:]
+
+        mutating func node(_ schema: JSONValue) -> Int {
+            let index = nodes.count
+            nodes.append(Node())
+            switch schema {
+            case let .bool(b):
+                nodes[index].always = b
+            case let .object(k):
+                let compiled = checks(k)  // appends the subschemas' nodes first
+                nodes[index].checks = compiled
+            default:
+                nodes[index].always = true
+            }
+            return index
+        }
+
+        mutating func ref(_ text: String) -> Int? {
+            if let known = refs[text] { return known }
+            guard let target = JSONSchema.resolve(text, in: root) else { return nil }
+            refs[text] = nodes.count  // the index node(target) is about to take, for references within it
+            return node(target)
+        }
+
+        mutating func nodes(_ list: [JSONValue]) -> [Int] {
+            var out: [Int] = []
+            for s in list { out.append(node(s)) }
+            return out
+        }
+
+        mutating func checks(_ k: [(String, JSONValue)]) -> [Check] {
+            func value(_ name: String) -> JSONValue? { k.first(where: { $0.0 == name })?.1 }
+            var out: [Check] = []
+            for (keyword, v) in k {
+                switch keyword {
+                case "$ref": out.append(.ref(ref(v.stringValue ?? "")))
+                case "type": out.append(.types((v.arrayValue ?? [v]).compactMap(\.stringValue)))
+                case "enum": out.append(.enumeration(v.arrayValue ?? []))
+                case "const": out.append(.constant(v))
+                case "multipleOf": out.append(.multipleOf(JSONSchema.number(v)))
+                case "maximum": out.append(.maximum(JSONSchema.number(v)))
+                case "exclusiveMaximum": out.append(.exclusiveMaximum(JSONSchema.number(v)))
+                case "minimum": out.append(.minimum(JSONSchema.number(v)))
+                case "exclusiveMinimum": out.append(.exclusiveMinimum(JSONSchema.number(v)))
+                case "maxLength": out.append(.maxLength(JSONSchema.integer(v)))
+                case "minLength": out.append(.minLength(JSONSchema.integer(v)))
+                case "format" where assertFormats: out.append(.format(v.stringValue))
+                case "pattern":
+                    if let p = v.stringValue { out.append(.pattern(p, patterns[p])) }
+                case "maxItems": out.append(.maxItems(JSONSchema.integer(v)))
+                case "minItems": out.append(.minItems(JSONSchema.integer(v)))
+                case "uniqueItems":
+                    if case .bool(true) = v { out.append(.uniqueItems) }
+                case "maxProperties": out.append(.maxProperties(JSONSchema.integer(v)))
+                case "minProperties": out.append(.minProperties(JSONSchema.integer(v)))
+                case "required": out.append(.required((v.arrayValue ?? []).compactMap(\.stringValue)))
+                case "dependentRequired":
+                    out.append(.dependentRequired((v.objectValue ?? []).map {
+                        DependentNames(name: $0.0, required: ($0.1.arrayValue ?? []).compactMap(\.stringValue))
+                    }))
+                case "properties":
+                    var list: [Property] = []
+                    for (name, s) in v.objectValue ?? [] { list.append(Property(name: name, escaped: JSONSchema.escape(name), node: node(s))) }
+                    out.append(.properties(list))
+                case "patternProperties":
+                    var list: [PatternSchema] = []
+                    for (p, s) in v.objectValue ?? [] {
+                        if let regex = patterns[p] { list.append(PatternSchema(regex: regex, node: node(s))) }
+                    }
+                    out.append(.patternProperties(list))
+                case "additionalProperties":
+                    let declared = Set((value("properties")?.objectValue ?? []).map(\.0))
+                    let regexes = (value("patternProperties")?.objectValue ?? []).compactMap { patterns[$0.0] }
+                    var forbidden = false
+                    if case .bool(false) = v { forbidden = true }
+                    out.append(.additionalProperties(Additional(declared: declared, regexes: regexes, forbidden: forbidden, node: node(v))))
+                case "propertyNames": out.append(.propertyNames(node(v)))
+                case "prefixItems": out.append(.prefixItems(nodes(v.arrayValue ?? [])))
+                case "items": out.append(.items(node(v), skip: value("prefixItems")?.arrayValue?.count ?? 0))
+                case "contains":
+                    out.append(.contains(node(v), minimum: value("minContains").flatMap(JSONSchema.integer) ?? 1,
+                                         maximum: value("maxContains").flatMap(JSONSchema.integer)))
+                case "dependentSchemas":
+                    var list: [DependentSchema] = []
+                    for (name, s) in v.objectValue ?? [] { list.append(DependentSchema(name: name, node: node(s))) }
+                    out.append(.dependentSchemas(list))
+                case "allOf": out.append(.allOf(nodes(v.arrayValue ?? [])))
+                case "anyOf": out.append(.anyOf(nodes(v.arrayValue ?? [])))
+                case "oneOf": out.append(.oneOf(nodes(v.arrayValue ?? [])))
+                case "not": out.append(.negation(node(v)))
+                case "if":
+                    let condition = node(v)
+                    let then = value("then").map { node($0) }
+                    let otherwise = value("else").map { node($0) }
+                    out.append(.conditional(condition, then: then, otherwise: otherwise))
+                default: break
+                }
+            }
+            return out
+        }
+    }
+
+    func evaluate(_ index: Int, _ instance: JSONValue, path: String, depth: Int, into out: inout [SchemaViolation]) {
         func add(_ keyword: String, _ message: String) { out.append(SchemaViolation(instancePath: path, keyword: keyword, message: message)) }
         guard depth < 256 else { add("$ref", "schema references nest deeper than 256"); return }
-        switch schema {
-        case .bool(true): return
-        case .bool(false): add("false", "no value is allowed here"); return
-        default: break
+        let node = program.nodes[index]
+        if let always = node.always {
+            if !always { add("false", "no value is allowed here") }
+            return
         }
-        guard case let .object(k) = schema else { return }
-        func value(_ name: String) -> JSONValue? { k.first(where: { $0.0 == name })?.1 }
-        func valid(_ s: JSONValue, _ i: JSONValue, _ p: String) -> Bool {
+        func valid(_ s: Int, _ i: JSONValue, _ p: String) -> Bool {
             var scratch: [SchemaViolation] = []
             evaluate(s, i, path: p, depth: depth + 1, into: &scratch)
             return scratch.isEmpty
         }
-        for (keyword, v) in k {
-            switch keyword {
-            case "$ref":
-                if let target = JSONSchema.resolve(v.stringValue ?? "", in: root) {
-                    evaluate(target, instance, path: path, depth: depth + 1, into: &out)
-                }
-            case "type":
-                let names = (v.arrayValue ?? [v]).compactMap(\.stringValue)
+        func has(_ m: [(String, JSONValue)], _ name: String) -> Bool { m.contains(where: { $0.0 == name }) }
+        for check in node.checks {
+            switch check {
+            case let .ref(target):
+                if let target { evaluate(target, instance, path: path, depth: depth + 1, into: &out) }
+            case let .types(names):
                 if !names.contains(where: { JSONSchema.matches(type: $0, instance) }) {
-                    add(keyword, "expected \(names.joined(separator: " or ")), found \(instance.typeName)")
+                    add("type", "expected \(names.joined(separator: " or ")), found \(instance.typeName)")
                 }
-            case "enum":
-                if !(v.arrayValue ?? []).contains(instance) { add(keyword, "value is not one of the allowed values") }
-            case "const":
-                if instance != v { add(keyword, "value is not the required constant") }
-            case "multipleOf":
-                if let x = JSONSchema.number(instance), let d = JSONSchema.number(v), !JSONSchema.isMultiple(x, of: d) {
-                    add(keyword, "\(x) is not a multiple of \(d)")
-                }
-            case "maximum":
-                if let x = JSONSchema.number(instance), let m = JSONSchema.number(v), x > m { add(keyword, "\(x) is above the maximum \(m)") }
-            case "exclusiveMaximum":
-                if let x = JSONSchema.number(instance), let m = JSONSchema.number(v), x >= m { add(keyword, "\(x) is not below \(m)") }
-            case "minimum":
-                if let x = JSONSchema.number(instance), let m = JSONSchema.number(v), x < m { add(keyword, "\(x) is below the minimum \(m)") }
-            case "exclusiveMinimum":
-                if let x = JSONSchema.number(instance), let m = JSONSchema.number(v), x <= m { add(keyword, "\(x) is not above \(m)") }
-            case "maxLength", "minLength":
-                if case let .string(s) = instance, let n = JSONSchema.integer(v) {
+            case let .enumeration(values):
+                if !values.contains(instance) { add("enum", "value is not one of the allowed values") }
+            case let .constant(v):
+                if instance != v { add("const", "value is not the required constant") }
+            case let .multipleOf(d):
+                if let x = JSONSchema.number(instance), let d, !JSONSchema.isMultiple(x, of: d) { add("multipleOf", "\(x) is not a multiple of \(d)") }
+            case let .maximum(m):
+                if let x = JSONSchema.number(instance), let m, x > m { add("maximum", "\(x) is above the maximum \(m)") }
+            case let .exclusiveMaximum(m):
+                if let x = JSONSchema.number(instance), let m, x >= m { add("exclusiveMaximum", "\(x) is not below \(m)") }
+            case let .minimum(m):
+                if let x = JSONSchema.number(instance), let m, x < m { add("minimum", "\(x) is below the minimum \(m)") }
+            case let .exclusiveMinimum(m):
+                if let x = JSONSchema.number(instance), let m, x <= m { add("exclusiveMinimum", "\(x) is not above \(m)") }
+            case let .maxLength(n):
+                if case let .string(s) = instance, let n {
                     let length = s.unicodeScalars.count
-                    if keyword == "maxLength" && length > n { add(keyword, "\(length) characters, more than \(n)") }
-                    if keyword == "minLength" && length < n { add(keyword, "\(length) characters, fewer than \(n)") }
+                    if length > n { add("maxLength", "\(length) characters, more than \(n)") }
                 }
-            case "format" where assertFormats:
-                if case let .string(s) = instance, let name = v.stringValue, !JSONSchema.isValid(s, format: name) {
-                    add(keyword, name == "date" ? "\"\(s)\" is not a calendar date YYYY-MM-DD" : "\"\(s)\" is not an RFC 3339 date-time")
+            case let .minLength(n):
+                if case let .string(s) = instance, let n {
+                    let length = s.unicodeScalars.count
+                    if length < n { add("minLength", "\(length) characters, fewer than \(n)") }
                 }
-            case "pattern":
-                if case let .string(s) = instance, let p = v.stringValue, let regex = patterns[p], !regex.matches(s) {
-                    add(keyword, "does not match the pattern \(p)")
+            case let .format(name):
+                if case let .string(s) = instance, let name, !JSONSchema.isValid(s, format: name) {
+                    add("format", name == "date" ? "\"\(s)\" is not a calendar date YYYY-MM-DD" : "\"\(s)\" is not an RFC 3339 date-time")
                 }
-            case "maxItems", "minItems":
-                if case let .array(items) = instance, let n = JSONSchema.integer(v) {
-                    if keyword == "maxItems" && items.count > n { add(keyword, "\(items.count) items, more than \(n)") }
-                    if keyword == "minItems" && items.count < n { add(keyword, "\(items.count) items, fewer than \(n)") }
-                }
-            case "uniqueItems":
-                if case .bool(true) = v, case let .array(items) = instance {
+            case let .pattern(p, regex):
+                if case let .string(s) = instance, let regex, !regex.matches(s) { add("pattern", "does not match the pattern \(p)") }
+            case let .maxItems(n):
+                if case let .array(items) = instance, let n, items.count > n { add("maxItems", "\(items.count) items, more than \(n)") }
+            case let .minItems(n):
+                if case let .array(items) = instance, let n, items.count < n { add("minItems", "\(items.count) items, fewer than \(n)") }
+            case .uniqueItems:
+                if case let .array(items) = instance {
                     outer: for i in items.indices {
                         for j in items.indices where j > i && items[i] == items[j] {
-                            add(keyword, "items \(i) and \(j) are equal")
+                            add("uniqueItems", "items \(i) and \(j) are equal")
                             break outer
                         }
                     }
                 }
-            case "maxProperties", "minProperties":
-                if case let .object(m) = instance, let n = JSONSchema.integer(v) {
-                    if keyword == "maxProperties" && m.count > n { add(keyword, "\(m.count) members, more than \(n)") }
-                    if keyword == "minProperties" && m.count < n { add(keyword, "\(m.count) members, fewer than \(n)") }
-                }
-            case "required":
+            case let .maxProperties(n):
+                if case let .object(m) = instance, let n, m.count > n { add("maxProperties", "\(m.count) members, more than \(n)") }
+            case let .minProperties(n):
+                if case let .object(m) = instance, let n, m.count < n { add("minProperties", "\(m.count) members, fewer than \(n)") }
+            case let .required(names):
                 if case let .object(m) = instance {
-                    for name in (v.arrayValue ?? []).compactMap(\.stringValue) where !m.contains(where: { $0.0 == name }) {
-                        add(keyword, "\"\(name)\" is required")
+                    for name in names where !has(m, name) { add("required", "\"\(name)\" is required") }
+                }
+            case let .dependentRequired(deps):
+                if case let .object(m) = instance {
+                    for dep in deps where has(m, dep.name) {
+                        for d in dep.required where !has(m, d) { add("dependentRequired", "\"\(d)\" is required when \"\(dep.name)\" is present") }
                     }
                 }
-            case "dependentRequired":
+            case let .properties(list):
                 if case let .object(m) = instance {
-                    for (name, deps) in v.objectValue ?? [] where m.contains(where: { $0.0 == name }) {
-                        for d in (deps.arrayValue ?? []).compactMap(\.stringValue) where !m.contains(where: { $0.0 == d }) {
-                            add(keyword, "\"\(d)\" is required when \"\(name)\" is present")
+                    for p in list {
+                        if let member = m.first(where: { $0.0 == p.name }) {
+                            evaluate(p.node, member.1, path: path + "/" + p.escaped, depth: depth + 1, into: &out)
                         }
                     }
                 }
-            case "properties":
+            case let .patternProperties(list):
                 if case let .object(m) = instance {
-                    for (name, s) in v.objectValue ?? [] {
-                        if let member = m.first(where: { $0.0 == name }) {
-                            evaluate(s, member.1, path: path + "/" + JSONSchema.escape(name), depth: depth + 1, into: &out)
+                    for p in list {
+                        for (name, member) in m where p.regex.matches(name) {
+                            evaluate(p.node, member, path: path + "/" + JSONSchema.escape(name), depth: depth + 1, into: &out)
                         }
                     }
                 }
-            case "patternProperties":
+            case let .additionalProperties(a):
                 if case let .object(m) = instance {
-                    for (p, s) in v.objectValue ?? [] {
-                        guard let regex = patterns[p] else { continue }
-                        for (name, member) in m where regex.matches(name) {
-                            evaluate(s, member, path: path + "/" + JSONSchema.escape(name), depth: depth + 1, into: &out)
-                        }
-                    }
-                }
-            case "additionalProperties":
-                if case let .object(m) = instance {
-                    let declared = Set((value("properties")?.objectValue ?? []).map(\.0))
-                    let regexes = (value("patternProperties")?.objectValue ?? []).compactMap { patterns[$0.0] }
-                    for (name, member) in m where !declared.contains(name) && !regexes.contains(where: { $0.matches(name) }) {
-                        if case .bool(false) = v {
-                            out.append(SchemaViolation(instancePath: path + "/" + JSONSchema.escape(name), keyword: keyword, message: "member \"\(name)\" is not allowed"))
+                    for (name, member) in m where !a.declared.contains(name) && !a.regexes.contains(where: { $0.matches(name) }) {
+                        if a.forbidden {
+                            out.append(SchemaViolation(instancePath: path + "/" + JSONSchema.escape(name), keyword: "additionalProperties",
+                                                       message: "member \"\(name)\" is not allowed"))
                         } else {
-                            evaluate(v, member, path: path + "/" + JSONSchema.escape(name), depth: depth + 1, into: &out)
+                            evaluate(a.node, member, path: path + "/" + JSONSchema.escape(name), depth: depth + 1, into: &out)
                         }
                     }
                 }
-            case "propertyNames":
+            case let .propertyNames(s):
                 if case let .object(m) = instance {
-                    for (name, _) in m where !valid(v, .string(name), path) { add(keyword, "member name \"\(name)\" is not allowed") }
+                    for (name, _) in m where !valid(s, .string(name), path) { add("propertyNames", "member name \"\(name)\" is not allowed") }
                 }
-            case "prefixItems":
+            case let .prefixItems(list):
                 if case let .array(items) = instance {
-                    for (i, s) in (v.arrayValue ?? []).enumerated() where i < items.count {
+                    for (i, s) in list.enumerated() where i < items.count {
                         evaluate(s, items[i], path: path + "/\(i)", depth: depth + 1, into: &out)
                     }
                 }
-            case "items":
+            case let .items(s, skip):
                 if case let .array(items) = instance {
-                    let skip = value("prefixItems")?.arrayValue?.count ?? 0
-                    for i in items.indices where i >= skip {
-                        evaluate(v, items[i], path: path + "/\(i)", depth: depth + 1, into: &out)
-                    }
+                    for i in items.indices where i >= skip { evaluate(s, items[i], path: path + "/\(i)", depth: depth + 1, into: &out) }
                 }
-            case "contains":
+            case let .contains(s, minimum, maximum):
                 if case let .array(items) = instance {
-                    let count = items.indices.filter { valid(v, items[$0], path + "/\($0)") }.count
-                    let minimum = value("minContains").flatMap(JSONSchema.integer) ?? 1
-                    if count < minimum { add(keyword, "\(count) items match, fewer than \(minimum)") }
-                    if let maximum = value("maxContains").flatMap(JSONSchema.integer), count > maximum {
-                        add("maxContains", "\(count) items match, more than \(maximum)")
-                    }
+                    let count = items.indices.filter { valid(s, items[$0], path + "/\($0)") }.count
+                    if count < minimum { add("contains", "\(count) items match, fewer than \(minimum)") }
+                    if let maximum, count > maximum { add("maxContains", "\(count) items match, more than \(maximum)") }
                 }
-            case "dependentSchemas":
+            case let .dependentSchemas(list):
                 if case let .object(m) = instance {
-                    for (name, s) in v.objectValue ?? [] where m.contains(where: { $0.0 == name }) {
-                        evaluate(s, instance, path: path, depth: depth + 1, into: &out)
-                    }
+                    for d in list where has(m, d.name) { evaluate(d.node, instance, path: path, depth: depth + 1, into: &out) }
                 }
-            case "allOf":
-                for s in v.arrayValue ?? [] { evaluate(s, instance, path: path, depth: depth + 1, into: &out) }
-            case "anyOf":
-                if !(v.arrayValue ?? []).contains(where: { valid($0, instance, path) }) { add(keyword, "matches none of the alternatives") }
-            case "oneOf":
-                let n = (v.arrayValue ?? []).filter { valid($0, instance, path) }.count
-                if n != 1 { add(keyword, "matches \(n) of the alternatives, not exactly one") }
-            case "not":
-                if valid(v, instance, path) { add(keyword, "matches a schema it must not match") }
-            case "if":
-                if valid(v, instance, path) {
-                    if let then = value("then") { evaluate(then, instance, path: path, depth: depth + 1, into: &out) }
-                } else if let otherwise = value("else") {
+            case let .allOf(list):
+                for s in list { evaluate(s, instance, path: path, depth: depth + 1, into: &out) }
+            case let .anyOf(list):
+                if !list.contains(where: { valid($0, instance, path) }) { add("anyOf", "matches none of the alternatives") }
+            case let .oneOf(list):
+                let n = list.filter { valid($0, instance, path) }.count
+                if n != 1 { add("oneOf", "matches \(n) of the alternatives, not exactly one") }
+            case let .negation(s):
+                if valid(s, instance, path) { add("not", "matches a schema it must not match") }
+            case let .conditional(condition, then, otherwise):
+                if valid(condition, instance, path) {
+                    if let then { evaluate(then, instance, path: path, depth: depth + 1, into: &out) }
+                } else if let otherwise {
                     evaluate(otherwise, instance, path: path, depth: depth + 1, into: &out)
                 }
-            default:
-                break
             }
         }
     }
