@@ -43,6 +43,9 @@ public protocol ProjectionReading {
     func cases(ofComplaint complaintID: String) throws -> [String]
     /// What an earlier import stored for a record of a mapping.
     func imported(mapping: String, record: String, event: String) throws -> ImportRecord?
+    /// What earlier imports stored for these records of a mapping (every event of each), in one look-up
+    /// for a batch of rows.
+    func imported(mapping: String, records: [String]) throws -> [ImportRecord]
     /// Sealed fields (`*` for a whole entry) of entries before `size`.
     func sealedFields(before size: Int64) throws -> [(seq: Int64, field: String)]
 

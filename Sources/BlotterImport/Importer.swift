@@ -297,17 +297,21 @@ public final class Importer {
         // Map every row, then look up what the ledger has for its events in one read.
         let mapped = parallelMap(records.count) { i in Result { () throws(RowError) in try self.mapRow(records[i]) } }
         var lookups: Set<String> = []
+        var recordIDs: Set<String> = []
         for result in mapped {
-            if case let .success(events) = result { for e in events { lookups.insert(e.1 + "\u{0}" + e.0.name) } }
+            if case let .success(events) = result {
+                for e in events {
+                    lookups.insert(e.1 + "\u{0}" + e.0.name)
+                    recordIDs.insert(e.1)
+                }
+            }
         }
+        // Every event stored for the batch's records, in one look-up (not one per record and event).
         var prior: [String: Prior] = [:]
         try ledger.store.read { reader in
-            let db = try reader.projections()
-            for k in lookups {
-                let parts = k.split(separator: "\u{0}", maxSplits: 1).map(String.init)
-                if let r = try db.imported(mapping: mapping.name, record: parts[0], event: parts[1]) {
-                    prior[k] = Prior(digest: r.digest ?? "", file: r.file ?? "", row: Int(r.row ?? 0), seq: r.seq)
-                }
+            for r in try reader.projections().imported(mapping: mapping.name, records: Array(recordIDs)) {
+                let k = (r.record ?? "") + "\u{0}" + (r.event ?? "")
+                if lookups.contains(k) { prior[k] = Prior(digest: r.digest ?? "", file: r.file ?? "", row: Int(r.row ?? 0), seq: r.seq) }
             }
         }
         // Decide per row, with what earlier rows of this batch will add on top of the ledger.

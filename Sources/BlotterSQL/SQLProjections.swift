@@ -193,6 +193,20 @@ extension SQLConnection {
                    [.text(mapping), .text(record), .text(event)]).first
     }
 
+    public func imported(mapping: String, records: [String]) throws -> [ImportRecord] {
+        var out: [ImportRecord] = []
+        var rest = records[...]
+        while !rest.isEmpty {
+            // Up to 500 records a query (PostgreSQL takes at most 65,535 parameters, SQLite 32,766).
+            let part = Array(rest.prefix(500))
+            rest = rest.dropFirst(part.count)
+            out += try select(ImportRecord.self, ["mapping", "record", "event", "digest", "file", "row", "seq", "type"],
+                              "SELECT mapping, record, event, digest, file, row, seq, type FROM p_imports WHERE mapping = ? AND record IN \(Self.list(part))",
+                              [.text(mapping)] + part.map { .text($0) })
+        }
+        return out
+    }
+
     public func sealedFields(before size: Int64) throws -> [(seq: Int64, field: String)] {
         try rows("SELECT seq, field FROM p_sealed WHERE seq < ? ORDER BY seq, field", [.integer(size)]).map { ($0[0].integer ?? -1, $0[1].text ?? "") }
     }
