@@ -130,7 +130,7 @@ public final class SQLiteStore: LedgerStore {
         let checkpointer = mode == .readWrite ? Checkpointer(path: path, frames: checkpointFrames) : nil
         self.checkpointer = checkpointer
         var config = Configuration()
-        config.busyMode = .timeout(Self.busyTimeout)
+        config.busyMode = mode == .readWrite ? .callback(Self.writerWait()) : .timeout(Self.busyTimeout)
         config.readonly = mode != .readWrite
         config.prepareDatabase { db in
             // 32 MiB of page cache.
@@ -158,6 +158,20 @@ public final class SQLiteStore: LedgerStore {
 
     deinit {
         checkpointer?.stop()
+    }
+
+    /// How the writer waits for another process's write lock: it tries again every half millisecond
+    /// for up to ``busyTimeout``. SQLite's own timeout sleeps longer and longer (up to 100 ms between
+    /// tries), and a process appending batch after batch frees the lock only for a moment between
+    /// its transactions, so a second writer on the same file waited until the first had finished
+    /// (or gave up as busy); tried this often it gets its turn between two of the other's batches.
+    static func writerWait() -> Database.BusyCallback {
+        let started = Mutex<ContinuousClock.Instant>(.now)
+        return { tries in
+            if tries == 0 { started.withLock { $0 = .now } }
+            usleep(500)
+            return started.withLock { ContinuousClock.now - $0 } < .milliseconds(Int(busyTimeout * 1000))
+        }
     }
 
     /// A path as the path of a `file:` URI: absolute, with `%`, `?` and `#` percent-encoded.
