@@ -41,8 +41,6 @@ public protocol ProjectionReading {
     func officerLink(alias: String) throws -> OfficerLinkState?
     /// The cases opened from a complaint.
     func cases(ofComplaint complaintID: String) throws -> [String]
-    /// What an earlier import stored for a record of a mapping.
-    func imported(mapping: String, record: String, event: String) throws -> ImportRecord?
     /// What earlier imports stored for these records of a mapping (every event of each), in one look-up
     /// for a batch of rows.
     func imported(mapping: String, records: [String]) throws -> [ImportRecord]

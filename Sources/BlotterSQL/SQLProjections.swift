@@ -187,12 +187,6 @@ extension SQLConnection {
         try rows("SELECT case_id FROM p_case_complaints WHERE complaint_id = ? ORDER BY case_id", [.text(complaintID)]).compactMap { $0.first?.text }
     }
 
-    public func imported(mapping: String, record: String, event: String) throws -> ImportRecord? {
-        try select(ImportRecord.self, ["mapping", "record", "event", "digest", "file", "row", "seq", "type"],
-                   "SELECT mapping, record, event, digest, file, row, seq, type FROM p_imports WHERE mapping = ? AND record = ? AND event = ?",
-                   [.text(mapping), .text(record), .text(event)]).first
-    }
-
     public func imported(mapping: String, records: [String]) throws -> [ImportRecord] {
         var out: [ImportRecord] = []
         var rest = records[...]
