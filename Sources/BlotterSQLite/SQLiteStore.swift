@@ -543,7 +543,7 @@ private struct Access: LedgerWriting, SQLConnection, ProjectionWriting {
             var values: [(any DatabaseValueConvertible)?] = []
             values.reserveCapacity(3 * part.count)
             for d in part { values += [seq, d.name, d.encoded] }
-            try db.cachedStatement(sql: Self.insertDisclosuresSQL(part.count)).execute(arguments: StatementArguments(values))
+            try db.cachedStatement(sql: Self.insertDisclosuresSQL[part.count]).execute(arguments: StatementArguments(values))
         }
         try db.cachedStatement(sql: """
             INSERT INTO streams (stream, version) VALUES (?, ?)
@@ -551,16 +551,10 @@ private struct Access: LedgerWriting, SQLConnection, ProjectionWriting {
             """).execute(arguments: [statement.stream, streamVersion])
     }
 
-    /// `INSERT INTO disclosures` of `rows` rows, the statement text made once per row count.
-    static func insertDisclosuresSQL(_ rows: Int) -> String {
-        disclosureInserts.withLock { cache in
-            if let sql = cache[rows] { return sql }
-            let sql = "INSERT INTO disclosures (seq, field, disclosure) VALUES " + Array(repeating: "(?, ?, ?)", count: rows).joined(separator: ", ")
-            cache[rows] = sql
-            return sql
-        }
+    /// `INSERT INTO disclosures` of n rows at index n (0 to 64).
+    static let insertDisclosuresSQL: [String] = (0...64).map {
+        "INSERT INTO disclosures (seq, field, disclosure) VALUES " + Array(repeating: "(?, ?, ?)", count: $0).joined(separator: ", ")
     }
-    private static let disclosureInserts = Mutex<[Int: String]>([:])
 
     func insertKey(_ record: KeyRecord) throws {
         try db.execute(
