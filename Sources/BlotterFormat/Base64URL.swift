@@ -83,31 +83,35 @@ public enum Base64 {
     }
 
     private static func encode(_ bytes: [UInt8], alphabet: [UInt8], pad: Bool) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-            out.append(alphabet[Int(n & 63)])
-            i += 3
+        let rest = bytes.count % 3
+        let count = bytes.count / 3 * 4 + (rest == 0 ? 0 : pad ? 4 : rest + 1)
+        if count == 0 { return "" }
+        // Written straight into the string's storage: every byte is ASCII from the alphabet.
+        return bytes.withUnsafeBufferPointer { b in
+            alphabet.withUnsafeBufferPointer { a in
+                String(unsafeUninitializedCapacity: count) { out in
+                    var i = 0, o = 0
+                    while i + 3 <= b.count {
+                        let n = UInt32(b[i]) << 16 | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2])
+                        out[o] = a[Int(n >> 18 & 63)]
+                        out[o + 1] = a[Int(n >> 12 & 63)]
+                        out[o + 2] = a[Int(n >> 6 & 63)]
+                        out[o + 3] = a[Int(n & 63)]
+                        i += 3
+                        o += 4
+                    }
+                    if rest > 0 {
+                        let n = UInt32(b[i]) << 16 | (rest == 2 ? UInt32(b[i + 1]) << 8 : 0)
+                        out[o] = a[Int(n >> 18 & 63)]
+                        out[o + 1] = a[Int(n >> 12 & 63)]
+                        o += 2
+                        if rest == 2 { out[o] = a[Int(n >> 6 & 63)]; o += 1 }
+                        if pad { while o < count { out[o] = 0x3D; o += 1 } }
+                    }
+                    return o
+                }
+            }
         }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let n = UInt32(bytes[i]) << 16
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            if pad { out.append(contentsOf: [0x3D, 0x3D]) }
-        } else if rest == 2 {
-            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(alphabet[Int(n >> 6 & 63)])
-            if pad { out.append(0x3D) }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     private static func decode(_ input: [UInt8], table: [UInt8], padded: Bool) -> [UInt8]? {

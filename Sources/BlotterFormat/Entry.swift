@@ -30,7 +30,7 @@ public struct Entry: Sendable, Equatable {
 
     /// The entry bytes: JCS of the entry.
     public func canonicalBytes() throws(BlotterError) -> [UInt8] {
-        Entry.canonicalBytes(seq: seq, prev: prev, recorded: recorded, statementBytes: try CanonicalJSON.encode(statement.json()))
+        Entry.canonicalBytes(seq: seq, prev: prev, recorded: recorded, statementBytes: statement.canonicalBytes())
     }
 
     /// The entry bytes from the statement's own JCS bytes. The four members sort as prev, recorded,

@@ -66,7 +66,77 @@ public struct Statement: Sendable, Equatable {
 
     /// The bytes the signature covers.
     public func signingInput() throws(BlotterError) -> [UInt8] {
-        Statement.signingPrefix + (try CanonicalJSON.encode(json(includingSignature: false)))
+        var out = Statement.signingPrefix
+        writeCanonical(includingSignature: false, to: &out)
+        return out
+    }
+
+    /// The JCS bytes of ``json(includingSignature:)``, written from the members in their JCS order
+    /// without building the JSON tree (the same bytes: StatementTests compares the two).
+    public func canonicalBytes(includingSignature: Bool = true) -> [UInt8] {
+        var out = [UInt8]()
+        writeCanonical(includingSignature: includingSignature, to: &out)
+        return out
+    }
+
+    /// ``signingInput()`` and ``canonicalBytes(includingSignature:)`` at once: `sig` sorts between
+    /// `schema` and `stream`, so both are the same two runs of bytes, with or without it between.
+    public func signingInputAndBytes() -> (signingInput: [UInt8], bytes: [UInt8]) {
+        var input = Statement.signingPrefix
+        let cut = writeCanonical(includingSignature: false, to: &input)
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(input.count + sig.utf8.count + 8)
+        bytes.append(contentsOf: input[Statement.signingPrefix.count..<cut])
+        bytes.append(contentsOf: #","sig":"#.utf8)
+        CanonicalJSON.writeString(sig, to: &bytes)
+        bytes.append(contentsOf: input[cut...])
+        return (input, bytes)
+    }
+
+    /// Appends the canonical bytes to `out`; returns where `,"stream":` starts (what follows `sig`).
+    @discardableResult
+    private func writeCanonical(includingSignature: Bool, to out: inout [UInt8]) -> Int {
+        out.reserveCapacity(out.count + 320 + 96 * fields.count)
+        func member(_ name: StaticString, _ first: Bool = false) {
+            out.append(first ? UInt8(ascii: "{") : UInt8(ascii: ","))
+            out.append(UInt8(ascii: "\""))
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
+        }
+        func integer(_ n: Int64) { try? CanonicalJSON.write(.integer(n), to: &out) }
+        member("actor", true); CanonicalJSON.writeString(actor, to: &out)
+        member("alg"); CanonicalJSON.writeString(alg.rawValue, to: &out)
+        member("at"); CanonicalJSON.writeString(at, to: &out)
+        member("expect")
+        if let expect { integer(expect) } else { out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C]) }
+        member("fields")
+        out.append(UInt8(ascii: "{"))
+        // Field names are ASCII (the reader refuses others), whose order is String's own `<`.
+        var members = Array(fields)
+        if members.allSatisfy({ $0.key.utf8.allSatisfy { $0 < 0x80 } }) {
+            members.sort { $0.key < $1.key }
+        } else {
+            members.sort { CanonicalJSON.precedes($0.key, $1.key) }
+        }
+        for (i, (name, digest)) in members.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            CanonicalJSON.writeString(name, to: &out)
+            out.append(UInt8(ascii: ":"))
+            CanonicalJSON.writeString(digest, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        member("key"); CanonicalJSON.writeString(key, to: &out)
+        member("log"); CanonicalJSON.writeString(log, to: &out)
+        member("nonce"); CanonicalJSON.writeString(nonce, to: &out)
+        member("schema"); integer(schema)
+        if includingSignature { member("sig"); CanonicalJSON.writeString(sig, to: &out) }
+        let tail = out.count
+        member("stream"); CanonicalJSON.writeString(stream, to: &out)
+        member("type"); CanonicalJSON.writeString(type, to: &out)
+        member("v"); integer(v)
+        out.append(UInt8(ascii: "}"))
+        return tail
     }
 
     /// The decoded signature bytes; nil if `sig` is not base64url.
@@ -121,64 +191,75 @@ public struct Statement: Sendable, Equatable {
             }
             return n
         }
-        let v = try integer("v", try member("v"))
-        guard v == 1 else { throw BlotterError(.invalidStatement, "statement version \"v\" must be 1, found \(v)") }
-        self.v = v
+        v = try integer("v", try member("v"))
         log = try string("log")
-        guard Identifiers.isOrigin(log) else { throw BlotterError(.invalidStatement, "statement \"log\" is not a valid origin") }
         type = try string("type")
-        guard Identifiers.isTypeName(type) else {
-            throw BlotterError(.invalidStatement, "statement \"type\" \"\(type)\" must be dot-separated lowercase names, e.g. case.opened")
-        }
         schema = try integer("schema", try member("schema"))
-        guard schema >= 1 else { throw BlotterError(.invalidStatement, "statement \"schema\" must be at least 1, found \(schema)") }
         stream = try string("stream")
-        guard Identifiers.isStream(stream) else {
-            throw BlotterError(.invalidStatement, "statement \"stream\" must be 1-200 characters of [A-Za-z0-9._:/-]")
-        }
         let expectValue = try member("expect")
-        if case .null = expectValue {
-            expect = nil
-        } else {
-            let e = try integer("expect", expectValue)
-            guard e >= 0 else { throw BlotterError(.invalidStatement, "statement \"expect\" must be null or at least 0, found \(e)") }
-            expect = e
-        }
+        expect = expectValue == .null ? nil : try integer("expect", expectValue)
         actor = try string("actor")
-        guard Identifiers.isActor(actor) else { throw BlotterError(.invalidStatement, "statement \"actor\" \"\(actor)\" is not a valid actor name") }
         key = try string("key")
-        guard Hex.isLowercase(key, byteCount: 32) else {
-            throw BlotterError(.invalidStatement, "statement \"key\" must be 64 lowercase hex digits (SHA-256 of the signer's SPKI)")
-        }
         let algName = try string("alg")
         guard let alg = SignatureAlgorithm(rawValue: algName) else {
             throw BlotterError(.invalidStatement, "statement \"alg\" must be ed25519 or ecdsa-p256-sha256, found \"\(algName)\"")
         }
         self.alg = alg
         at = try string("at")
-        guard Timestamp(rfc3339: at, precision: .secondsOrMilliseconds) != nil else {
-            throw BlotterError(.invalidStatement, "statement \"at\" \"\(at)\" must be RFC 3339 UTC like 2026-11-21T14:03:00Z or 2026-11-21T14:03:00.000Z")
-        }
         nonce = try string("nonce")
-        guard Base64.isCanonicalURL(nonce, byteCount: 16) else {
-            throw BlotterError(.invalidStatement, "statement \"nonce\" must be base64url of 16 bytes")
-        }
         let fieldsValue = try member("fields")
         guard case let .object(fieldMembers) = fieldsValue else {
             throw BlotterError(.invalidStatement, "statement \"fields\" must be an object, found \(fieldsValue.typeName)")
         }
         var fields: [String: String] = [:]
+        fields.reserveCapacity(fieldMembers.count)
         for (name, digest) in fieldMembers {
-            guard Identifiers.isFieldName(name) else {
-                throw BlotterError(.invalidStatement, "field name \"\(name)\" must match ^[a-z][a-z0-9_]{0,63}$")
-            }
-            guard case let .string(d) = digest, Base64.isCanonicalURL(d, byteCount: 32) else {
+            guard case let .string(d) = digest else {
                 throw BlotterError(.invalidStatement, "field \"\(name)\" must map to a base64url SHA-256 digest")
             }
             fields[name] = d
         }
         self.fields = fields
         sig = try string("sig")
+        try checkMembers()
+    }
+
+    /// Checks what the format says of each member's value (the reader's checks, for a statement
+    /// made in memory): identifiers, key id, time, nonce, field names and digests, signature length.
+    /// - Throws: ``BlotterError`` `.invalidStatement` naming the first member in error.
+    public func checkMembers() throws(BlotterError) {
+        for (name, n) in [("v", v), ("schema", schema), ("expect", expect ?? 0)] where n.magnitude >= 1 << 53 {
+            throw BlotterError(.invalidStatement, "statement \"\(name)\" must be an integer below 2^53, found \(n)")
+        }
+        guard v == 1 else { throw BlotterError(.invalidStatement, "statement version \"v\" must be 1, found \(v)") }
+        guard Identifiers.isOrigin(log) else { throw BlotterError(.invalidStatement, "statement \"log\" is not a valid origin") }
+        guard Identifiers.isTypeName(type) else {
+            throw BlotterError(.invalidStatement, "statement \"type\" \"\(type)\" must be dot-separated lowercase names, e.g. case.opened")
+        }
+        guard schema >= 1 else { throw BlotterError(.invalidStatement, "statement \"schema\" must be at least 1, found \(schema)") }
+        guard Identifiers.isStream(stream) else {
+            throw BlotterError(.invalidStatement, "statement \"stream\" must be 1-200 characters of [A-Za-z0-9._:/-]")
+        }
+        if let e = expect, e < 0 { throw BlotterError(.invalidStatement, "statement \"expect\" must be null or at least 0, found \(e)") }
+        guard Identifiers.isActor(actor) else { throw BlotterError(.invalidStatement, "statement \"actor\" \"\(actor)\" is not a valid actor name") }
+        guard Hex.isLowercase(key, byteCount: 32) else {
+            throw BlotterError(.invalidStatement, "statement \"key\" must be 64 lowercase hex digits (SHA-256 of the signer's SPKI)")
+        }
+        guard Timestamp(rfc3339: at, precision: .secondsOrMilliseconds) != nil else {
+            throw BlotterError(.invalidStatement, "statement \"at\" \"\(at)\" must be RFC 3339 UTC like 2026-11-21T14:03:00Z or 2026-11-21T14:03:00.000Z")
+        }
+        guard Base64.isCanonicalURL(nonce, byteCount: 16) else {
+            throw BlotterError(.invalidStatement, "statement \"nonce\" must be base64url of 16 bytes")
+        }
+        func wrong(_ name: String, _ digest: String) -> Bool { !Identifiers.isFieldName(name) || !Base64.isCanonicalURL(digest, byteCount: 32) }
+        if fields.contains(where: wrong) {
+            // The first wrong field in JCS order, so the message does not depend on hashing.
+            let name = fields.filter(wrong).keys.min(by: CanonicalJSON.precedes)!
+            guard Identifiers.isFieldName(name) else {
+                throw BlotterError(.invalidStatement, "field name \"\(name)\" must match ^[a-z][a-z0-9_]{0,63}$")
+            }
+            throw BlotterError(.invalidStatement, "field \"\(name)\" must map to a base64url SHA-256 digest")
+        }
         guard let sigBytes = Base64.urlDecode(sig), !sigBytes.isEmpty else {
             throw BlotterError(.invalidStatement, "statement \"sig\" must be a non-empty base64url signature")
         }

@@ -45,8 +45,8 @@ public struct StatementDraft: Sendable {
             key: key.publicKey.keyID, alg: key.algorithm, at: at.rfc3339,
             nonce: Base64.urlEncode(Array(random[0..<16])), fields: digests)
         try statement.sign(with: key)
-        // Round-trip through the reader so that a draft can never produce what the ledger refuses.
-        let checked = try Statement(json: statement.json())
-        return Submission(statement: checked, disclosures: disclosures)
+        // The reader's checks, so that a draft can never produce what the ledger refuses.
+        try statement.checkMembers()
+        return Submission(statement: statement, disclosures: disclosures)
     }
 }

@@ -41,6 +41,7 @@ public struct Submission: Sendable, Equatable {
     /// with no disclosure for an unknown field and none twice. Fields may be left undisclosed.
     public func checkDisclosures() throws(BlotterError) -> [String: Disclosure] {
         var byName: [String: Disclosure] = [:]
+        byName.reserveCapacity(disclosures.count)
         var total = 0
         // The ledger's own configuration (the genesis's event catalog, a registered schema) is not a record's value.
         let limited = statement.type != "ledger.created" && statement.type != "schema.registered"

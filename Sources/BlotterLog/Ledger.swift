@@ -261,14 +261,14 @@ public final class Ledger: Sendable {
                     throw BlotterError(.wrongOrigin, "statement is for ledger \"\(s.statement.log)\", this ledger is \"\(identity.origin)\"")
                 }
                 let disclosures = try s.checkDisclosures()
-                let input = try s.statement.signingInput()
-                let bytes = try CanonicalJSON.encode(s.statement.json())
+                let (input, bytes) = s.statement.signingInputAndBytes()
                 var checked: Bool? = nil
                 if let key = keys[s.statement.key], key.algorithm == s.statement.alg, let sig = s.statement.signatureBytes {
                     checked = cache.verifier(for: key).isValid(sig, for: input)
                 }
                 if checked == false { throw BlotterError(.badSignature, "signature does not verify with key \(s.statement.key)") }
                 var values: [String: JSONValue] = [:]
+                values.reserveCapacity(disclosures.count)
                 for (name, d) in disclosures { values[name] = d.value }
                 let prechecked = try policyBatch?.precheck(s.statement, values: values) ?? true
                 return PreparedStatement(disclosures: disclosures, values: values, signingInput: input, statementBytes: bytes,

@@ -24,6 +24,37 @@ struct CanonicalParseTests {
         }
     }
 
+    @Test("the statement's bytes written from its members are the JCS of its JSON, with and without sig")
+    func directWriter() throws {
+        // Values the reader would refuse too: the writer must still write what JCS writes.
+        let names = ["b", "a", "é", "z\u{1}", "A", "_", "aa", "\u{10000}", "\u{FFFF}", "sig", "stream"]
+        for i in 0..<200 {
+            let fields = Dictionary(uniqueKeysWithValues: names.prefix(i % (names.count + 1)).enumerated().map { ($1, "d\($0)\"\\\n") })
+            let s = Statement(log: i % 2 == 0 ? "x.example/l" : "x\"\u{7F}é", type: "case.opened", schema: i % 5 == 0 ? Int64(1) << 60 : Int64(i),
+                              stream: "case/\(i)", expect: i % 3 == 0 ? nil : Int64(i) - 100, actor: "ia/\u{0}",
+                              key: "k", alg: .ed25519, at: "t", nonce: "n", fields: fields, sig: i % 4 == 0 ? "" : "s\"ig\(i)")
+            #expect(s.canonicalBytes() == (try CanonicalJSON.encode(s.json())))
+            #expect(s.canonicalBytes(includingSignature: false) == (try CanonicalJSON.encode(s.json(includingSignature: false))))
+            let both = s.signingInputAndBytes()
+            #expect(both.signingInput == Statement.signingPrefix + (try CanonicalJSON.encode(s.json(includingSignature: false))))
+            #expect(both.bytes == s.canonicalBytes())
+            #expect(both.signingInput == (try s.signingInput()))
+        }
+    }
+
+    @Test("a draft refuses to sign what the reader would refuse")
+    func draftChecksLikeTheReader() throws {
+        let key = try PrivateKey.generate(.ed25519)
+        for (draft, fragment) in [
+            (StatementDraft(log: "x.example/l", type: "Case Opened", stream: "case/1", actor: "ia/a", fields: []), "dot-separated"),
+            (StatementDraft(log: "x.example/l", type: "case.opened", stream: "case 1", actor: "ia/a", fields: []), "stream"),
+            (StatementDraft(log: "x.example/l", type: "case.opened", stream: "case/1", expect: -1, actor: "ia/a", fields: []), "at least 0"),
+            (StatementDraft(log: "x.example/l", type: "case.opened", schema: 1 << 53, stream: "case/1", actor: "ia/a", fields: []), "below 2^53"),
+        ] {
+            #expect { try draft.sign(with: key) } throws: { ($0 as? BlotterError)?.message.contains(fragment) == true }
+        }
+    }
+
     @Test("bytes that are valid JSON but not RFC 8785 are refused", arguments: [
         "{\"a\":1, \"b\":2}", "{\"b\":1,\"a\":2}", "[\"\\/\"]", "[\"\\u0041\"]", "[\"\\u001F\"]", "[\"\\u000a\"]",
         "[1.0]", "[-0]", "[1E2]", "[1e+21 ]", " [1]",
