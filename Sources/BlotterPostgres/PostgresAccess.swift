@@ -103,7 +103,7 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
         sendScript()
         let futures = pending
         pending = []
-        _ = try store.waitAll(futures)
+        _ = try store.waitAll(futures, on: connection)
     }
 
     /// Runs a statement and waits for it, after everything sent before it.
@@ -189,7 +189,7 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
             store.send(connection, Self.noncesSQL, binds: Self.nonceBinds(nonces)),
             store.send(connection, Self.streamsSQL, binds: [.textArray(streams)]),
             store.send(connection, Self.keysSQL, binds: [.textArray(keyIDs)]),
-        ]).map { $0.rows.map { $0.makeRandomAccess() } }
+        ], on: connection).map { $0.rows.map { $0.makeRandomAccess() } }
         var versions = Dictionary(uniqueKeysWithValues: Set(streams).map { ($0, Int64(0)) })
         versions.merge(try Self.versions(rows[1])) { _, stored in stored }
         return BatchLookups(nonces: try Self.replays(rows[0]), streamVersions: versions, keys: try Self.keyRecords(rows[2]))
