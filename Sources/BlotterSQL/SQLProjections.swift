@@ -71,7 +71,6 @@ public enum SQLProjections {
             at TEXT, ref TEXT, PRIMARY KEY (officer, seq, kind)) WITHOUT ROWID
         """,
         "CREATE INDEX p_officer_events_by_kind ON p_officer_events(kind, at, officer)",
-        "CREATE INDEX p_officer_events_by_officer ON p_officer_events(officer, kind, at)",
         """
         CREATE TABLE p_uof (report_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, officer TEXT, incident_at TEXT, agency TEXT,
             municipality TEXT, force_types TEXT, subjects_count INTEGER, subjects_injured INTEGER, great_bodily_injury INTEGER,
