@@ -11,12 +11,13 @@ internal import Synchronization
 /// `synchronous=FULL`, so that an acknowledged append survives power loss.
 ///
 /// Tables (see docs/FORMAT.md): `entries` (exact bytes plus columns for look-ups), `disclosures`
-/// (verbatim strings, deletable), and the derived `keys` and `streams` that append reads.
+/// (verbatim strings, deletable), and the derived `keys` that append reads.
 public final class SQLiteStore: LedgerStore {
     /// The value of `PRAGMA application_id` in a Blotter ledger ("BLTR").
     public static let applicationID: Int32 = 0x424C_5452
-    /// The layout version in `PRAGMA user_version`: 1 without the Merkle tree table, 2 with it.
-    public static let layoutVersion = 2
+    /// The layout version in `PRAGMA user_version`: 1 without the Merkle tree table, 2 with it,
+    /// 3 without the `streams` table (a stream's version is read from `entries_by_stream`).
+    public static let layoutVersion = 3
     /// How long a writer waits for another process's write lock before reporting busy.
     public static let busyTimeout: Double = 10
 
@@ -208,14 +209,22 @@ public final class SQLiteStore: LedgerStore {
         """
 
     /// Brings a ledger file written by an earlier version to the current layout, once: layout 1
-    /// had no Merkle tree, so the tree is built from the stored entries.
+    /// had no Merkle tree, so the tree is built from the stored entries; layouts 1 and 2 had a
+    /// `streams` table (stream, version), a second random-order index beside `entries_by_stream`
+    /// that every append wrote a page of, dropped.
     func upgrade() throws {
         let version = try mapErrors { try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 } }
         guard version < Self.layoutVersion else { return }
         try mapErrors {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    guard try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0 < Self.layoutVersion else { return .commit }
+                    let found = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+                    guard found < Self.layoutVersion else { return .commit }
+                    try db.execute(sql: "DROP TABLE IF EXISTS streams")
+                    guard found < 2 else {
+                        try db.execute(sql: "PRAGMA user_version = \(Self.layoutVersion)")
+                        return .commit
+                    }
                     try db.execute(sql: "DROP TABLE IF EXISTS tree_hashes; DROP TABLE IF EXISTS checkpoints")
                     try db.execute(sql: Self.treeSchema)
                     try db.execute(sql: "DELETE FROM tree_hashes")
@@ -262,10 +271,6 @@ public final class SQLiteStore: LedgerStore {
             field TEXT NOT NULL,
             disclosure TEXT NOT NULL,
             PRIMARY KEY (seq, field)
-        ) WITHOUT ROWID;
-        CREATE TABLE streams (
-            stream TEXT PRIMARY KEY,
-            version INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE TABLE keys (
             key_id TEXT PRIMARY KEY,
@@ -528,7 +533,7 @@ private struct Access: LedgerWriting, SQLConnection, ProjectionWriting {
     }
 
     func streamVersion(_ stream: String) throws -> Int64 {
-        try Int64.fetchOne(db.cachedStatement(sql: "SELECT version FROM streams WHERE stream = ?"), arguments: [stream]) ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(stream_version) FROM entries WHERE stream = ?"), arguments: [stream]) ?? 0
     }
 
     func insert(seq: Int64, bytes: [UInt8], statement: BlotterFormat.Statement, streamVersion: Int64, recorded: String, disclosures: [Disclosure]) throws {
@@ -548,10 +553,6 @@ private struct Access: LedgerWriting, SQLConnection, ProjectionWriting {
             for d in part { values += [seq, d.name, d.encoded] }
             try db.cachedStatement(sql: Self.insertDisclosuresSQL[part.count]).execute(arguments: StatementArguments(values))
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO streams (stream, version) VALUES (?, ?)
-            ON CONFLICT(stream) DO UPDATE SET version = excluded.version
-            """).execute(arguments: [statement.stream, streamVersion])
     }
 
     /// `INSERT INTO disclosures` of n rows at index n (0 to 64).

@@ -57,4 +57,33 @@ struct LedgerTreeTests {
         #expect(try reopened.root().root == root)
         #expect(try LedgerVerifier(store: reopened.store).verify().root == root)
     }
+
+    @Test("a ledger file of layout 2 loses its streams table once on open; stream versions and expect checks go on from the entries")
+    func upgradeDropsStreams() throws {
+        let t = try TestLedger()
+        try t.register("ia/rivera", roles: ["intake"])
+        _ = try t.ledger.append(try (0..<6).map { try t.statement("ia/rivera", stream: "c/\($0 % 2)") })
+        try t.ledger.close()
+        let db = try DatabaseQueue(path: t.path)
+        try db.write { db in
+            // As layout 2 left it: the table, and a version in it that the entries do not back.
+            try db.execute(sql: "CREATE TABLE streams (stream TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID")
+            try db.execute(sql: "INSERT INTO streams VALUES ('c/0', 99)")
+            try db.execute(sql: "PRAGMA user_version = 2")
+        }
+        try db.close()
+        let reopened = try Ledger.open(path: t.path)
+        defer { try? reopened.close() }
+        let layout = try DatabaseQueue(path: t.path).read { db in
+            (try Int.fetchOne(db, sql: "PRAGMA user_version"), try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM sqlite_schema WHERE name = 'streams'"))
+        }
+        #expect(layout.0 == 3 && layout.1 == false)
+        let size = try reopened.count()
+        // c/0 holds 3 events: an expect of 3 is current, 2 is stale.
+        let receipt = try reopened.append(try t.statement("ia/rivera", stream: "c/0", expect: 3))
+        #expect(receipt.streamVersion == 4)
+        #expect(throws: BlotterError.self) { try reopened.append(try t.statement("ia/rivera", stream: "c/1", expect: 2)) }
+        #expect(try reopened.append(try t.statement("ia/rivera", stream: "c/new")).streamVersion == 1)
+        #expect(try LedgerVerifier(store: reopened.store).verify().entries == size + 2)
+    }
 }
