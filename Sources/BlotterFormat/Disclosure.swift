@@ -4,8 +4,14 @@ internal import BlotterCrypto
 ///
 /// `encoded` = base64url(UTF-8 JSON array `[salt, field name, value]`); the statement commits to
 /// base64url(SHA-256(ASCII bytes of `encoded`)). The encoded string is stored verbatim, apart from
-/// the entry, so it can be withheld or destroyed while the entry still verifies. Immutable.
-public struct Disclosure: Sendable, Equatable {
+/// the entry, so it can be withheld or destroyed while the entry still verifies. Immutable: a class
+/// so that a copy (into a batch's look-ups, the checked statement, the store's insert) is one
+/// reference, not five (an NJ report has 22 disclosures, copied several times on its way in).
+public final class Disclosure: Sendable, Equatable {
+    public static func == (a: Disclosure, b: Disclosure) -> Bool {
+        a === b || (a.encoded == b.encoded && a.salt == b.salt && a.name == b.name && a.value == b.value && a.digest == b.digest)
+    }
+
     /// The most bytes one encoded disclosure may have when appended (as an entry), and all of one
     /// statement's together: a field value is a record's text, not a document.
     public static let maxBytes = 65_536
@@ -23,7 +29,7 @@ public struct Disclosure: Sendable, Equatable {
 
     /// The digest of a disclosure string: base64url(SHA-256(ASCII bytes)).
     public static func digest(of encoded: String) -> String {
-        Base64.urlEncode(SHA256.hash(Array(encoded.utf8)))
+        Base64.urlEncode(SHA256.hash(encoded.utf8))
     }
 
     /// Makes a disclosure with a fresh 16-byte random salt. The array is serialised with JCS.
@@ -41,7 +47,16 @@ public struct Disclosure: Sendable, Equatable {
             throw BlotterError(.invalidStatement, "field \(name): the integer \(n) is beyond ±2^53, the largest a JSON number keeps exactly (RFC 8785 would write it rounded); give it as a string")
         }
         let salt = Base64.urlEncode(Array(saltBytes))
-        let json = try CanonicalJSON.encode(.array([.string(salt), .string(name), value]))
+        // The JCS of [salt, name, value], written without building the array.
+        var json = [UInt8]()
+        json.reserveCapacity(salt.utf8.count + name.utf8.count + 64)
+        json.append(UInt8(ascii: "["))
+        CanonicalJSON.writeString(salt, to: &json)
+        json.append(UInt8(ascii: ","))
+        CanonicalJSON.writeString(name, to: &json)
+        json.append(UInt8(ascii: ","))
+        try CanonicalJSON.write(value, to: &json)
+        json.append(UInt8(ascii: "]"))
         // Made here from its parts, so not read back: the parts are what the string encodes.
         let encoded = Base64.urlEncode(json)
         return Disclosure(encoded: encoded, salt: salt, name: name, value: value, digest: digest(of: encoded))
