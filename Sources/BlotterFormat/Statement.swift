@@ -72,7 +72,7 @@ public struct Statement: Sendable, Equatable {
     }
 
     /// The JCS bytes of ``json(includingSignature:)``, written from the members in their JCS order
-    /// without building the JSON tree (the same bytes: StatementTests compares the two).
+    /// without building the JSON tree (the same bytes: CanonicalParseTests.directWriter compares the two).
     public func canonicalBytes(includingSignature: Bool = true) -> [UInt8] {
         var out = [UInt8]()
         writeCanonical(includingSignature: includingSignature, to: &out)
