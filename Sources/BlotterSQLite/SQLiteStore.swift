@@ -221,30 +221,31 @@ public final class SQLiteStore: LedgerStore {
                     let found = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
                     guard found < Self.layoutVersion else { return .commit }
                     try db.execute(sql: "DROP TABLE IF EXISTS streams")
-                    guard found < 2 else {
-                        try db.execute(sql: "PRAGMA user_version = \(Self.layoutVersion)")
-                        return .commit
-                    }
-                    try db.execute(sql: "DROP TABLE IF EXISTS tree_hashes; DROP TABLE IF EXISTS checkpoints")
-                    try db.execute(sql: Self.treeSchema)
-                    try db.execute(sql: "DELETE FROM tree_hashes")
-                    let access = Access(db: db)
-                    var frontier = MerkleFrontier()
-                    var next: Int64 = 0
-                    while true {
-                        let rows = try access.entryBytes(from: next, limit: 4096)
-                        if rows.isEmpty { break }
-                        for row in rows {
-                            for f in frontier.append(TreeHash.leaf(row.bytes)) {
-                                try access.insertTreeHash(level: f.level, index: f.index, hash: f.hash)
-                            }
-                        }
-                        next = rows.last!.seq + 1
-                    }
+                    if found < 2 { try Self.buildTree(db) }
                     try db.execute(sql: "PRAGMA user_version = \(Self.layoutVersion)")
                     return .commit
                 }
             }
+        }
+    }
+
+    /// Layout 2's tree, built from the stored entries (inside the upgrade's transaction).
+    private static func buildTree(_ db: Database) throws {
+        try db.execute(sql: "DROP TABLE IF EXISTS tree_hashes; DROP TABLE IF EXISTS checkpoints")
+        try db.execute(sql: Self.treeSchema)
+        try db.execute(sql: "DELETE FROM tree_hashes")
+        let access = Access(db: db)
+        var frontier = MerkleFrontier()
+        var next: Int64 = 0
+        while true {
+            let rows = try access.entryBytes(from: next, limit: 4096)
+            if rows.isEmpty { break }
+            for row in rows {
+                for f in frontier.append(TreeHash.leaf(row.bytes)) {
+                    try access.insertTreeHash(level: f.level, index: f.index, hash: f.hash)
+                }
+            }
+            next = rows.last!.seq + 1
         }
     }
 
