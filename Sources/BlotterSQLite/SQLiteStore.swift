@@ -85,8 +85,10 @@ public final class SQLiteStore: LedgerStore {
         guard fm.fileExists(atPath: path) else {
             throw BlotterError(.ledgerState, "no ledger at \(path) (run `blotter init`, or set --ledger or BLOTTER_LEDGER)")
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        let writable = fm.isWritableFile(atPath: path) && fm.isWritableFile(atPath: directory.isEmpty ? "." : directory)
+        // The directory by hand: Foundation's deletingLastPathComponent crashes (Swift 6.3 on Linux)
+        // on a path of one character, such as a ledger named `l` in the current directory.
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let writable = fm.isWritableFile(atPath: path) && fm.isWritableFile(atPath: directory)
         let header = Self.header(path)
         if !header.isLedger {
             // The header in the main file is authoritative unless a write-ahead log may still hold

@@ -6,6 +6,15 @@ import Testing
 
 @Suite("The blotter command line")
 struct CLITests {
+    @Test("a ledger named by one letter in the current directory opens (Foundation's path helper crashed on it)")
+    func oneLetterLedgerName() throws {
+        let dir = TemporaryDirectory()
+        let created = try blotter(["init", "--ledger", "l", "--origin", "ia.precinct120.example/ledger", "--admin", "ia/admin"], cwd: dir.url.path)
+        #expect(created.status == 0, "\(created.stderr)")
+        let verified = try blotter(["verify", "--ledger", "l"], cwd: dir.url.path)
+        #expect(verified.status == 0 && verified.stderr.isEmpty, "\(verified.stderr)")
+    }
+
     @Test("the README walk-through: init, register a key, append, inspect, verify")
     func walkThrough() throws {
         let dir = TemporaryDirectory()
