@@ -118,12 +118,7 @@ public struct SourceReader {
     public mutating func next() throws -> SourceRecord? {
         switch format {
         case .csv:
-            let start = try skipBlankLines()
-            guard let fields = try nextFields() else { return nil }
-            guard fields.count == header.count else {
-                throw BlotterError(.invalidInput, "\(path) line \(start): the record has \(fields.count) field\(fields.count == 1 ? "" : "s"), the header has \(header.count) (a delimiter too many or too few, or an unquoted line break?)")
-            }
-            records += 1
+            guard let (fields, start) = try nextRecordFields() else { return nil }
             var cells: [String: JSONValue] = [:]
             cells.reserveCapacity(header.count)
             for (name, value) in zip(header, fields) { cells[name] = .string(value) }
@@ -148,6 +143,26 @@ public struct SourceReader {
                 return SourceRecord(number: records, line: number, raw: [String(decoding: bytes, as: UTF8.self)], cells: cells)
             }
         }
+    }
+
+    /// Reads past the next record, checking it as ``next()`` does, without making its cells (for a
+    /// CSV file; a JSON Lines record is parsed whole). False at the end of the file.
+    public mutating func skip() throws -> Bool {
+        switch format {
+        case .csv: return try nextRecordFields() != nil
+        case .jsonl: return try next() != nil
+        }
+    }
+
+    /// The next CSV record's fields and the line it starts on, with as many fields as the header.
+    private mutating func nextRecordFields() throws -> ([String], Int)? {
+        let start = try skipBlankLines()
+        guard let fields = try nextFields() else { return nil }
+        guard fields.count == header.count else {
+            throw BlotterError(.invalidInput, "\(path) line \(start): the record has \(fields.count) field\(fields.count == 1 ? "" : "s"), the header has \(header.count) (a delimiter too many or too few, or an unquoted line break?)")
+        }
+        records += 1
+        return (fields, start)
     }
 
     // MARK: bytes
@@ -195,7 +210,7 @@ public struct SourceReader {
         return buffer[position]
     }
 
-    private mutating func checkUTF8(_ bytes: [UInt8], line: Int) throws {
+    private static func checkUTF8(_ bytes: UnsafeBufferPointer<UInt8>, path: String, line: Int) throws {
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         var offset = 0
@@ -209,6 +224,10 @@ public struct SourceReader {
         }
     }
 
+    private func checkUTF8(_ bytes: [UInt8], line: Int) throws {
+        try bytes.withUnsafeBufferPointer { try SourceReader.checkUTF8($0, path: path, line: line) }
+    }
+
     /// Skips empty lines between records; returns the line the next record starts on.
     private mutating func skipBlankLines() throws -> Int {
         while let b = try peek() {
@@ -220,56 +239,115 @@ public struct SourceReader {
     /// One CSV record's fields, or nil at the end of the file.
     private mutating func nextFields() throws -> [String]? {
         guard try peek() != nil else { return nil }
-        let startLine = line
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var quoted = false
-        var quoteLine = 0
-        var afterQuote = false
         while true {
-            guard let b = try peek() else {
-                if quoted {
-                    throw BlotterError(.invalidInput, "\(path) line \(line): the quoted field opened on line \(quoteLine) is never closed: the file is cut off or a quote is missing")
-                }
-                break
-            }
-            position += 1
-            if quoted {
-                if b == 0x22 {
-                    if try peek() == 0x22 { field.append(0x22); position += 1 } else { quoted = false; afterQuote = true }
-                } else {
-                    if b == 0x0A { line += 1 }
-                    field.append(b)
-                }
-                continue
-            }
-            if b == delimiter {
-                try fields.append(text(field, line: startLine))
-                field.removeAll(keepingCapacity: true)
-                afterQuote = false
-            } else if b == 0x0A {
-                line += 1
-                break
-            } else if b == 0x0D {
-                if try peek() == 0x0A { continue }
-                break
-            } else if afterQuote {
-                throw BlotterError(.invalidInput, "\(path) line \(line): a character follows the closing quote of field \(fields.count + 1); quote the whole field and double any quote inside it")
-            } else if b == 0x22 && field.isEmpty {
-                quoted = true
-                quoteLine = line
-            } else {
-                field.append(b)
-            }
+            if let fields = try parseRecord() { return fields }
+            try fill()  // the record goes on past the bytes read: read more (keeping it) and parse it again
         }
-        try fields.append(text(field, line: startLine))
-        return fields
     }
 
-    private mutating func text(_ bytes: [UInt8], line: Int) throws -> String {
-        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
-        try checkUTF8(bytes, line: line)
-        return String(decoding: bytes, as: UTF8.self)
+    /// Parses the record at `position` if the bytes read hold all of it (or the file ends in it):
+    /// moves `position` and `line` past it and returns its fields. Returns nil, moving nothing, if
+    /// the record may go on past `end`. Scans the buffer in place: a field is made into a `String`
+    /// straight from its bytes (copied only to undouble quotes), and checked as UTF-8 only if it
+    /// holds a byte outside ASCII.
+    private mutating func parseRecord() throws -> [String]? {
+        let (path, delimiter, eof) = (self.path, self.delimiter, atEOF)
+        var line = self.line
+        let startLine = line
+        var fields: [String] = []
+        fields.reserveCapacity(header.count)
+        var consumed = 0
+        try buffer.withUnsafeBufferPointer { all in
+            let b = UnsafeBufferPointer(rebasing: all[position..<end])
+            let n = b.count
+            var i = 0
+            func make(_ from: Int, _ to: Int, undouble: Bool, high: UInt8) throws -> String {
+                let bytes = UnsafeBufferPointer(rebasing: b[from..<to])
+                guard undouble else {
+                    if high & 0x80 != 0 { try SourceReader.checkUTF8(bytes, path: path, line: startLine) }
+                    return String(decoding: bytes, as: UTF8.self)
+                }
+                var out: [UInt8] = []
+                out.reserveCapacity(bytes.count)
+                var j = 0
+                while j < bytes.count {
+                    out.append(bytes[j])
+                    j += bytes[j] == 0x22 ? 2 : 1
+                }
+                if high & 0x80 != 0 { try out.withUnsafeBufferPointer { try SourceReader.checkUTF8($0, path: path, line: startLine) } }
+                return String(decoding: out, as: UTF8.self)
+            }
+            fieldLoop: while true {
+                // One field starting at i.
+                if i < n && b[i] == 0x22 {
+                    let quoteLine = line
+                    let from = i + 1
+                    var j = from
+                    var high: UInt8 = 0
+                    var doubled = false
+                    while true {
+                        guard j < n else {
+                            guard eof else { return }
+                            throw BlotterError(.invalidInput, "\(path) line \(line): the quoted field opened on line \(quoteLine) is never closed: the file is cut off or a quote is missing")
+                        }
+                        let c = b[j]
+                        if c == 0x22 {
+                            guard j + 1 < n || eof else { return }  // a doubled quote or the end of the field: see the next byte
+                            if j + 1 < n && b[j + 1] == 0x22 { doubled = true; j += 2; continue }
+                            break
+                        }
+                        if c == 0x0A { line += 1 }
+                        high |= c
+                        j += 1
+                    }
+                    i = j + 1
+                    // After the closing quote: a delimiter, a line end or the end of the file (checked
+                    // before the field's UTF-8, so that a record with both faults names this one).
+                    guard i < n else {
+                        guard eof else { return }
+                        fields.append(try make(from, j, undouble: doubled, high: high))
+                        consumed = i
+                        break fieldLoop
+                    }
+                    let c = b[i]
+                    guard c == delimiter || c == 0x0A || c == 0x0D else {
+                        throw BlotterError(.invalidInput, "\(path) line \(line): a character follows the closing quote of field \(fields.count + 1); quote the whole field and double any quote inside it")
+                    }
+                    if c == 0x0D { guard i + 1 < n || eof else { return } }
+                    fields.append(try make(from, j, undouble: doubled, high: high))
+                    if c == delimiter { i += 1; continue fieldLoop }
+                    if c == 0x0A { line += 1; consumed = i + 1; break fieldLoop }
+                    if i + 1 < n && b[i + 1] == 0x0A { line += 1; consumed = i + 2 } else { consumed = i + 1 }
+                    break fieldLoop
+                }
+                let from = i
+                var high: UInt8 = 0
+                while i < n {
+                    let c = b[i]
+                    if c == delimiter || c == 0x0A || c == 0x0D { break }
+                    high |= c
+                    i += 1
+                }
+                guard i < n else {
+                    guard eof else { return }
+                    fields.append(try make(from, i, undouble: false, high: high))
+                    consumed = i
+                    break fieldLoop
+                }
+                fields.append(try make(from, i, undouble: false, high: high))
+                let c = b[i]
+                if c == delimiter { i += 1; continue fieldLoop }
+                if c == 0x0A { line += 1; consumed = i + 1; break fieldLoop }
+                // CR: with LF after it one line end, alone a line end that starts no new line number.
+                guard i + 1 < n || eof else { return }
+                if i + 1 < n && b[i + 1] == 0x0A { line += 1; consumed = i + 2 } else { consumed = i + 1 }
+                break fieldLoop
+            }
+        }
+        guard consumed > 0 else { return nil }
+        position += consumed
+        self.line = line
+        return fields
     }
 
     /// One line of a JSON Lines file, without its line end, and its number.

@@ -145,9 +145,13 @@ public final class Importer {
         defer { reader.close() }
         var rows = 0
         var names: Set<String> = []
-        while let r = try reader.next() {
-            rows += 1
-            if mapping.format == .jsonl { names.formUnion(r.cells.keys) }
+        if mapping.format == .csv {
+            while try reader.skip() { rows += 1 }
+        } else {
+            while let r = try reader.next() {
+                rows += 1
+                names.formUnion(r.cells.keys)
+            }
         }
         try mapping.check(columns: mapping.format == .csv ? Set(reader.header) : names, file: path)
         header = reader.header

@@ -106,6 +106,34 @@ struct SourceReaderTests {
         #expect(rows[2].cells["name"] == .string("") && rows[2].cells["note"] == .string(""))
     }
 
+    @Test("records that run past the reader's 1 MiB buffer, a field longer than it, quotes and CRLF at every boundary: read as in a small file, with the lines counted")
+    func acrossTheBuffer() throws {
+        // Each record is one of a few shapes; padding moves the boundaries of the 1 MiB buffer through
+        // every byte of them (a doubled quote, a CR before its LF, a closing quote before a delimiter).
+        var text = Array("id,a,b\r\n".utf8)
+        var expected: [(id: String, a: String, b: String, line: Int)] = []
+        var line = 2
+        var i = 0
+        while text.count < 3 << 20 {
+            let pad = String(repeating: "p", count: i % 97)
+            let a = i % 5 == 0 ? "say \"\"hi\"\"\r\nthere \(pad)" : pad
+            let quotedA = "\"" + a + "\""
+            let aValue = a.replacingOccurrences(of: "\"\"", with: "\"")
+            let b = i == 1234 ? String(repeating: "L", count: (1 << 20) + 4_321) : "é\(i)"
+            text += Array("\(i),\(quotedA),\(b)\r\n".utf8)
+            expected.append((String(i), aValue, b, line))
+            line += 1 + (i % 5 == 0 ? 1 : 0)
+            i += 1
+        }
+        let (header, rows) = try records(text)
+        #expect(header == ["id", "a", "b"])
+        #expect(rows.count == expected.count)
+        for (row, e) in zip(rows, expected) where row.raw != [e.id, e.a, e.b] || row.line != e.line {
+            Issue.record("record \(e.id): read \(row.raw.map { $0.prefix(40) }) on line \(row.line), written \([e.id, e.a, e.b].map { $0.prefix(40) }) on line \(e.line)")
+            break
+        }
+    }
+
     @Test("a file cut off inside a quoted field names the line where the field opened")
     func cutOff() {
         let message = failure(Array("id,note\n1,ok\n2,\"never\nclosed".utf8))
