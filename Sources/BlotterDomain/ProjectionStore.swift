@@ -48,6 +48,10 @@ public protocol ProjectionReading {
     func sealedFields(before size: Int64) throws -> [(seq: Int64, field: String)]
 
     // The rows of the case view.
+    /// Asks, ahead, for every part of a case file that the calls below will read (``Views/caseView(_:)``
+    /// makes them one after another): a store that answers over the network sends them together, so
+    /// the view waits for its answers once, not once a query. A hint only: each call below still reads.
+    func prefetchCaseFile(_ caseID: String) throws
     func caseSummary(_ caseID: String) throws -> CaseView.Summary?
     func caseComplaints(_ caseID: String) throws -> [CaseView.Complaint]
     func caseAllegations(_ caseID: String) throws -> [CaseView.Allegation]

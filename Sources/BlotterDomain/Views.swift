@@ -42,6 +42,7 @@ public struct Views {
 
     /// The whole case file.
     public func caseView(_ caseID: String) throws -> CaseView {
+        try tables.prefetchCaseFile(caseID)
         guard let c = try tables.caseSummary(caseID) else {
             throw BlotterError(.notFound, "there is no case \(caseID)")
         }

@@ -28,6 +28,13 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     private var script: [(text: String, values: [SQLValue])] = []
     /// How many statements a script holds at most before it is sent.
     private static let scriptLimit = 256
+    /// Queries sent ahead (``prefetch(_:)``) by their text and arguments, not yet asked for.
+    private var fetchedAhead: [FetchKey: EventLoopFuture<PostgresQueryResult>] = [:]
+
+    private struct FetchKey: Hashable {
+        let sql: String
+        let arguments: [SQLValue]
+    }
 
     private struct TreeKey: Hashable {
         let level: Int
@@ -71,11 +78,13 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
 
     func send(_ sql: String, _ values: [SQLValue]) {
         sendScript()
+        fetchedAhead = [:]
         pending.append(store.send(connection, sql, binds: values.map(PostgresValue.init)))
     }
 
     private func send(_ sql: String, binds: [PostgresValue]) {
         sendScript()
+        fetchedAhead = [:]
         pending.append(store.send(connection, sql, binds: binds))
     }
 
@@ -376,10 +385,26 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     }
 
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] {
+        if let ahead = fetchedAhead.removeValue(forKey: FetchKey(sql: sql, arguments: arguments)) {
+            return try store.wait(ahead, on: connection).rows.map { row in try row.makeRandomAccess().map { try $0.sqlValue() } }
+        }
         let statement = store.statementText(sql)
         if statement.namesLogTable { try flush() }
         let rows = try query(statement.translated.sql, arguments.map(PostgresValue.init))
         return try rows.map { row in try row.map { try $0.sqlValue() } }
+    }
+
+    /// Sends `queries` now, each after what was sent before it, without waiting; ``rows(_:_:)`` takes
+    /// their answers. Only in a transaction that holds and has sent no writes of its own (a read), and
+    /// not for the log's tables; anything this transaction writes afterwards drops them (they were
+    /// sent before it, so they would not see it).
+    func prefetch(_ queries: [(sql: String, arguments: [SQLValue])]) throws {
+        guard held.entrySeqs.isEmpty, script.isEmpty, pending.isEmpty else { return }
+        for (sql, arguments) in queries {
+            let statement = store.statementText(sql)
+            guard !statement.namesLogTable, statement.returnsRows else { continue }
+            fetchedAhead[FetchKey(sql: sql, arguments: arguments)] = store.send(connection, statement.translated.sql, binds: arguments.map(PostgresValue.init))
+        }
     }
 
     func domainEntries(from seq: Int64, limit: Int) throws -> [DomainEntryRow] {
@@ -459,6 +484,7 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws {
+        fetchedAhead = [:]  // sent before this write, they would not see it
         let statement = store.statementText(sql)
         if statement.namesLogTable { try flush() }
         let text: String

@@ -44,6 +44,16 @@ public protocol SQLConnection: LedgerReading {
     func execute(_ sql: String, _ arguments: [SQLValue]) throws
     /// True if the store holds a table of that name.
     func hasTable(_ name: String) throws -> Bool
+    /// Sends queries ahead of the ``rows(_:_:)`` calls that will ask for them, where that saves
+    /// waiting (PostgreSQL: sent together, the caller waits for the answers once, not once a query);
+    /// a later `rows` with the same text and arguments takes its answer. Nothing else may change the
+    /// tables in between (a store drops what it fetched ahead when the transaction writes). SQLite
+    /// gains nothing from it and does nothing.
+    func prefetch(_ queries: [(sql: String, arguments: [SQLValue])]) throws
+}
+
+extension SQLConnection {
+    public func prefetch(_ queries: [(sql: String, arguments: [SQLValue])]) throws {}
 }
 
 extension SQLConnection {

@@ -206,62 +206,48 @@ extension SQLConnection {
 
     // The case view.
 
+    public func prefetchCaseFile(_ caseID: String) throws {
+        try prefetch(CaseFileSQL.all.map { ($0, [.text(caseID)]) })
+    }
+
     public func caseSummary(_ caseID: String) throws -> CaseView.Summary? {
-        let names = ["case_id", "status", "version", "opened_seq", "opened_at", "opened_by", "classification", "unit", "discovery_date",
-                     "deadline_rule", "investigator", "closed_seq", "closed_at", "reopened", "last_seq", "last_at"]
-        return try select(CaseView.Summary.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_cases WHERE case_id = ?", [.text(caseID)]).first
+        try select(CaseView.Summary.self, CaseFileSQL.summaryNames, CaseFileSQL.summary, [.text(caseID)]).first
     }
 
     public func caseComplaints(_ caseID: String) throws -> [CaseView.Complaint] {
-        try select(CaseView.Complaint.self, ["complaint_id", "seq", "received_at", "incident_at", "channel", "precinct", "officers", "allegations"], """
-            SELECT c.complaint_id, c.seq, c.received_at, c.incident_at, c.channel, c.precinct, c.officers, c.allegations
-            FROM p_case_complaints cc JOIN p_complaints c ON c.complaint_id = cc.complaint_id WHERE cc.case_id = ? ORDER BY c.seq
-            """, [.text(caseID)])
+        try select(CaseView.Complaint.self, CaseFileSQL.complaintNames, CaseFileSQL.complaints, [.text(caseID)])
     }
 
     public func caseAllegations(_ caseID: String) throws -> [CaseView.Allegation] {
-        let names = ["allegation_id", "officer", "category", "subcategory", "recommended", "recommended_by", "recommended_at", "recommended_penalty",
-                     "recommended_days", "recommended_detail", "final", "final_by", "final_at", "added_seq", "added_at", "amended_seq"]
-        return try select(CaseView.Allegation.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_allegations WHERE case_id = ? ORDER BY added_seq",
-                          [.text(caseID)])
+        try select(CaseView.Allegation.self, CaseFileSQL.allegationNames, CaseFileSQL.allegations, [.text(caseID)])
     }
 
     public func caseEvidence(_ caseID: String) throws -> [CaseView.Evidence] {
-        let names = ["seq", "evidence_id", "kind", "reference", "sha256", "actor", "at"]
-        return try select(CaseView.Evidence.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_evidence WHERE case_id = ? ORDER BY seq", [.text(caseID)])
+        try select(CaseView.Evidence.self, CaseFileSQL.evidenceNames, CaseFileSQL.evidence, [.text(caseID)])
     }
 
     public func caseDiscipline(_ caseID: String) throws -> [CaseView.Discipline] {
-        let names = ["seq", "allegation_id", "officer", "action", "penalty", "days", "detail", "effective", "reason", "actor", "at"]
-        return try select(CaseView.Discipline.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_discipline WHERE case_id = ? ORDER BY seq", [.text(caseID)])
+        try select(CaseView.Discipline.self, CaseFileSQL.disciplineNames, CaseFileSQL.discipline, [.text(caseID)])
     }
 
     public func caseTolls(_ caseID: String) throws -> [CaseView.Toll] {
-        try select(CaseView.Toll.self, ["start", "end", "reason"], "SELECT start_date, end_date, reason FROM p_tolls WHERE case_id = ? ORDER BY start_seq",
-                   [.text(caseID)])
+        try select(CaseView.Toll.self, CaseFileSQL.tollNames, CaseFileSQL.tolls, [.text(caseID)])
     }
 
     public func caseReviews(_ caseID: String) throws -> [CaseView.Review] {
-        let names = ["seq", "body", "allegation_id", "outcome", "recommendation", "actor", "at"]
-        return try select(CaseView.Review.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_reviews WHERE case_id = ? ORDER BY seq", [.text(caseID)])
+        try select(CaseView.Review.self, CaseFileSQL.reviewNames, CaseFileSQL.reviews, [.text(caseID)])
     }
 
     public func caseTimeline(_ caseID: String) throws -> [CaseView.TimelineLine] {
-        let names = ["seq", "at", "signed", "recorded", "actor", "type", "summary", "legacy"]
-        return try select(CaseView.TimelineLine.self, names, "SELECT \(names.joined(separator: ", ")) FROM p_timeline WHERE case_id = ? ORDER BY seq", [.text(caseID)])
+        try select(CaseView.TimelineLine.self, CaseFileSQL.timelineNames, CaseFileSQL.timeline, [.text(caseID)])
     }
 
     public func caseSealed(_ caseID: String) throws -> [CaseView.SealedField] {
-        try select(CaseView.SealedField.self, ["seq", "type", "field", "authority", "sealed_seq", "actor", "at"], """
-            SELECT s.seq, t.type, s.field, s.authority, s.sealed_seq, s.actor, s.at FROM p_sealed s JOIN p_timeline t ON t.seq = s.seq
-            WHERE t.case_id = ? ORDER BY s.seq, s.field
-            """, [.text(caseID)])
+        try select(CaseView.SealedField.self, CaseFileSQL.sealedNames, CaseFileSQL.sealed, [.text(caseID)])
     }
 
     public func earliestIncident(caseID: String) throws -> String? {
-        try rows("""
-            SELECT MIN(c.incident_at) FROM p_complaints c JOIN p_case_complaints cc ON cc.complaint_id = c.complaint_id WHERE cc.case_id = ?
-            """, [.text(caseID)]).first?.first?.text
+        try rows(CaseFileSQL.earliestIncident, [.text(caseID)]).first?.first?.text
     }
 
     // Queues.
@@ -693,4 +679,41 @@ extension SQLConnection {
     public func deleteOfficerLink(alias: String) throws {
         try execute("DELETE FROM p_officer_links WHERE alias = ?", [.text(alias)])
     }
+}
+
+/// The queries of a case file, each with the case id as its one argument: the case view's reads
+/// use them, and ``SQLConnection/prefetchCaseFile(_:)`` sends them ahead as they are.
+enum CaseFileSQL {
+    static let summaryNames = ["case_id", "status", "version", "opened_seq", "opened_at", "opened_by", "classification", "unit", "discovery_date",
+                               "deadline_rule", "investigator", "closed_seq", "closed_at", "reopened", "last_seq", "last_at"]
+    static let summary = "SELECT \(summaryNames.joined(separator: ", ")) FROM p_cases WHERE case_id = ?"
+    static let tollNames = ["start", "end", "reason"]
+    static let tolls = "SELECT start_date, end_date, reason FROM p_tolls WHERE case_id = ? ORDER BY start_seq"
+    static let earliestIncident = """
+        SELECT MIN(c.incident_at) FROM p_complaints c JOIN p_case_complaints cc ON cc.complaint_id = c.complaint_id WHERE cc.case_id = ?
+        """
+    static let complaintNames = ["complaint_id", "seq", "received_at", "incident_at", "channel", "precinct", "officers", "allegations"]
+    static let complaints = """
+        SELECT c.complaint_id, c.seq, c.received_at, c.incident_at, c.channel, c.precinct, c.officers, c.allegations
+        FROM p_case_complaints cc JOIN p_complaints c ON c.complaint_id = cc.complaint_id WHERE cc.case_id = ? ORDER BY c.seq
+        """
+    static let allegationNames = ["allegation_id", "officer", "category", "subcategory", "recommended", "recommended_by", "recommended_at",
+                                  "recommended_penalty", "recommended_days", "recommended_detail", "final", "final_by", "final_at", "added_seq",
+                                  "added_at", "amended_seq"]
+    static let allegations = "SELECT \(allegationNames.joined(separator: ", ")) FROM p_allegations WHERE case_id = ? ORDER BY added_seq"
+    static let evidenceNames = ["seq", "evidence_id", "kind", "reference", "sha256", "actor", "at"]
+    static let evidence = "SELECT \(evidenceNames.joined(separator: ", ")) FROM p_evidence WHERE case_id = ? ORDER BY seq"
+    static let disciplineNames = ["seq", "allegation_id", "officer", "action", "penalty", "days", "detail", "effective", "reason", "actor", "at"]
+    static let discipline = "SELECT \(disciplineNames.joined(separator: ", ")) FROM p_discipline WHERE case_id = ? ORDER BY seq"
+    static let reviewNames = ["seq", "body", "allegation_id", "outcome", "recommendation", "actor", "at"]
+    static let reviews = "SELECT \(reviewNames.joined(separator: ", ")) FROM p_reviews WHERE case_id = ? ORDER BY seq"
+    static let timelineNames = ["seq", "at", "signed", "recorded", "actor", "type", "summary", "legacy"]
+    static let timeline = "SELECT \(timelineNames.joined(separator: ", ")) FROM p_timeline WHERE case_id = ? ORDER BY seq"
+    static let sealedNames = ["seq", "type", "field", "authority", "sealed_seq", "actor", "at"]
+    static let sealed = """
+        SELECT s.seq, t.type, s.field, s.authority, s.sealed_seq, s.actor, s.at FROM p_sealed s JOIN p_timeline t ON t.seq = s.seq
+        WHERE t.case_id = ? ORDER BY s.seq, s.field
+        """
+    /// In the order the case view reads them.
+    static let all = [summary, tolls, earliestIncident, complaints, allegations, evidence, discipline, reviews, timeline, sealed]
 }

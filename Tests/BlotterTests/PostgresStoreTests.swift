@@ -163,4 +163,31 @@ struct PostgresStoreTests {
             #expect(after.sorted { $0[0].integer! < $1[0].integer! } == expected.sorted { $0[0].integer! < $1[0].integer! })
         }
     }
+
+    @Test("queries sent ahead (a case file's) are answered as if asked one by one; a write after them in the same transaction is seen by the read that follows it")
+    func fetchedAhead() throws {
+        let store = try PostgresStore.create(url: try PostgresTestCluster.newDatabase())
+        defer { try? store.close() }
+        let query = "SELECT k, v FROM ahead_values WHERE k >= ? ORDER BY k"
+        try store.write { w in
+            let c = try #require(w as? any SQLConnection)
+            try c.execute("CREATE TABLE ahead_values (k TEXT PRIMARY KEY, v INTEGER)", [])
+            try c.execute("INSERT INTO ahead_values (k, v) VALUES (?, ?)", [.text("a"), .integer(1)])
+        }
+        // In a read: the answers come from what was sent ahead, each once, and equal a direct read.
+        let (ahead, again, other) = try store.read { r in
+            let c = try #require(r as? any SQLConnection)
+            try c.prefetch([(query, [.text("a")]), (query, [.text("b")])])
+            return (try c.rows(query, [.text("a")]), try c.rows(query, [.text("a")]), try c.rows(query, [.text("b")]))
+        }
+        #expect(ahead == [[.text("a"), .integer(1)]] && again == ahead && other.isEmpty)
+        // In a write: sent ahead, then a row written, then read: the read sees the row.
+        let seen = try store.write { w in
+            let c = try #require(w as? any SQLConnection)
+            try c.prefetch([(query, [.text("a")])])
+            try c.execute("INSERT INTO ahead_values (k, v) VALUES (?, ?)", [.text("b"), .integer(2)])
+            return try c.rows(query, [.text("a")])
+        }
+        #expect(seen == [[.text("a"), .integer(1)], [.text("b"), .integer(2)]])
+    }
 }
