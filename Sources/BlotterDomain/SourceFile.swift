@@ -277,6 +277,14 @@ public struct SourceReader {
                 if high & 0x80 != 0 { try out.withUnsafeBufferPointer { try SourceReader.checkUTF8($0, path: path, line: startLine) } }
                 return String(decoding: out, as: UTF8.self)
             }
+            // The end of the record whose line end (LF, CRLF, or a CR alone, which starts no new line
+            // number) is at i, counting the line; nil if a CR is the last byte read and the file goes on.
+            func endOfLine(_ i: Int) -> Int? {
+                if b[i] == 0x0A { line += 1; return i + 1 }
+                guard i + 1 < n || eof else { return nil }
+                if i + 1 < n && b[i + 1] == 0x0A { line += 1; return i + 2 }
+                return i + 1
+            }
             fieldLoop: while true {
                 // One field starting at i.
                 if i < n && b[i] == 0x22 {
@@ -313,11 +321,10 @@ public struct SourceReader {
                     guard c == delimiter || c == 0x0A || c == 0x0D else {
                         throw BlotterError(.invalidInput, "\(path) line \(line): a character follows the closing quote of field \(fields.count + 1); quote the whole field and double any quote inside it")
                     }
-                    if c == 0x0D { guard i + 1 < n || eof else { return } }
                     fields.append(try make(from, j, undouble: doubled, high: high))
                     if c == delimiter { i += 1; continue fieldLoop }
-                    if c == 0x0A { line += 1; consumed = i + 1; break fieldLoop }
-                    if i + 1 < n && b[i + 1] == 0x0A { line += 1; consumed = i + 2 } else { consumed = i + 1 }
+                    guard let end = endOfLine(i) else { return }
+                    consumed = end
                     break fieldLoop
                 }
                 let from = i
@@ -335,12 +342,9 @@ public struct SourceReader {
                     break fieldLoop
                 }
                 fields.append(try make(from, i, undouble: false, high: high))
-                let c = b[i]
-                if c == delimiter { i += 1; continue fieldLoop }
-                if c == 0x0A { line += 1; consumed = i + 1; break fieldLoop }
-                // CR: with LF after it one line end, alone a line end that starts no new line number.
-                guard i + 1 < n || eof else { return }
-                if i + 1 < n && b[i + 1] == 0x0A { line += 1; consumed = i + 2 } else { consumed = i + 1 }
+                if b[i] == delimiter { i += 1; continue fieldLoop }
+                guard let end = endOfLine(i) else { return }
+                consumed = end
                 break fieldLoop
             }
         }
