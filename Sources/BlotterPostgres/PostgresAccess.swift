@@ -385,12 +385,14 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
     }
 
     func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [[SQLValue]] {
+        let rows: [PostgresRandomAccessRow]
         if let ahead = fetchedAhead.removeValue(forKey: FetchKey(sql: sql, arguments: arguments)) {
-            return try store.wait(ahead, on: connection).rows.map { row in try row.makeRandomAccess().map { try $0.sqlValue() } }
+            rows = try store.wait(ahead, on: connection).rows.map { $0.makeRandomAccess() }
+        } else {
+            let statement = store.statementText(sql)
+            if statement.namesLogTable { try flush() }
+            rows = try query(statement.translated.sql, arguments.map(PostgresValue.init))
         }
-        let statement = store.statementText(sql)
-        if statement.namesLogTable { try flush() }
-        let rows = try query(statement.translated.sql, arguments.map(PostgresValue.init))
         return try rows.map { row in try row.map { try $0.sqlValue() } }
     }
 
@@ -478,6 +480,7 @@ final class PostgresAccess: LedgerWriting, SQLConnection, ProjectionWriting {
         // (entries flushed since are rolled back with it, so the size is the savepoint's).
         size = savepointSize
         held = Held()
+        fetchedAhead = [:]  // they may hold writes the rollback undoes
         try? drain()
         _ = try store.run(connection, "ROLLBACK TO SAVEPOINT blotter_group")
         _ = try store.run(connection, "RELEASE SAVEPOINT blotter_group")
